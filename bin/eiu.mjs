@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Runs the TypeScript CLI directly through tsx, so `npx eiu` works straight after
+// `npm install` with no build step.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../cli/main.ts');
+process.exitCode = await main(process.argv);

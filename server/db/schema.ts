@@ -1,0 +1,242 @@
+/**
+ * The database schema. Migrations in drizzle/ are generated from this file with
+ * `npm run db:generate` and committed; they are applied at start-up.
+ *
+ * Times are stored as ISO-8601 UTC text (sortable, readable in exports).
+ * Lists and small structured values are JSON text, validated by zod at the edge.
+ */
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const createdAt = () => text('created_at').notNull();
+
+export const sites = sqliteTable('sites', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  kind: text('kind').notNull(), // jobcentre | community_venue
+  createdAt: createdAt(),
+});
+
+export const users = sqliteTable('users', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  username: text('username').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  role: text('role').notNull(), // analyst | coach | minister | admin
+  passwordHash: text('password_hash').notNull(),
+  disabledAt: text('disabled_at'),
+  createdAt: createdAt(),
+});
+
+export const workCoaches = sqliteTable('work_coaches', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  // A coach signs in as a user; a coach record may exist before its user does.
+  userId: integer('user_id').references(() => users.id).unique(),
+  name: text('name').notNull(),
+  siteId: integer('site_id').notNull().references(() => sites.id),
+  createdAt: createdAt(),
+});
+
+export const apiTokens = sqliteTable('api_tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  userId: integer('user_id').notNull().references(() => users.id),
+  label: text('label').notNull(),
+  // sha256 of the token; the token itself is shown once and never stored.
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: createdAt(),
+  lastUsedAt: text('last_used_at'),
+  revokedAt: text('revoked_at'),
+});
+
+export const sessions = sqliteTable('sessions', {
+  // sha256 of the session cookie value
+  id: text('id').primaryKey(),
+  userId: integer('user_id').notNull().references(() => users.id),
+  csrfToken: text('csrf_token').notNull(),
+  createdAt: createdAt(),
+  expiresAt: text('expires_at').notNull(),
+});
+
+export const contacts = sqliteTable(
+  'contacts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    // Pseudonymous reference: never a name, NI number or address.
+    reference: text('reference').notNull().unique(),
+    coachId: integer('coach_id').notNull().references(() => workCoaches.id),
+    siteId: integer('site_id').notNull().references(() => sites.id),
+    healthGroup: text('health_group').notNull(),
+    ageBand: text('age_band').notNull(),
+    sex: text('sex').notNull(),
+    ethnicityGroup: text('ethnicity_group').notNull(),
+    caring: integer('caring', { mode: 'boolean' }).notNull(),
+    timeOnBenefits: text('time_on_benefits').notNull(),
+    previousWork: text('previous_work').notNull(),
+    benefitType: text('benefit_type').notNull(),
+    preferredChannel: text('preferred_channel'),
+    adjustments: text('adjustments').notNull().default('[]'), // JSON array
+    optedOutAt: text('opted_out_at'),
+    createdAt: createdAt(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('contacts_coach_idx').on(t.coachId)],
+);
+
+/** History of changes to a contact's preferences and adjustments. */
+export const contactChanges = sqliteTable(
+  'contact_changes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    contactId: integer('contact_id').notNull().references(() => contacts.id),
+    field: text('field').notNull(),
+    oldValue: text('old_value'),
+    newValue: text('new_value'),
+    changedBy: integer('changed_by').references(() => users.id),
+    changedAt: text('changed_at').notNull(),
+  },
+  (t) => [index('contact_changes_contact_idx').on(t.contactId)],
+);
+
+export const experiments = sqliteTable('experiments', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  key: text('key').notNull().unique(),
+  name: text('name').notNull(),
+  hypothesis: text('hypothesis').notNull(),
+  journeyPhase: integer('journey_phase').notNull(),
+  status: text('status').notNull().default('draft'),
+  factors: text('factors').notNull(), // JSON [{ key, label, levels: [..] }]
+  eligibility: text('eligibility').notNull().default('{}'), // JSON GrowthBook condition
+  primaryMetric: text('primary_metric').notNull(),
+  secondaryMetrics: text('secondary_metrics').notNull().default('[]'),
+  guardrailMetrics: text('guardrail_metrics').notNull().default('[]'),
+  plannedSampleSize: integer('planned_sample_size'),
+  randomisation: text('randomisation').notNull().default('hash'),
+  strata: text('strata').notNull().default('[]'), // JSON list of characteristic keys
+  createdBy: integer('created_by').references(() => users.id),
+  createdAt: createdAt(),
+  updatedAt: text('updated_at').notNull(),
+  launchedAt: text('launched_at'),
+  concludedAt: text('concluded_at'),
+});
+
+export const experimentArms = sqliteTable(
+  'experiment_arms',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    experimentId: integer('experiment_id').notNull().references(() => experiments.id),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    isControl: integer('is_control', { mode: 'boolean' }).notNull().default(false),
+    levels: text('levels').notNull(), // JSON { factorKey: level }
+    position: integer('position').notNull(),
+  },
+  (t) => [uniqueIndex('experiment_arms_key_uq').on(t.experimentId, t.key)],
+);
+
+/**
+ * An experiment phase: a period with fixed arms, weights, coverage and seed.
+ * Changing weights or arms after launch closes the current phase and opens a new
+ * one with a new seed; assignments keep the phase they were made in.
+ */
+export const experimentPhases = sqliteTable(
+  'experiment_phases',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    experimentId: integer('experiment_id').notNull().references(() => experiments.id),
+    number: integer('number').notNull(),
+    seed: text('seed').notNull(),
+    armIds: text('arm_ids').notNull(), // JSON [armId] in the order weights apply
+    weights: text('weights').notNull(), // JSON [number], sums to 1
+    coverage: real('coverage').notNull().default(1),
+    startedAt: text('started_at').notNull(),
+    endedAt: text('ended_at'),
+    reason: text('reason'),
+  },
+  (t) => [uniqueIndex('experiment_phases_number_uq').on(t.experimentId, t.number)],
+);
+
+export const assignments = sqliteTable(
+  'assignments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    experimentId: integer('experiment_id').notNull().references(() => experiments.id),
+    contactId: integer('contact_id').notNull().references(() => contacts.id),
+    armId: integer('arm_id').notNull().references(() => experimentArms.id),
+    phaseId: integer('phase_id').notNull().references(() => experimentPhases.id),
+    method: text('method').notNull(), // hash | blocks
+    seed: text('seed').notNull(),
+    // Audit detail: the hash bucket (hash) or stratum and block position (blocks).
+    hashValue: real('hash_value'),
+    stratum: text('stratum'),
+    blockIndex: integer('block_index'),
+    blockPosition: integer('block_position'),
+    assignedAt: text('assigned_at').notNull(),
+    assignedBy: integer('assigned_by').references(() => users.id),
+  },
+  (t) => [
+    uniqueIndex('assignments_experiment_contact_uq').on(t.experimentId, t.contactId),
+    index('assignments_experiment_arm_idx').on(t.experimentId, t.armId),
+    index('assignments_contact_idx').on(t.contactId),
+  ],
+);
+
+/** How many people each stratum has had in the current block sequence. */
+export const blockCounters = sqliteTable(
+  'block_counters',
+  {
+    phaseId: integer('phase_id').notNull().references(() => experimentPhases.id),
+    stratum: text('stratum').notNull(),
+    assigned: integer('assigned').notNull().default(0),
+  },
+  (t) => [uniqueIndex('block_counters_pk').on(t.phaseId, t.stratum)],
+);
+
+/** Append-only record of what happened on a person's journey. */
+export const outcomeEvents = sqliteTable(
+  'outcome_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    contactId: integer('contact_id').notNull().references(() => contacts.id),
+    stage: text('stage').notNull(),
+    value: real('value'),
+    detail: text('detail'), // JSON, shape depends on stage
+    occurredAt: text('occurred_at').notNull(),
+    recordedAt: text('recorded_at').notNull(),
+    recordedBy: integer('recorded_by').notNull().references(() => users.id),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+  },
+  (t) => [
+    index('outcome_events_contact_stage_idx').on(t.contactId, t.stage, t.occurredAt),
+    index('outcome_events_stage_idx').on(t.stage, t.contactId),
+  ],
+);
+
+/** Work coaches' daily reflective notes. */
+export const learningNotes = sqliteTable('learning_notes', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  authorId: integer('author_id').notNull().references(() => users.id),
+  note: text('note').notNull(),
+  experimentId: integer('experiment_id').references(() => experiments.id),
+  armId: integer('arm_id').references(() => experimentArms.id),
+  createdAt: createdAt(),
+});
+
+/** Frozen weekly reports for ministers. */
+export const reportSnapshots = sqliteTable('report_snapshots', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  weekEnding: text('week_ending').notNull().unique(),
+  content: text('content').notNull(), // JSON
+  createdAt: createdAt(),
+});
+
+/** Who saw and changed what. Entity ids only: nothing personal. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id').references(() => users.id),
+    action: text('action').notNull(),
+    entity: text('entity').notNull(),
+    entityId: text('entity_id'),
+    at: text('at').notNull(),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at)],
+);
