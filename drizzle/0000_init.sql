@@ -48,7 +48,8 @@ CREATE INDEX `audit_log_at_idx` ON `audit_log` (`at`);--> statement-breakpoint
 CREATE TABLE `block_counters` (
 	`phase_id` integer NOT NULL,
 	`stratum` text NOT NULL,
-	`assigned` integer DEFAULT 0 NOT NULL,
+	`block_index` integer DEFAULT 0 NOT NULL,
+	`block_position` integer DEFAULT 0 NOT NULL,
 	FOREIGN KEY (`phase_id`) REFERENCES `experiment_phases`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
@@ -189,11 +190,13 @@ CREATE TABLE `sessions` (
 --> statement-breakpoint
 CREATE TABLE `sites` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`code` text NOT NULL,
 	`name` text NOT NULL,
 	`kind` text NOT NULL,
 	`created_at` text NOT NULL
 );
 --> statement-breakpoint
+CREATE UNIQUE INDEX `sites_code_unique` ON `sites` (`code`);--> statement-breakpoint
 CREATE UNIQUE INDEX `sites_name_unique` ON `sites` (`name`);--> statement-breakpoint
 CREATE TABLE `users` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -209,6 +212,7 @@ CREATE UNIQUE INDEX `users_username_unique` ON `users` (`username`);--> statemen
 CREATE TABLE `work_coaches` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`user_id` integer,
+	`code` text NOT NULL,
 	`name` text NOT NULL,
 	`site_id` integer NOT NULL,
 	`created_at` text NOT NULL,
@@ -216,4 +220,5 @@ CREATE TABLE `work_coaches` (
 	FOREIGN KEY (`site_id`) REFERENCES `sites`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `work_coaches_user_id_unique` ON `work_coaches` (`user_id`);
+CREATE UNIQUE INDEX `work_coaches_user_id_unique` ON `work_coaches` (`user_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `work_coaches_code_unique` ON `work_coaches` (`code`);

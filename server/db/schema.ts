@@ -11,6 +11,7 @@ const createdAt = () => text('created_at').notNull();
 
 export const sites = sqliteTable('sites', {
   id: integer('id').primaryKey({ autoIncrement: true }),
+  code: text('code').notNull().unique(),
   name: text('name').notNull().unique(),
   kind: text('kind').notNull(), // jobcentre | community_venue
   createdAt: createdAt(),
@@ -30,6 +31,7 @@ export const workCoaches = sqliteTable('work_coaches', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   // A coach signs in as a user; a coach record may exist before its user does.
   userId: integer('user_id').references(() => users.id).unique(),
+  code: text('code').notNull().unique(),
   name: text('name').notNull(),
   siteId: integer('site_id').notNull().references(() => sites.id),
   createdAt: createdAt(),
@@ -178,13 +180,14 @@ export const assignments = sqliteTable(
   ],
 );
 
-/** How many people each stratum has had in the current block sequence. */
+/** Where each stratum has got to in its sequence of permuted blocks. */
 export const blockCounters = sqliteTable(
   'block_counters',
   {
     phaseId: integer('phase_id').notNull().references(() => experimentPhases.id),
     stratum: text('stratum').notNull(),
-    assigned: integer('assigned').notNull().default(0),
+    blockIndex: integer('block_index').notNull().default(0),
+    blockPosition: integer('block_position').notNull().default(0),
   },
   (t) => [uniqueIndex('block_counters_pk').on(t.phaseId, t.stratum)],
 );

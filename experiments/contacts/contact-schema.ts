@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import {
+  ADJUSTMENTS,
+  AGE_BANDS,
+  BENEFIT_TYPES,
+  CHANNELS,
+  ETHNICITY_GROUPS,
+  HEALTH_GROUPS,
+  PREVIOUS_WORK,
+  SEXES,
+  TIME_ON_BENEFITS_BANDS,
+} from '../vocabulary.ts';
+
+/**
+ * A pseudonymous reference: letters, digits and hyphens, 4–32 characters.
+ * Anything shaped like a National Insurance number is refused, so real
+ * identifiers cannot be stored by mistake.
+ */
+export const contactReference = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9-]{4,32}$/, 'Use a pseudonymous reference of 4 to 32 letters, digits or hyphens')
+  .refine((ref) => !/^[A-Za-z]{2}\d{6}[A-Da-d]?$/.test(ref.replace(/-/g, '')), {
+    message: 'This looks like a National Insurance number: use the pseudonymous reference instead',
+  });
+
+const oneOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z.enum(values, { error: `Select ${what}: one of ${values.join(', ')}` });
+
+export const contactInputSchema = z
+  .object({
+    reference: contactReference,
+    coach: z.string().trim().min(1, 'Enter the work coach code'),
+    site: z.string().trim().min(1, 'Enter the site code'),
+    healthGroup: oneOf(HEALTH_GROUPS, 'a health condition group'),
+    ageBand: oneOf(AGE_BANDS, 'an age band'),
+    sex: oneOf(SEXES, 'a sex'),
+    ethnicityGroup: oneOf(ETHNICITY_GROUPS, 'an ethnicity group'),
+    caring: z.boolean({ error: 'Say whether the person has caring responsibilities (true or false)' }),
+    timeOnBenefits: oneOf(TIME_ON_BENEFITS_BANDS, 'a time on benefits band'),
+    previousWork: oneOf(PREVIOUS_WORK, 'previous work'),
+    benefitType: oneOf(BENEFIT_TYPES, 'a benefit type'),
+    preferredChannel: oneOf(CHANNELS, 'a preferred channel').nullable().default(null),
+    adjustments: z.array(oneOf(ADJUSTMENTS, 'reasonable adjustments')).default([]),
+  })
+  .strict();
+
+export type ContactInput = z.infer<typeof contactInputSchema>;
+
+export const contactPreferencesSchema = z
+  .object({
+    preferredChannel: oneOf(CHANNELS, 'a preferred channel').nullable().optional(),
+    adjustments: z.array(oneOf(ADJUSTMENTS, 'reasonable adjustments')).optional(),
+    coach: z.string().trim().min(1).optional(),
+  })
+  .strict();
+
+export type ContactPreferences = z.infer<typeof contactPreferencesSchema>;

@@ -1,0 +1,81 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import type { Services } from '../../server/services.ts';
+import { currentUser, requireRole } from '../../server/middleware/authentication.ts';
+import { parseInput } from '../../server/middleware/validation.ts';
+import { allocationInputSchema, experimentInputSchema } from './experiment-schema.ts';
+import type { LifecycleAction } from './experiment-service.ts';
+
+const assignmentRequestSchema = z.object({ contact: z.string().trim().min(1, 'Enter the contact reference') }).strict();
+
+export function experimentRoutes(services: Services): Router {
+  const router = Router();
+  const { experiments, assignments, audit, exports } = services;
+
+  router.get('/experiments', requireRole('analyst', 'coach', 'minister'), (_req, res) => {
+    res.json({ experiments: experiments.list() });
+  });
+
+  router.post('/experiments', requireRole('analyst'), (req, res) => {
+    const user = currentUser(req);
+    const experiment = experiments.create(parseInput(experimentInputSchema, req.body), user.id);
+    audit.record(user.id, 'create', 'experiment', experiment.key);
+    res.status(201).location(`/api/experiments/${experiment.key}`).json(experiment);
+  });
+
+  router.get('/experiments/:key', requireRole('analyst', 'coach', 'minister'), (req, res) => {
+    res.json(experiments.get(String(req.params.key)));
+  });
+
+  router.put('/experiments/:key', requireRole('analyst'), (req, res) => {
+    const user = currentUser(req);
+    const experiment = experiments.updateDraft(String(req.params.key), parseInput(experimentInputSchema, req.body));
+    audit.record(user.id, 'update', 'experiment', experiment.key);
+    res.json(experiment);
+  });
+
+  for (const action of ['launch', 'pause', 'resume', 'conclude'] as LifecycleAction[]) {
+    router.post(`/experiments/:key/${action}`, requireRole('analyst'), (req, res) => {
+      const user = currentUser(req);
+      const experiment = experiments.transition(String(req.params.key), action);
+      audit.record(user.id, action, 'experiment', experiment.key);
+      res.json(experiment);
+    });
+  }
+
+  router.post('/experiments/:key/allocation', requireRole('analyst'), (req, res) => {
+    const user = currentUser(req);
+    const experiment = experiments.changeAllocation(String(req.params.key), parseInput(allocationInputSchema, req.body));
+    audit.record(user.id, 'change-allocation', 'experiment', experiment.key);
+    res.json(experiment);
+  });
+
+  router.post('/experiments/:key/assignments', requireRole('analyst', 'coach'), (req, res) => {
+    const user = currentUser(req);
+    const { contact } = parseInput(assignmentRequestSchema, req.body);
+    const result = assignments.assign(user, String(req.params.key), contact);
+    if (result.assigned && result.created) audit.record(user.id, 'assign', 'experiment', String(req.params.key));
+    res.status(result.assigned && result.created ? 201 : 200).json(result);
+  });
+
+  const sendCsv = (res: Response, filename: string, stream: NodeJS.ReadableStream) => {
+    res.type('text/csv; charset=utf-8').attachment(filename);
+    stream.pipe(res);
+  };
+
+  router.get('/experiments/:key/export/assignments.csv', requireRole('analyst'), (req, res) => {
+    const user = currentUser(req);
+    const experiment = experiments.get(String(req.params.key));
+    audit.record(user.id, 'export-assignments', 'experiment', experiment.key);
+    sendCsv(res, `${experiment.key}-assignments.csv`, exports.assignmentsCsv(experiment.id));
+  });
+
+  router.get('/experiments/:key/export/outcomes.csv', requireRole('analyst'), (req, res) => {
+    const user = currentUser(req);
+    const experiment = experiments.get(String(req.params.key));
+    audit.record(user.id, 'export-outcomes', 'experiment', experiment.key);
+    sendCsv(res, `${experiment.key}-outcomes.csv`, exports.outcomesCsv(experiment.id));
+  });
+
+  return router;
+}

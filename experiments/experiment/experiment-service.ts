@@ -1,0 +1,436 @@
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { evalCondition } from '@growthbook/growthbook';
+import type { Clock } from '../../server/clock.ts';
+import { inTransaction, type Db } from '../../server/db/client.ts';
+import { experimentArms, experimentPhases, experiments } from '../../server/db/schema.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
+import { ALWAYS_GUARDRAILS, type ExperimentStatus, type JourneyPhase, type RandomisationMethod, type StageKey } from '../vocabulary.ts';
+import { CONTACT_ATTRIBUTE_KEYS } from '../contacts/contact-attributes.ts';
+import { integerRatio } from '../assignment/permuted-blocks.ts';
+import type { AllocationInput, ExperimentInput } from './experiment-schema.ts';
+
+export interface Factor {
+  key: string;
+  label?: string;
+  levels: string[];
+}
+
+export interface ArmView {
+  id: number;
+  key: string;
+  name: string;
+  isControl: boolean;
+  levels: Record<string, string>;
+  /** Share of new assignments in the current phase (0 when the arm is closed). */
+  weight: number;
+}
+
+export interface PhaseView {
+  id: number;
+  number: number;
+  seed: string;
+  coverage: number;
+  startedAt: string;
+  endedAt: string | null;
+  reason: string | null;
+  /** Arm keys and weights in the order the hash buckets are laid out. */
+  armKeys: string[];
+  weights: number[];
+}
+
+export interface ExperimentView {
+  id: number;
+  key: string;
+  name: string;
+  hypothesis: string;
+  journeyPhase: JourneyPhase;
+  status: ExperimentStatus;
+  factors: Factor[];
+  eligibility: Record<string, unknown>;
+  primaryMetric: StageKey;
+  secondaryMetrics: StageKey[];
+  /** The experiment's own guardrails plus opt-outs and complaints, which every experiment watches. */
+  guardrailMetrics: StageKey[];
+  plannedSampleSize: number | null;
+  randomisation: RandomisationMethod;
+  strata: string[];
+  createdAt: string;
+  updatedAt: string;
+  launchedAt: string | null;
+  concludedAt: string | null;
+  arms: ArmView[];
+  phase: PhaseView;
+  phases: PhaseView[];
+}
+
+export type LifecycleAction = 'launch' | 'pause' | 'resume' | 'conclude';
+
+const TRANSITIONS: Record<LifecycleAction, { from: ExperimentStatus[]; to: ExperimentStatus }> = {
+  launch: { from: ['draft'], to: 'running' },
+  pause: { from: ['running'], to: 'paused' },
+  resume: { from: ['paused'], to: 'running' },
+  conclude: { from: ['running', 'paused'], to: 'concluded' },
+};
+
+interface ArmDraft {
+  key: string;
+  name: string;
+  levels: Record<string, string>;
+  isControl: boolean;
+  weight: number;
+}
+
+const parseJson = <T>(text: string): T => JSON.parse(text) as T;
+
+/** Checks a GrowthBook condition only names contact attributes, and evaluates cleanly. */
+export function eligibilityErrors(condition: Record<string, unknown>): FieldError[] {
+  const errors: FieldError[] = [];
+  const visit = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$and' || key === '$or' || key === '$nor') visit(value);
+      else if (key === '$not') visit(value);
+      else if (key.startsWith('$')) errors.push({ field: 'eligibility', message: `Unknown operator ${key} at the top of a condition` });
+      else if (!(CONTACT_ATTRIBUTE_KEYS as readonly string[]).includes(key))
+        errors.push({ field: 'eligibility', message: `Eligibility can only use ${CONTACT_ATTRIBUTE_KEYS.join(', ')}; "${key}" is not one of them` });
+    }
+  };
+  visit(condition);
+  if (errors.length === 0) {
+    try {
+      evalCondition({}, condition as never);
+    } catch {
+      errors.push({ field: 'eligibility', message: 'The eligibility condition could not be evaluated' });
+    }
+  }
+  return errors;
+}
+
+/** Builds and checks the arms of a design: full factorial when none are given. */
+function planArms(input: ExperimentInput): { arms: ArmDraft[]; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const factorKeys = input.factors.map((f) => f.key);
+  if (new Set(factorKeys).size !== factorKeys.length) errors.push({ field: 'factors', message: 'Factor keys must be different from each other' });
+  input.factors.forEach((factor, i) => {
+    if (new Set(factor.levels).size !== factor.levels.length)
+      errors.push({ field: `factors.${i}.levels`, message: `The levels of ${factor.key} must be different from each other` });
+  });
+
+  let arms: ArmDraft[];
+  if (input.arms) {
+    arms = input.arms.map((arm, i) => {
+      const levels = arm.levels;
+      for (const factor of input.factors) {
+        if (!(factor.key in levels)) errors.push({ field: `arms.${i}.levels`, message: `Arm ${i + 1} needs a level for ${factor.key}` });
+        else if (!factor.levels.includes(levels[factor.key]))
+          errors.push({ field: `arms.${i}.levels`, message: `"${levels[factor.key]}" is not a level of ${factor.key}` });
+      }
+      for (const key of Object.keys(levels))
+        if (!factorKeys.includes(key)) errors.push({ field: `arms.${i}.levels`, message: `"${key}" is not one of the factors` });
+      const key = arm.key ?? factorKeys.map((f) => levels[f]).join('-');
+      return { key, name: arm.name ?? defaultArmName(input.factors, levels), levels, isControl: arm.control ?? false, weight: arm.weight ?? 1 };
+    });
+    const controls = arms.filter((a) => a.isControl).length;
+    if (controls === 0 && input.controlArm) arms.forEach((a) => (a.isControl = a.key === input.controlArm));
+    else if (controls === 0) arms[0].isControl = true;
+    if (controls > 1) errors.push({ field: 'arms', message: 'Mark exactly one arm as the control' });
+  } else {
+    arms = fullFactorial(input.factors).map((levels) => ({
+      key: factorKeys.map((f) => levels[f]).join('-'),
+      name: defaultArmName(input.factors, levels),
+      levels,
+      isControl: false,
+      weight: 1,
+    }));
+    const control = input.controlArm ? arms.find((a) => a.key === input.controlArm) : arms[0];
+    if (control) control.isControl = true;
+  }
+  if (!arms.some((a) => a.isControl))
+    errors.push({ field: 'controlArm', message: `The control arm must be one of ${arms.map((a) => a.key).join(', ')}` });
+  const keys = arms.map((a) => a.key);
+  if (new Set(keys).size !== keys.length) errors.push({ field: 'arms', message: 'Each arm needs a different key or combination of levels' });
+  if (arms.length < 2) errors.push({ field: 'arms', message: 'An experiment needs at least two arms' });
+  if (arms.length > 24) errors.push({ field: 'arms', message: 'An experiment can have at most 24 arms' });
+  return { arms, errors };
+}
+
+function fullFactorial(factors: Factor[]): Record<string, string>[] {
+  return factors.reduce<Record<string, string>[]>(
+    (combos, factor) => combos.flatMap((combo) => factor.levels.map((level) => ({ ...combo, [factor.key]: level }))),
+    [{}],
+  );
+}
+
+function defaultArmName(factors: Factor[], levels: Record<string, string>): string {
+  const words = factors.map((f) => (levels[f.key] ?? '').replace(/[_-]/g, ' '));
+  const text = words.join(', ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function normalise(weights: number[]): number[] {
+  const total = weights.reduce((a, b) => a + b, 0);
+  return weights.map((w) => w / total);
+}
+
+function designErrors(input: ExperimentInput, arms: ArmDraft[]): FieldError[] {
+  const errors = eligibilityErrors(input.eligibility);
+  if (input.strata.length > 0 && input.randomisation !== 'blocks')
+    errors.push({ field: 'strata', message: 'Strata are used only with permuted-block randomisation' });
+  if (input.randomisation === 'blocks' && !integerRatio(normalise(arms.map((a) => a.weight))))
+    errors.push({ field: 'arms', message: 'For permuted blocks, weights must be a simple ratio such as 1:1 or 2:1:1 (at most 24 in a block)' });
+  if (input.secondaryMetrics.includes(input.primaryMetric))
+    errors.push({ field: 'secondaryMetrics', message: 'The primary metric cannot also be a secondary metric' });
+  return errors;
+}
+
+export function createExperimentService(db: Db, clock: Clock) {
+  const now = () => clock.now().toISOString();
+
+  function toPhaseView(row: typeof experimentPhases.$inferSelect, armsById: Map<number, { key: string }>): PhaseView {
+    const armIds = parseJson<number[]>(row.armIds);
+    return {
+      id: row.id,
+      number: row.number,
+      seed: row.seed,
+      coverage: row.coverage,
+      startedAt: row.startedAt,
+      endedAt: row.endedAt,
+      reason: row.reason,
+      armKeys: armIds.map((id) => armsById.get(id)?.key ?? String(id)),
+      weights: parseJson<number[]>(row.weights),
+    };
+  }
+
+  function toView(row: typeof experiments.$inferSelect): ExperimentView {
+    const armRows = db.select().from(experimentArms).where(eq(experimentArms.experimentId, row.id)).orderBy(asc(experimentArms.position)).all();
+    const phaseRows = db.select().from(experimentPhases).where(eq(experimentPhases.experimentId, row.id)).orderBy(asc(experimentPhases.number)).all();
+    const armsById = new Map(armRows.map((a) => [a.id, a]));
+    const phases = phaseRows.map((p) => toPhaseView(p, armsById));
+    const current = phases[phases.length - 1];
+    const currentArmIds = parseJson<number[]>(phaseRows[phaseRows.length - 1].armIds);
+    const ownGuardrails = parseJson<StageKey[]>(row.guardrailMetrics);
+    return {
+      id: row.id,
+      key: row.key,
+      name: row.name,
+      hypothesis: row.hypothesis,
+      journeyPhase: row.journeyPhase as JourneyPhase,
+      status: row.status as ExperimentStatus,
+      factors: parseJson(row.factors),
+      eligibility: parseJson(row.eligibility),
+      primaryMetric: row.primaryMetric as StageKey,
+      secondaryMetrics: parseJson(row.secondaryMetrics),
+      guardrailMetrics: [...new Set([...ownGuardrails, ...ALWAYS_GUARDRAILS])],
+      plannedSampleSize: row.plannedSampleSize,
+      randomisation: row.randomisation as RandomisationMethod,
+      strata: parseJson(row.strata),
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+      launchedAt: row.launchedAt,
+      concludedAt: row.concludedAt,
+      arms: armRows.map((a) => {
+        const index = currentArmIds.indexOf(a.id);
+        return { id: a.id, key: a.key, name: a.name, isControl: a.isControl, levels: parseJson(a.levels), weight: index >= 0 ? current.weights[index] : 0 };
+      }),
+      phase: current,
+      phases,
+    };
+  }
+
+  function rowByKey(key: string) {
+    const row = db.select().from(experiments).where(eq(experiments.key, key)).get();
+    if (!row) throw new NotFoundError('Experiment');
+    return row;
+  }
+
+  function insertArms(experimentId: number, arms: ArmDraft[], firstPosition: number): number[] {
+    return arms.map(
+      (arm, i) =>
+        db
+          .insert(experimentArms)
+          .values({ experimentId, key: arm.key, name: arm.name, isControl: arm.isControl, levels: JSON.stringify(arm.levels), position: firstPosition + i })
+          .returning({ id: experimentArms.id })
+          .get().id,
+    );
+  }
+
+  function designColumns(input: ExperimentInput) {
+    return {
+      name: input.name,
+      hypothesis: input.hypothesis,
+      journeyPhase: input.journeyPhase,
+      factors: JSON.stringify(input.factors),
+      eligibility: JSON.stringify(input.eligibility),
+      primaryMetric: input.primaryMetric,
+      secondaryMetrics: JSON.stringify(input.secondaryMetrics),
+      guardrailMetrics: JSON.stringify(input.guardrailMetrics.filter((m) => !ALWAYS_GUARDRAILS.includes(m))),
+      plannedSampleSize: input.plannedSampleSize ?? null,
+      randomisation: input.randomisation,
+      strata: JSON.stringify(input.strata),
+    };
+  }
+
+  function planOrThrow(input: ExperimentInput): ArmDraft[] {
+    const { arms, errors } = planArms(input);
+    errors.push(...(errors.length ? [] : designErrors(input, arms)));
+    if (errors.length) throw new ValidationError(errors);
+    return arms;
+  }
+
+  return {
+    get(key: string): ExperimentView {
+      return toView(rowByKey(key));
+    },
+
+    list(): ExperimentView[] {
+      return db.select().from(experiments).orderBy(asc(experiments.createdAt), asc(experiments.id)).all().map(toView);
+    },
+
+    create(input: ExperimentInput, userId: number | null): ExperimentView {
+      const arms = planOrThrow(input);
+      return inTransaction(db, () => {
+        if (db.select({ id: experiments.id }).from(experiments).where(eq(experiments.key, input.key)).get())
+          throw new ConflictError('An experiment with that key already exists', [{ field: 'key', message: 'Choose a key no other experiment uses' }]);
+        const at = now();
+        const row = db
+          .insert(experiments)
+          .values({ key: input.key, ...designColumns(input), status: 'draft', createdBy: userId, createdAt: at, updatedAt: at })
+          .returning()
+          .get();
+        const armIds = insertArms(row.id, arms, 0);
+        db.insert(experimentPhases)
+          .values({
+            experimentId: row.id,
+            number: 1,
+            seed: input.seed ?? `${input.key}-1`,
+            armIds: JSON.stringify(armIds),
+            weights: JSON.stringify(normalise(arms.map((a) => a.weight))),
+            coverage: input.coverage,
+            startedAt: at,
+          })
+          .run();
+        return toView(row);
+      });
+    },
+
+    /** Replaces the design of a draft. A launched experiment's design is locked. */
+    updateDraft(key: string, input: ExperimentInput): ExperimentView {
+      const existing = rowByKey(key);
+      if (existing.status !== 'draft')
+        throw new ConflictError('The design is locked because the experiment has launched; change the allocation to start a new phase instead');
+      if (input.key !== key) throw new ValidationError([{ field: 'key', message: 'The key of an experiment cannot change' }]);
+      const arms = planOrThrow(input);
+      return inTransaction(db, () => {
+        db.delete(experimentPhases).where(eq(experimentPhases.experimentId, existing.id)).run();
+        db.delete(experimentArms).where(eq(experimentArms.experimentId, existing.id)).run();
+        db.update(experiments).set({ ...designColumns(input), updatedAt: now() }).where(eq(experiments.id, existing.id)).run();
+        const armIds = insertArms(existing.id, arms, 0);
+        db.insert(experimentPhases)
+          .values({
+            experimentId: existing.id,
+            number: 1,
+            seed: input.seed ?? `${key}-1`,
+            armIds: JSON.stringify(armIds),
+            weights: JSON.stringify(normalise(arms.map((a) => a.weight))),
+            coverage: input.coverage,
+            startedAt: now(),
+          })
+          .run();
+        return toView(rowByKey(key));
+      });
+    },
+
+    transition(key: string, action: LifecycleAction): ExperimentView {
+      return inTransaction(db, () => {
+        const row = rowByKey(key);
+        const rule = TRANSITIONS[action];
+        if (!rule.from.includes(row.status as ExperimentStatus))
+          throw new ConflictError(`A ${row.status} experiment cannot be ${action === 'conclude' ? 'concluded' : `${action}d`}; it must be ${rule.from.join(' or ')}`);
+        const at = now();
+        db.update(experiments)
+          .set({
+            status: rule.to,
+            updatedAt: at,
+            ...(action === 'launch' ? { launchedAt: at } : {}),
+            ...(action === 'conclude' ? { concludedAt: at } : {}),
+          })
+          .where(eq(experiments.id, row.id))
+          .run();
+        if (action === 'launch')
+          db.update(experimentPhases).set({ startedAt: at }).where(and(eq(experimentPhases.experimentId, row.id), eq(experimentPhases.number, 1))).run();
+        if (action === 'conclude')
+          db.update(experimentPhases).set({ endedAt: at }).where(and(eq(experimentPhases.experimentId, row.id), isNull(experimentPhases.endedAt))).run();
+        return toView(rowByKey(key));
+      });
+    },
+
+    /**
+     * Changes weights, coverage or adds arms. Before launch this edits phase 1;
+     * after launch it closes the current phase and opens a new one with a new
+     * seed (as GrowthBook advises), so earlier assignments keep their phase.
+     */
+    changeAllocation(key: string, input: AllocationInput): ExperimentView {
+      return inTransaction(db, () => {
+        const view = toView(rowByKey(key));
+        if (view.status === 'concluded') throw new ConflictError('A concluded experiment cannot change its allocation');
+        const errors: FieldError[] = [];
+        const known = new Set(view.arms.map((a) => a.key));
+        for (const armKey of Object.keys(input.weights))
+          if (!known.has(armKey) && !input.addArms.some((a) => a.key === armKey))
+            errors.push({ field: 'weights', message: `"${armKey}" is not an arm of this experiment` });
+        const added: ArmDraft[] = input.addArms.map((arm, i) => {
+          const levels = arm.levels;
+          for (const factor of view.factors)
+            if (!factor.levels.includes(levels[factor.key]))
+              errors.push({ field: `addArms.${i}.levels`, message: `Arm needs a level of ${factor.key} from ${factor.levels.join(', ')}` });
+          const armKey = arm.key ?? view.factors.map((f) => levels[f.key]).join('-');
+          if (known.has(armKey)) errors.push({ field: `addArms.${i}.key`, message: `An arm called "${armKey}" already exists` });
+          if (arm.control) errors.push({ field: `addArms.${i}.control`, message: 'The control arm cannot change after the experiment is defined' });
+          return { key: armKey, name: arm.name ?? defaultArmName(view.factors, levels), levels, isControl: false, weight: 0 };
+        });
+        const allKeys = [...view.arms.map((a) => a.key), ...added.map((a) => a.key)];
+        const weights = allKeys.map((armKey) => input.weights[armKey] ?? (added.some((a) => a.key === armKey) ? 1 : 0));
+        const control = view.arms.find((a) => a.isControl)!;
+        if (weights[allKeys.indexOf(control.key)] === 0) errors.push({ field: 'weights', message: 'The control arm must keep a weight above 0' });
+        if (weights.filter((w) => w > 0).length < 2) errors.push({ field: 'weights', message: 'At least two arms must stay open' });
+        const open = allKeys.map((k, i) => ({ k, w: weights[i] })).filter((a) => a.w > 0);
+        if (errors.length === 0 && view.randomisation === 'blocks' && !integerRatio(normalise(open.map((a) => a.w))))
+          errors.push({ field: 'weights', message: 'For permuted blocks, weights must be a simple ratio such as 1:1 or 2:1:1' });
+        if (errors.length) throw new ValidationError(errors);
+
+        const newIds = insertArms(view.id, added, view.arms.length);
+        const idByKey = new Map([...view.arms.map((a) => [a.key, a.id] as const), ...added.map((a, i) => [a.key, newIds[i]] as const)]);
+        const armIds = open.map((a) => idByKey.get(a.k)!);
+        const phaseWeights = normalise(open.map((a) => a.w));
+        const coverage = input.coverage ?? view.phase.coverage;
+        const at = now();
+        if (view.status === 'draft') {
+          db.update(experimentPhases)
+            .set({ armIds: JSON.stringify(armIds), weights: JSON.stringify(phaseWeights), coverage, reason: input.reason })
+            .where(eq(experimentPhases.id, view.phase.id))
+            .run();
+        } else {
+          const number = view.phase.number + 1;
+          db.update(experimentPhases).set({ endedAt: at }).where(eq(experimentPhases.id, view.phase.id)).run();
+          db.insert(experimentPhases)
+            .values({
+              experimentId: view.id,
+              number,
+              seed: `${view.phases[0].seed}-phase-${number}`,
+              armIds: JSON.stringify(armIds),
+              weights: JSON.stringify(phaseWeights),
+              coverage,
+              startedAt: at,
+              reason: input.reason,
+            })
+            .run();
+        }
+        db.update(experiments).set({ updatedAt: at }).where(eq(experiments.id, view.id)).run();
+        return toView(rowByKey(key));
+      });
+    },
+  };
+}
+
+export type ExperimentService = ReturnType<typeof createExperimentService>;

@@ -1,0 +1,128 @@
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { Clock } from '../../server/clock.ts';
+import { inTransaction, type Db } from '../../server/db/client.ts';
+import { contacts, outcomeEvents } from '../../server/db/schema.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
+import type { CurrentUser } from '../../server/auth/auth-service.ts';
+import { contactScope } from '../contacts/contact-service.ts';
+import { stageByKey } from '../vocabulary.ts';
+import { detailSchemas, type OutcomeInput } from './outcome-schema.ts';
+
+export interface OutcomeView {
+  id: number;
+  contact: string;
+  stage: string;
+  value: number | null;
+  detail: Record<string, unknown> | null;
+  occurredAt: string;
+  recordedAt: string;
+  idempotencyKey: string;
+}
+
+/** Clocks on laptops drift; an event up to this far ahead of the server is accepted. */
+const ALLOWED_CLOCK_SKEW_MS = 2 * 60_000;
+
+/** Stages that mean contacting someone; refused once they have opted out. */
+const CONTACTING_STAGES = new Set(['outreach_attempted', 'meeting_agreed']);
+
+export function createOutcomeService(db: Db, clock: Clock) {
+  const toView = (row: typeof outcomeEvents.$inferSelect, reference: string): OutcomeView => ({
+    id: row.id,
+    contact: reference,
+    stage: row.stage,
+    value: row.value,
+    detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null,
+    occurredAt: row.occurredAt,
+    recordedAt: row.recordedAt,
+    idempotencyKey: row.idempotencyKey,
+  });
+
+  function checkStage(input: OutcomeInput): { errors: FieldError[]; detail: Record<string, unknown> | null } {
+    const stage = stageByKey.get(input.stage)!;
+    const errors: FieldError[] = [];
+    if (stage.value) {
+      const { min, max, label, integer } = stage.value;
+      if (input.value === undefined) errors.push({ field: 'value', message: `Enter the ${label}` });
+      else if (input.value < min || input.value > max || (integer && !Number.isInteger(input.value)))
+        errors.push({ field: 'value', message: `The ${label} must be ${integer ? 'a whole number ' : ''}between ${min} and ${max}` });
+    } else if (input.value !== undefined) {
+      errors.push({ field: 'value', message: `${stage.label} does not take a value` });
+    }
+    let detail: Record<string, unknown> | null = null;
+    if (stage.detail) {
+      const parsed = detailSchemas[stage.detail].safeParse(input.detail ?? {});
+      if (parsed.success) detail = parsed.data;
+      else errors.push(...parsed.error.issues.map((issue) => ({ field: ['detail', ...issue.path].join('.'), message: issue.message })));
+    } else if (input.detail && Object.keys(input.detail).length > 0) {
+      errors.push({ field: 'detail', message: `${stage.label} does not take any detail` });
+    }
+    return { errors, detail };
+  }
+
+  return {
+    /**
+     * Appends an outcome event. A retry with the same idempotency key returns
+     * the first event and records nothing. Recording an opt-out also marks the
+     * person as opted out, in the same transaction.
+     */
+    record(user: CurrentUser, input: OutcomeInput): { created: boolean; event: OutcomeView } {
+      return inTransaction(db, () => {
+        const previous = db.select().from(outcomeEvents).where(eq(outcomeEvents.idempotencyKey, input.idempotencyKey)).get();
+        if (previous) {
+          const owner = db.select({ reference: contacts.reference }).from(contacts).where(and(contactScope(user), eq(contacts.id, previous.contactId))).get();
+          if (!owner) throw new ConflictError('That idempotency key has already been used', [{ field: 'idempotencyKey', message: 'Use a new idempotency key' }]);
+          return { created: false, event: toView(previous, owner.reference) };
+        }
+        const now = clock.now();
+        const errors: FieldError[] = [];
+        const contact = db.select().from(contacts).where(and(contactScope(user), eq(contacts.reference, input.contact))).get();
+        if (!contact) errors.push({ field: 'contact', message: 'No contact on your caseload has this reference' });
+        const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now;
+        if (occurredAt.getTime() > now.getTime() + ALLOWED_CLOCK_SKEW_MS)
+          errors.push({ field: 'occurredAt', message: 'The date cannot be in the future' });
+        if (contact && occurredAt.getTime() < new Date(contact.createdAt).getTime() - 365 * 86_400_000)
+          errors.push({ field: 'occurredAt', message: 'The date is more than a year before this person joined the cohort' });
+        const { errors: stageErrors, detail } = checkStage(input);
+        errors.push(...stageErrors);
+        if (errors.length) throw new ValidationError(errors);
+        if (contact!.optedOutAt && CONTACTING_STAGES.has(input.stage))
+          throw new ConflictError('This person has asked not to be contacted again', [{ field: 'stage', message: 'Do not contact this person' }]);
+
+        const row = db
+          .insert(outcomeEvents)
+          .values({
+            contactId: contact!.id,
+            stage: input.stage,
+            value: input.value ?? null,
+            detail: detail ? JSON.stringify(detail) : null,
+            occurredAt: occurredAt.toISOString(),
+            recordedAt: now.toISOString(),
+            recordedBy: user.id,
+            idempotencyKey: input.idempotencyKey,
+          })
+          .returning()
+          .get();
+        if (input.stage === 'opted_out')
+          db.update(contacts)
+            .set({ optedOutAt: occurredAt.toISOString(), updatedAt: now.toISOString() })
+            .where(and(eq(contacts.id, contact!.id), isNull(contacts.optedOutAt)))
+            .run();
+        return { created: true, event: toView(row, contact!.reference) };
+      });
+    },
+
+    forContact(user: CurrentUser, reference: string): OutcomeView[] {
+      const contact = db.select({ id: contacts.id }).from(contacts).where(and(contactScope(user), eq(contacts.reference, reference))).get();
+      if (!contact) throw new NotFoundError('Contact');
+      return db
+        .select()
+        .from(outcomeEvents)
+        .where(eq(outcomeEvents.contactId, contact.id))
+        .orderBy(asc(outcomeEvents.occurredAt), asc(outcomeEvents.id))
+        .all()
+        .map((row) => toView(row, reference));
+    },
+  };
+}
+
+export type OutcomeService = ReturnType<typeof createOutcomeService>;

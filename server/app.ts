@@ -1,0 +1,45 @@
+import express, { type Express } from 'express';
+import { systemClock, type Clock } from './clock.ts';
+import type { Db } from './db/client.ts';
+import { createServices, type Services } from './services.ts';
+import { setUpSecurityHeaders } from './middleware/security-headers.ts';
+import { setUpAuthentication } from './middleware/authentication.ts';
+import { errorHandler } from './middleware/error-handler.ts';
+import { NotFoundError } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
+import { authRoutes } from './auth/auth-controller.ts';
+import { experimentRoutes } from '../experiments/experiment/experiment-controller.ts';
+import { contactRoutes } from '../experiments/contacts/contact-controller.ts';
+import { outcomeRoutes } from '../experiments/outcomes/outcome-controller.ts';
+
+export interface AppOptions {
+  db: Db;
+  clock?: Clock;
+  /** Adds POST /bench/echo, a bare JSON echo used as the ceiling in `npm run bench`. */
+  echoRoute?: boolean;
+}
+
+/** Builds the whole platform over a database: API, pages, errors. No global state. */
+export function createApp({ db, clock = systemClock, echoRoute = false }: AppOptions): Express & { locals: { services: Services } } {
+  const services = createServices(db, clock);
+  const app = express();
+  app.locals.services = services;
+  app.disable('x-powered-by');
+  app.use(setUpSecurityHeaders());
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  if (echoRoute) app.post('/bench/echo', express.json(), (req, res) => res.json(req.body));
+
+  app.use(express.json({ limit: '5mb' }));
+  app.use(setUpAuthentication(services));
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  app.use('/api', authRoutes(services), experimentRoutes(services), contactRoutes(services), outcomeRoutes(services));
+  app.use('/api', () => {
+    throw new NotFoundError('API route');
+  });
+  app.use(errorHandler());
+  return app as Express & { locals: { services: Services } };
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { allocationInputSchema, experimentInputSchema } from '../experiments/experiment/experiment-schema.ts';
+import { contactInputSchema, contactPreferencesSchema } from '../experiments/contacts/contact-schema.ts';
+import { outcomeInputSchema } from '../experiments/outcomes/outcome-schema.ts';
+import { tokenRequestSchema, userInputSchema } from './auth/auth-controller.ts';
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+const json = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(s) } } });
+const ok = (description: string) => ({ description, content: { 'application/json': {} } });
+const errors = {
+  '400': { description: 'Invalid input: `errors` lists each field and what to do', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+  '401': { description: 'Not signed in' },
+  '403': { description: 'Your role cannot do this' },
+};
+const op = (summary: string, roles: string, extra: object = {}) => ({ summary, description: `Roles: ${roles}.`, responses: { '200': ok('OK'), ...errors }, ...extra });
+const keyParam = [{ name: 'key', in: 'path', required: true, schema: { type: 'string' } }];
+const refParam = [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }];
+
+/** The OpenAPI 3.1 description of the JSON API, built from the same zod schemas that validate it. */
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'EIU test-and-learn platform API',
+      version: '0.1.0',
+      description:
+        'Define and run experiments, assign people to arms, and record what happens on their journey. Nothing recorded here affects anyone\'s benefits. Authenticate with `Authorization: Bearer <token>` from POST /api/tokens.',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          properties: { error: { type: 'string' }, errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } } },
+        },
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/api/tokens': { post: op('Exchange a username and password for an API token', 'anyone', { security: [], requestBody: json(tokenRequestSchema), responses: { '201': ok('Token created'), ...errors } }) },
+      '/api/me': { get: op('The signed-in user', 'any') },
+      '/api/users': { post: op('Create a user', 'admin', { requestBody: json(userInputSchema) }) },
+      '/api/experiments': {
+        get: op('List experiments', 'analyst, coach, minister'),
+        post: op('Define an experiment (as a draft)', 'analyst', { requestBody: json(experimentInputSchema), responses: { '201': ok('Created'), '409': { description: 'The key is taken' }, ...errors } }),
+      },
+      '/api/experiments/{key}': {
+        get: op('One experiment with its arms and phases', 'analyst, coach, minister', { parameters: keyParam }),
+        put: op('Replace the design of a draft', 'analyst', { parameters: keyParam, requestBody: json(experimentInputSchema) }),
+      },
+      ...Object.fromEntries(
+        ['launch', 'pause', 'resume', 'conclude'].map((action) => [
+          `/api/experiments/{key}/${action}`,
+          { post: op(`${action[0].toUpperCase()}${action.slice(1)} the experiment`, 'analyst', { parameters: keyParam, responses: { '200': ok('OK'), '409': { description: 'Not allowed from the current status' } } }) },
+        ]),
+      ),
+      '/api/experiments/{key}/allocation': {
+        post: op('Change weights, coverage or add arms (starts a new phase after launch)', 'analyst', { parameters: keyParam, requestBody: json(allocationInputSchema) }),
+      },
+      '/api/experiments/{key}/assignments': {
+        post: op('Assign a person (returns the stored arm if already assigned; assigned=false with a reason if they cannot be)', 'analyst, coach (own caseload)', {
+          parameters: keyParam,
+          requestBody: json(z.object({ contact: z.string() })),
+          responses: { '200': ok('Already assigned, or not assigned with a reason'), '201': ok('Newly assigned'), '409': { description: 'The experiment is not running' }, ...errors },
+        }),
+      },
+      '/api/experiments/{key}/export/assignments.csv': { get: op('Assignments as CSV', 'analyst', { parameters: keyParam }) },
+      '/api/experiments/{key}/export/outcomes.csv': { get: op('Outcome events of assigned people as CSV', 'analyst', { parameters: keyParam }) },
+      '/api/contacts': {
+        get: op('List contacts (a coach sees their own caseload)', 'analyst, coach'),
+        post: op('Add contacts, all or none', 'analyst', { requestBody: json(z.object({ contacts: z.array(contactInputSchema) })) }),
+      },
+      '/api/contacts/import': {
+        post: op('Import a cohort CSV, all or none; rejected rows come back with line numbers', 'analyst', {
+          requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } } },
+        }),
+      },
+      '/api/contacts/{reference}': {
+        get: op('One contact', 'analyst, coach (own caseload)', { parameters: refParam }),
+        patch: op('Change preferred channel, adjustments or coach (history kept)', 'analyst, coach (own caseload)', { parameters: refParam, requestBody: json(contactPreferencesSchema) }),
+      },
+      '/api/contacts/{reference}/history': { get: op('History of preference changes', 'analyst, coach (own caseload)', { parameters: refParam }) },
+      '/api/contacts/{reference}/outcomes': { get: op('Outcome events', 'analyst, coach (own caseload)', { parameters: refParam }) },
+      '/api/contacts/{reference}/assignments': { get: op('Assignments', 'analyst, coach (own caseload)', { parameters: refParam }) },
+      '/api/contacts/{reference}/opt-out': { post: op('Record that the person does not want to be contacted again', 'analyst, coach (own caseload)', { parameters: refParam }) },
+      '/api/outcomes': {
+        post: op('Record an outcome event (idempotent by idempotencyKey)', 'analyst, coach (own caseload)', {
+          requestBody: json(outcomeInputSchema),
+          responses: { '201': ok('Recorded'), '200': ok('A retry: the first result, nothing recorded'), '409': { description: 'The person has opted out of contact' }, ...errors },
+        }),
+      },
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { Clock } from './clock.ts';
+import type { Db } from './db/client.ts';
+import { createAuthService } from './auth/auth-service.ts';
+import { createAuditService } from './audit-service.ts';
+import { createExperimentService } from '../experiments/experiment/experiment-service.ts';
+import { createContactService } from '../experiments/contacts/contact-service.ts';
+import { createAssignmentService } from '../experiments/assignment/assignment-service.ts';
+import { createOutcomeService } from '../experiments/outcomes/outcome-service.ts';
+import { createExportService } from '../experiments/export/export-service.ts';
+import { createStaffService } from '../experiments/staff/staff-service.ts';
+
+/** Every service, built once from the database and clock and passed to the app. */
+export function createServices(db: Db, clock: Clock) {
+  const experiments = createExperimentService(db, clock);
+  return {
+    db,
+    clock,
+    auth: createAuthService(db, clock),
+    audit: createAuditService(db, clock),
+    experiments,
+    contacts: createContactService(db, clock),
+    assignments: createAssignmentService(db, clock, experiments),
+    outcomes: createOutcomeService(db, clock),
+    exports: createExportService(db),
+    staff: createStaffService(db, clock),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
