@@ -91,6 +91,12 @@ CREATE TABLE `contacts` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `contacts_reference_unique` ON `contacts` (`reference`);--> statement-breakpoint
 CREATE INDEX `contacts_coach_idx` ON `contacts` (`coach_id`);--> statement-breakpoint
+CREATE TABLE `demo_credentials` (
+	`username` text PRIMARY KEY NOT NULL,
+	`role` text NOT NULL,
+	`password` text NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `experiment_arms` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`experiment_id` integer NOT NULL,

@@ -243,3 +243,13 @@ export const auditLog = sqliteTable(
   },
   (t) => [index('audit_log_at_idx').on(t.at)],
 );
+
+/**
+ * Demo mode only: the generated passwords of the demo users, so they can be
+ * printed at every start of a demo database. Never written outside demo seeding.
+ */
+export const demoCredentials = sqliteTable('demo_credentials', {
+  username: text('username').primaryKey(),
+  role: text('role').notNull(),
+  password: text('password').notNull(),
+});

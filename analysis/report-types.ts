@@ -1,0 +1,125 @@
+/**
+ * The shape of an experiment report: what the results page, the weekly
+ * ministers' report and the API read. Built by analysis/experiment-report.ts
+ * from database aggregates, by assigned arm (intention to treat).
+ */
+import type { Interval } from './types.ts';
+
+export type MetricRole = 'primary' | 'secondary' | 'guardrail';
+
+/** What the evidence says about an arm against control, never more than it shows. */
+export type Verdict = 'better' | 'worse' | 'not_enough_evidence' | 'too_early';
+
+export interface ArmResult {
+  arm: string;
+  name: string;
+  isControl: boolean;
+  n: number;
+  /** Binary metrics: people who reached the stage. */
+  successes?: number;
+  /** Binary: the rate; numeric: the mean. Null when n is 0. */
+  estimate: number | null;
+  ci: Interval | null;
+}
+
+export interface ComparisonResult {
+  arm: string;
+  name: string;
+  /** Arm minus control: a rate difference (binary) or a difference in means (numeric). */
+  difference: number | null;
+  differenceCi: Interval | null;
+  relativeUplift: number | null;
+  relativeUpliftCi: Interval | null;
+  pValue: number | null;
+  test: 'z' | 'fisher' | 'welch' | null;
+  /** Holm across this metric's arms. */
+  pValueHolm: number | null;
+  /** Benjamini–Hochberg across all the report's metrics and arms. */
+  pValueBh: number | null;
+  probabilityBeatsControl: number | null;
+  /** Always-valid interval, safe under weekly looks (tuned to the planned sample size). */
+  sequentialCi: Interval | null;
+  alwaysValidPValue: number | null;
+  verdict: Verdict;
+}
+
+export interface MetricReport {
+  key: string;
+  label: string;
+  role: MetricRole;
+  kind: 'binary' | 'numeric';
+  higherIsBetter: boolean;
+  /** Days after assignment within which the event counts; null for "ever, up to now". */
+  windowDays: number | null;
+  arms: ArmResult[];
+  comparisons: ComparisonResult[];
+  omnibus: { statistic: number; df: number; pValue: number } | null;
+  /** One plain-English sentence per comparison that never overstates the evidence. */
+  readings: string[];
+}
+
+export interface FunnelReport {
+  stages: { key: string; label: string }[];
+  arms: { arm: string; name: string; assigned: number; counts: number[]; /** stage i / stage i-1 (first: / assigned) */ conversion: (number | null)[] }[];
+}
+
+export interface WeeklyPoint {
+  weekEnding: string;
+  /** Cumulative counts up to the end of the week, primary metric. */
+  arms: { arm: string; n: number; successes: number }[];
+  comparisons: { arm: string; difference: number | null; differenceCi: Interval | null; sequentialCi: Interval | null }[];
+}
+
+export interface ConsortRow {
+  arm: string;
+  name: string;
+  assigned: number;
+  contacted: number;
+  responded: number;
+  attended: number;
+  optedOut: number;
+  analysed: number;
+}
+
+export interface SubgroupBreakdown {
+  characteristic: string;
+  subgroups: {
+    subgroup: string;
+    tooSmall: boolean;
+    arms?: { arm: string; n: number; successes: number; rate: number; ci: Interval }[];
+    comparisons?: { arm: string; difference: number; differenceCi: Interval }[];
+  }[];
+  heterogeneity: { arm: string; statistic: number; df: number; pValue: number | null }[];
+}
+
+export interface ExperimentReport {
+  experiment: {
+    key: string;
+    name: string;
+    hypothesis: string;
+    status: string;
+    journeyPhase: number;
+    launchedAt: string | null;
+    plannedSampleSize: number | null;
+    arms: { key: string; name: string; isControl: boolean; weight: number }[];
+  };
+  asOf: string;
+  daysRunning: number;
+  assigned: number;
+  metrics: MetricReport[];
+  funnel: FunnelReport;
+  weekly: WeeklyPoint[];
+  consort: ConsortRow[];
+  srm: { observed: number[]; expected: number[]; statistic: number; pValue: number; flagged: boolean } | null;
+  subgroups: SubgroupBreakdown[];
+  coaches: {
+    icc: number | null;
+    designEffect: number | null;
+    clusters: number;
+    comparisons: { arm: string; difference: number; robustCi: [number, number]; pValue: number }[];
+    /** Per coach: people assigned and reaching the primary metric, by arm. */
+    perCoach: { coach: string; arms: { arm: string; n: number; successes: number }[] }[];
+  } | null;
+  /** Guardrail breaches: a harm metric significantly worse in an arm (always-valid test). */
+  warnings: string[];
+}
