@@ -5,6 +5,12 @@ import { createApp } from '../../server/app.ts';
 import { fixedClock } from '../../server/clock.ts';
 import type { Services } from '../../server/services.ts';
 import type { Role } from '../../experiments/vocabulary.ts';
+import { hashPassword } from '../../server/auth/password.ts';
+import { users } from '../../server/db/schema.ts';
+
+/** Every test user's password; hashed once per test file, because scrypt is slow on purpose. */
+export const TEST_PASSWORD = 'correct-horse-battery';
+let testPasswordHash: Promise<string> | undefined;
 
 export const TEST_NOW = '2026-11-23T09:00:00.000Z';
 
@@ -39,13 +45,14 @@ export async function createPeople(services: Services) {
   services.staff.addSite({ code: 'JC1', name: 'Test Jobcentre', kind: 'jobcentre' });
   services.staff.addSite({ code: 'CV1', name: 'Test Community Hub', kind: 'community_venue' });
   const tokens: Record<Role | 'coach2', string> = {} as never;
+  testPasswordHash ??= hashPassword(TEST_PASSWORD);
+  const passwordHash = await testPasswordHash;
   for (const role of ['analyst', 'minister', 'admin', 'coach', 'coach2'] as const) {
-    const user = await services.auth.createUser({
-      username: role,
-      displayName: `Test ${role}`,
-      role: role === 'coach2' ? 'coach' : role,
-      password: `${role}-password-123`,
-    });
+    const user = services.db
+      .insert(users)
+      .values({ username: role, displayName: `Test ${role}`, role: role === 'coach2' ? 'coach' : role, passwordHash, createdAt: TEST_NOW })
+      .returning()
+      .get();
     if (role === 'coach') services.staff.addCoach({ code: 'WC01', name: 'Coach One', siteCode: 'JC1', userId: user.id });
     if (role === 'coach2') services.staff.addCoach({ code: 'WC02', name: 'Coach Two', siteCode: 'JC1', userId: user.id });
     tokens[role] = services.auth.createApiToken(user.id, 'test');

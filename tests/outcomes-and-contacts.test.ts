@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { count } from 'drizzle-orm';
+import { contacts, outcomeEvents } from '../server/db/schema.ts';
+import { apiClient, channelToneDesign, contactFixture, createPeople, startTestServer, type TestServer } from './support/test-server.ts';
+
+let server: TestServer;
+let tokens: Awaited<ReturnType<typeof createPeople>>;
+let analyst: ReturnType<typeof apiClient>;
+let coach: ReturnType<typeof apiClient>;
+
+beforeEach(async () => {
+  server = await startTestServer();
+  tokens = await createPeople(server.services);
+  analyst = apiClient(server.baseUrl, tokens.analyst);
+  coach = apiClient(server.baseUrl, tokens.coach);
+  await analyst.post('/api/contacts', { contacts: [contactFixture('MINE-0001'), contactFixture('MINE-0002'), contactFixture('OTHER-0001', { coach: 'WC02' })] });
+});
+afterEach(() => server.close());
+
+const eventCount = () => server.db.select({ n: count() }).from(outcomeEvents).get()!.n;
+let keyCounter = 0;
+const event = (overrides: Record<string, unknown>) => ({ contact: 'MINE-0001', stage: 'responded', occurredAt: '2026-11-22T10:00:00Z', idempotencyKey: `key-${++keyCounter}-abcdef`, ...overrides });
+
+describe('recording outcomes', () => {
+  const badEvents: [string, Record<string, unknown>, string, RegExp][] = [
+    ['an event in the future', { occurredAt: '2026-11-24T10:00:00Z' }, 'occurredAt', /future/],
+    ['an unknown contact', { contact: 'NOBODY-1' }, 'contact', /No contact/],
+    ['a contact on another caseload', { contact: 'OTHER-0001' }, 'contact', /No contact/],
+    ['a usefulness score above 5', { stage: 'found_useful', value: 6 }, 'value', /between 1 and 5/],
+    ['a usefulness score that is not whole', { stage: 'found_useful', value: 2.5 }, 'value', /whole number/],
+    ['a score missing', { stage: 'working_alliance' }, 'value', /Enter the working alliance/],
+    ['a value on a stage without one', { stage: 'responded', value: 1 }, 'value', /does not take a value/],
+    ['outreach without its channel', { stage: 'outreach_attempted' }, 'detail.channel', /channel/],
+    ['a non-attendance reason not on the list', { stage: 'meeting_not_attended', detail: { reason: 'lazy' } }, 'detail.reason', /Select a reason/],
+    ['an unknown stage', { stage: 'teleported' }, 'stage', /funnel stage/],
+    ['a short idempotency key', { idempotencyKey: 'x' }, 'idempotencyKey', /at least 8/],
+    ['a date that is not a date', { occurredAt: 'last tuesday' }, 'occurredAt', /date and time/],
+  ];
+  for (const [what, change, field, message] of badEvents) {
+    it(`answers ${what} with a 400 naming the field, and records nothing`, async () => {
+      const response = await coach.post('/api/outcomes', event(change));
+      expect(response.status).toBe(400);
+      const error = response.body.errors.find((e: { field: string }) => e.field === field);
+      expect(error?.message).toMatch(message);
+      expect(eventCount()).toBe(0);
+    });
+  }
+
+  it('records a retry with the same idempotency key once, returning the first result', async () => {
+    const body = event({ stage: 'meeting_agreed', detail: { place: 'community_venue', time: '2026-11-30T10:00:00Z' } });
+    const first = await coach.post('/api/outcomes', body);
+    const second = await coach.post('/api/outcomes', { ...body, occurredAt: '2026-11-21T10:00:00Z' });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual({ created: false, event: first.body.event });
+    expect(eventCount()).toBe(1);
+  });
+
+  it('marks an opted-out person, refuses further contact, and keeps their earlier assignment', async () => {
+    await analyst.post('/api/experiments', channelToneDesign());
+    await analyst.post('/api/experiments/channel-tone/launch');
+    const assigned = await coach.post('/api/experiments/channel-tone/assignments', { contact: 'MINE-0001' });
+    const optOut = await coach.post('/api/contacts/MINE-0001/opt-out', { idempotencyKey: 'optout-mine-0001' });
+    expect(optOut.status).toBe(201);
+    expect((await coach.get('/api/contacts/MINE-0001')).body.optedOutAt).toBe('2026-11-23T09:00:00.000Z');
+
+    const outreach = await coach.post('/api/outcomes', event({ stage: 'outreach_attempted', detail: { channel: 'phone' } }));
+    expect(outreach.status).toBe(409);
+    expect(outreach.body.error).toMatch(/not to be contacted/);
+    const stillAssigned = await coach.post('/api/experiments/channel-tone/assignments', { contact: 'MINE-0001' });
+    expect(stillAssigned.body.assignment).toEqual(assigned.body.assignment);
+  });
+});
+
+describe('contacts', () => {
+  it('shows a coach only their own caseload', async () => {
+    const list = await coach.get('/api/contacts');
+    expect(list.body.contacts.map((c: { reference: string }) => c.reference)).toEqual(['MINE-0001', 'MINE-0002']);
+    expect(list.body.total).toBe(2);
+    expect((await coach.get('/api/contacts/OTHER-0001')).status).toBe(404);
+    expect((await analyst.get('/api/contacts')).body.total).toBe(3);
+    expect((await apiClient(server.baseUrl, tokens.minister).get('/api/contacts')).status).toBe(403);
+  });
+
+  it('refuses a reference that looks like a National Insurance number', async () => {
+    const response = await analyst.post('/api/contacts', { contacts: [contactFixture('QQ123456C')] });
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0]).toMatchObject({ field: 'contacts.0.reference' });
+    expect(response.body.errors[0].message).toMatch(/National Insurance/);
+  });
+
+  it('keeps the history of changes to preferences and adjustments', async () => {
+    await coach.patch('/api/contacts/MINE-0001', { preferredChannel: 'text', adjustments: ['extra_time', 'private_room'] });
+    await coach.patch('/api/contacts/MINE-0001', { preferredChannel: 'phone' });
+    const history = await coach.get('/api/contacts/MINE-0001/history');
+    expect(history.body.changes.map((c: { field: string; oldValue: string; newValue: string }) => [c.field, c.oldValue, c.newValue])).toEqual([
+      ['preferredChannel', null, 'text'],
+      ['adjustments', null, 'extra_time;private_room'],
+      ['preferredChannel', 'text', 'phone'],
+    ]);
+    expect((await coach.patch('/api/contacts/MINE-0001', { coach: 'WC02' })).status).toBe(403);
+  });
+
+  it('imports a cohort CSV all or none, naming the lines of rejected rows', async () => {
+    const header = 'reference,coach,site,health_group,age_band,sex,ethnicity_group,caring,time_on_benefits,previous_work,benefit_type,preferred_channel,adjustments';
+    const good = 'NEW-0001,WC01,JC1,mental_health,50-64,male,white,no,over_5y,never,uc_lcwra,text,interpreter;extra_time';
+    const badAge = 'NEW-0002,WC01,JC1,mental_health,70-80,male,white,no,over_5y,never,uc_lcwra,,';
+    const badCoach = 'NEW-0003,WC99,JC1,mental_health,50-64,male,white,yes,over_5y,never,uc_lcwra,,';
+    const before = server.db.select({ n: count() }).from(contacts).get()!.n;
+
+    const rejected = await analyst.post('/api/contacts/import', [header, good, badAge].join('\n'), { 'content-type': 'text/csv' });
+    expect(rejected.status).toBe(400);
+    expect(rejected.body.imported).toBe(0);
+    expect(rejected.body.rejected).toEqual([{ line: 3, errors: [{ field: 'age_band', message: expect.stringMatching(/age band/) }] }]);
+
+    const unknownCoach = await analyst.post('/api/contacts/import', [header, good, badCoach].join('\n'), { 'content-type': 'text/csv' });
+    expect(unknownCoach.body.rejected).toEqual([{ line: 3, errors: [{ field: 'coach', message: 'Unknown work coach code "WC99"' }] }]);
+    expect(server.db.select({ n: count() }).from(contacts).get()!.n).toBe(before);
+
+    const imported = await analyst.post('/api/contacts/import', [header, good].join('\n'), { 'content-type': 'text/csv' });
+    expect(imported.status).toBe(201);
+    expect(imported.body).toEqual({ rows: 1, imported: 1, rejected: [] });
+    expect((await analyst.get('/api/contacts/NEW-0001')).body).toMatchObject({ adjustments: ['interpreter', 'extra_time'], preferredChannel: 'text', caring: false });
+  });
+});
