@@ -4,6 +4,7 @@
  * from database aggregates, by assigned arm (intention to treat).
  */
 import type { Interval } from './types.ts';
+import type { FactorMainEffect } from './factorial.ts';
 
 export type MetricRole = 'primary' | 'secondary' | 'guardrail';
 
@@ -120,6 +121,8 @@ export interface ExperimentReport {
     /** Per coach: people assigned and reaching the primary metric, by arm. */
     perCoach: { coach: string; arms: { arm: string; n: number; successes: number }[] }[];
   } | null;
+  /** Main effect of each factor on the primary metric (designs with two or more factors, all cells filled). */
+  factorial: { factors: FactorMainEffect[] } | null;
   /** Guardrail breaches: a harm metric significantly worse in an arm (always-valid test). */
   warnings: string[];
 }

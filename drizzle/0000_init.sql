@@ -10,6 +10,50 @@ CREATE TABLE `api_tokens` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `api_tokens_token_hash_unique` ON `api_tokens` (`token_hash`);--> statement-breakpoint
+CREATE TABLE `assignment_progress` (
+	`experiment_id` integer NOT NULL,
+	`assignment_id` integer NOT NULL,
+	`contact_id` integer NOT NULL,
+	`arm_id` integer NOT NULL,
+	`coach_id` integer NOT NULL,
+	`health_group` text NOT NULL,
+	`age_band` text NOT NULL,
+	`sex` text NOT NULL,
+	`ethnicity_group` text NOT NULL,
+	`caring` integer NOT NULL,
+	`time_on_benefits` text NOT NULL,
+	`previous_work` text NOT NULL,
+	`assigned_day` real NOT NULL,
+	`outreach_attempted_day` real,
+	`responded_day` real,
+	`meeting_agreed_day` real,
+	`meeting_attended_day` real,
+	`meeting_not_attended_day` real,
+	`wants_to_continue_day` real,
+	`found_useful_day` real,
+	`more_optimistic_day` real,
+	`plan_agreed_day` real,
+	`topics_covered_day` real,
+	`engaged_4w_day` real,
+	`engaged_8w_day` real,
+	`engaged_13w_day` real,
+	`working_alliance_day` real,
+	`health_self_rating_day` real,
+	`started_work_day` real,
+	`in_work_13w_day` real,
+	`in_work_26w_day` real,
+	`disengaged_day` real,
+	`opted_out_day` real,
+	`complaint_day` real,
+	`found_useful_value` real,
+	`more_optimistic_value` real,
+	`working_alliance_value` real,
+	`health_self_rating_value` real,
+	PRIMARY KEY(`experiment_id`, `assignment_id`),
+	FOREIGN KEY (`assignment_id`) REFERENCES `assignments`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `assignment_progress_contact_idx` ON `assignment_progress` (`contact_id`);--> statement-breakpoint
 CREATE TABLE `assignments` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`experiment_id` integer NOT NULL,

@@ -7,11 +7,13 @@ import { createContactService } from '../experiments/contacts/contact-service.ts
 import { createAssignmentService } from '../experiments/assignment/assignment-service.ts';
 import { createOutcomeService } from '../experiments/outcomes/outcome-service.ts';
 import { createExportService } from '../experiments/export/export-service.ts';
+import { createProgressProjection } from '../experiments/progress/progress-projection.ts';
 import { createStaffService } from '../experiments/staff/staff-service.ts';
 
 /** Every service, built once from the database and clock and passed to the app. */
 export function createServices(db: Db, clock: Clock) {
   const experiments = createExperimentService(db, clock);
+  const progress = createProgressProjection(db);
   return {
     db,
     clock,
@@ -19,8 +21,9 @@ export function createServices(db: Db, clock: Clock) {
     audit: createAuditService(db, clock),
     experiments,
     contacts: createContactService(db, clock),
-    assignments: createAssignmentService(db, clock, experiments),
-    outcomes: createOutcomeService(db, clock),
+    assignments: createAssignmentService(db, clock, experiments, progress),
+    progress,
+    outcomes: createOutcomeService(db, clock, progress),
     exports: createExportService(db),
     staff: createStaffService(db, clock),
   };

@@ -8,6 +8,7 @@ import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { contactScope } from '../contacts/contact-service.ts';
 import { contactAttributes } from '../contacts/contact-attributes.ts';
 import type { ExperimentService, ExperimentView } from '../experiment/experiment-service.ts';
+import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { hashAssignment } from './hash-assignment.ts';
 import { integerRatio, permutedBlock, stratumOf } from './permuted-blocks.ts';
 
@@ -37,7 +38,7 @@ const REASONS: Record<NotAssignedReason, string> = {
   outside_coverage: "This person falls outside the experiment's coverage, so they are not in the experiment",
 };
 
-export function createAssignmentService(db: Db, clock: Clock, experimentService: ExperimentService) {
+export function createAssignmentService(db: Db, clock: Clock, experimentService: ExperimentService, progress: ProgressProjection) {
   const existingStatement = db.$client.prepare(`
     SELECT a.method, a.seed, a.hash_value AS hashValue, a.stratum, a.block_index AS blockIndex,
            a.block_position AS blockPosition, a.assigned_at AS assignedAt, p.number AS phase,
@@ -124,7 +125,8 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
         }
         const armKey = phase.armKeys[armIndex];
         const arm = experiment.arms.find((a) => a.key === armKey)!;
-        db.insert(assignments)
+        const { id: assignmentId } = db
+          .insert(assignments)
           .values({
             experimentId: experiment.id,
             contactId: contact.id,
@@ -139,7 +141,9 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
             assignedAt: clock.now().toISOString(),
             assignedBy: user.id,
           })
-          .run();
+          .returning({ id: assignments.id })
+          .get();
+        progress.recordAssignment(assignmentId);
         return { assigned: true, created: true, assignment: existing(experiment, contact.id, contact.reference)! };
       });
     },

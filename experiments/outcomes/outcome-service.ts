@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { contactScope } from '../contacts/contact-service.ts';
 import { stageByKey } from '../vocabulary.ts';
+import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { detailSchemas, type OutcomeInput } from './outcome-schema.ts';
 
 export interface OutcomeView {
@@ -25,7 +26,7 @@ const ALLOWED_CLOCK_SKEW_MS = 2 * 60_000;
 /** Stages that mean contacting someone; refused once they have opted out. */
 const CONTACTING_STAGES = new Set(['outreach_attempted', 'meeting_agreed']);
 
-export function createOutcomeService(db: Db, clock: Clock) {
+export function createOutcomeService(db: Db, clock: Clock, progress: ProgressProjection) {
   const toView = (row: typeof outcomeEvents.$inferSelect, reference: string): OutcomeView => ({
     id: row.id,
     contact: reference,
@@ -84,7 +85,7 @@ export function createOutcomeService(db: Db, clock: Clock) {
           errors.push({ field: 'occurredAt', message: 'The date is more than a year before this person joined the cohort' });
         const { errors: stageErrors, detail } = checkStage(input);
         errors.push(...stageErrors);
-        if (errors.length) throw new ValidationError(errors);
+        if (errors.length) throw new ValidationError(errors, `The outcome has errors: ${errors.map((e) => e.message).join('; ')}`);
         if (contact!.optedOutAt && CONTACTING_STAGES.has(input.stage))
           throw new ConflictError('This person has asked not to be contacted again', [{ field: 'stage', message: 'Do not contact this person' }]);
 
@@ -102,6 +103,7 @@ export function createOutcomeService(db: Db, clock: Clock) {
           })
           .returning()
           .get();
+        progress.recordEvent({ contactId: row.contactId, stage: row.stage, occurredAt: row.occurredAt, value: row.value });
         if (input.stage === 'opted_out')
           db.update(contacts)
             .set({ optedOutAt: occurredAt.toISOString(), updatedAt: now.toISOString() })

@@ -5,7 +5,8 @@
  * Times are stored as ISO-8601 UTC text (sortable, readable in exports).
  * Lists and small structured values are JSON text, validated by zod at the edge.
  */
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type SQLiteColumnBuilderBase } from 'drizzle-orm/sqlite-core';
+import { STAGES } from '../../experiments/vocabulary.ts';
 
 const createdAt = () => text('created_at').notNull();
 
@@ -253,3 +254,43 @@ export const demoCredentials = sqliteTable('demo_credentials', {
   role: text('role').notNull(),
   password: text('password').notNull(),
 });
+
+/** One column per funnel stage: days from assignment to the first such event after it. */
+const stageDayColumns = Object.fromEntries(STAGES.map((stage) => [stage.key, real(`${stage.key}_day`)])) as Record<
+  (typeof STAGES)[number]['key'],
+  ReturnType<typeof real>
+>;
+/** For stages that carry a score: the first score recorded after assignment. */
+const stageValueColumns = Object.fromEntries(
+  STAGES.filter((stage) => 'value' in stage).map((stage) => [`${stage.key}Value`, real(`${stage.key}_value`)]),
+) as Record<string, SQLiteColumnBuilderBase>;
+
+/**
+ * Read model for reports: one row per assignment with the person's baseline
+ * characteristics (as at assignment) and how far they have got. Maintained on
+ * every assignment and outcome event, and rebuildable from those tables at any
+ * time (experiments/progress/progress-projection.ts), so every figure can be
+ * reproduced from the raw records. Clustered by experiment for fast scans.
+ */
+export const assignmentProgress = sqliteTable(
+  'assignment_progress',
+  {
+    experimentId: integer('experiment_id').notNull(),
+    assignmentId: integer('assignment_id').notNull().references(() => assignments.id),
+    contactId: integer('contact_id').notNull(),
+    armId: integer('arm_id').notNull(),
+    coachId: integer('coach_id').notNull(),
+    healthGroup: text('health_group').notNull(),
+    ageBand: text('age_band').notNull(),
+    sex: text('sex').notNull(),
+    ethnicityGroup: text('ethnicity_group').notNull(),
+    caring: integer('caring').notNull(),
+    timeOnBenefits: text('time_on_benefits').notNull(),
+    previousWork: text('previous_work').notNull(),
+    /** julianday(assigned_at) */
+    assignedDay: real('assigned_day').notNull(),
+    ...stageDayColumns,
+    ...stageValueColumns,
+  },
+  (t) => [primaryKey({ columns: [t.experimentId, t.assignmentId] }), index('assignment_progress_contact_idx').on(t.contactId)],
+);

@@ -1,0 +1,470 @@
+import type { Db } from '../server/db/client.ts';
+import { fixedClock } from '../server/clock.ts';
+import { createExperimentService, type ExperimentView } from '../experiments/experiment/experiment-service.ts';
+import { metricByKey, type MetricDefinition } from '../experiments/metrics.ts';
+import { FUNNEL_PATH, stageByKey } from '../experiments/vocabulary.ts';
+import { toJulianDay } from '../experiments/progress/progress-projection.ts';
+import { analyseBinaryMetric, type BinaryMetricResult } from './analyse-binary-metric.ts';
+import { describeNumeric, welchTTest } from './welch.ts';
+import { benjaminiHochbergAdjust, holmAdjust as holmFor } from './p-value-adjustment.ts';
+import { newcombeDifferenceInterval } from './newcombe-difference-interval.ts';
+import { confidenceSequenceDifference } from './confidence-sequence.ts';
+import { sampleRatioMismatch } from './sample-ratio-mismatch.ts';
+import { subgroupEffects } from './subgroups.ts';
+import { clusteredComparison } from './clustering.ts';
+import { factorialMainEffects } from './factorial.ts';
+import { describeComparison } from './plain-english.ts';
+import type { BinaryArmStats } from './types.ts';
+import type {
+  ComparisonResult,
+  ConsortRow,
+  ExperimentReport,
+  FunnelReport,
+  MetricReport,
+  MetricRole,
+  SubgroupBreakdown,
+  Verdict,
+  WeeklyPoint,
+} from './report-types.ts';
+
+export interface ReportOptions {
+  /** Report as things stood at this moment (default: now). */
+  asOf?: Date;
+  /** Extra metrics to report, e.g. a later phase's stage for an earlier experiment's arms. */
+  extraMetrics?: string[];
+  /** Days after assignment within which a stage counts, per metric key. */
+  windows?: Record<string, number>;
+  /** Smallest number per arm for a subgroup to be reported with numbers (default 10). */
+  minSubgroupSize?: number;
+}
+
+/** Below this many people in an arm the verdict is "too early", whatever the interval says. */
+const TOO_EARLY_PER_ARM = 10;
+
+const SUBGROUP_COLUMNS = {
+  healthGroup: 'health_group',
+  ageBand: 'age_band',
+  sex: 'sex',
+  ethnicityGroup: 'ethnicity_group',
+  caring: 'caring',
+  timeOnBenefits: 'time_on_benefits',
+  previousWork: 'previous_work',
+} as const;
+
+interface ArmInfo {
+  id: number;
+  key: string;
+  name: string;
+  isControl: boolean;
+}
+
+const dayColumn = (stage: string) => {
+  if (!stageByKey.has(stage)) throw new RangeError(`Unknown stage ${stage}`);
+  return `${stage}_day`;
+};
+
+/**
+ * The full report for one experiment, by assigned arm (intention to treat):
+ * every metric with intervals, tests and adjusted p-values; the funnel; the
+ * effect week by week; CONSORT-style flow; subgroup and work-coach breakdowns;
+ * the sample-ratio check; and guardrail warnings. All counting happens in
+ * SQLite over the `assignment_progress` read model; the statistics are the
+ * pure functions in analysis/.
+ */
+export function buildExperimentReport(db: Db, experimentKey: string, options: ReportOptions = {}): ExperimentReport {
+  const asOf = options.asOf ?? new Date();
+  const asOfDay = toJulianDay(asOf);
+  const experiment = createExperimentService(db, fixedClock(asOf.toISOString())).get(experimentKey);
+  const arms: ArmInfo[] = experiment.arms.map((a) => ({ id: a.id, key: a.key, name: a.name, isControl: a.isControl }));
+  const control = arms.find((a) => a.isControl)!;
+  const armById = new Map(arms.map((a) => [a.id, a]));
+
+  const metricRoles: [string, MetricRole][] = [
+    [experiment.primaryMetric, 'primary'],
+    ...experiment.secondaryMetrics.map((m) => [m, 'secondary'] as [string, MetricRole]),
+    ...(options.extraMetrics ?? []).map((m) => [m, 'secondary'] as [string, MetricRole]),
+    ...experiment.guardrailMetrics.map((m) => [m, 'guardrail'] as [string, MetricRole]),
+  ];
+  const seen = new Set<string>();
+  const metrics = metricRoles
+    .filter(([key]) => (seen.has(key) ? false : (seen.add(key), true)))
+    .map(([key, role]) => {
+      const definition = metricByKey.get(key);
+      if (!definition) throw new RangeError(`Unknown metric ${key}`);
+      return { definition, role, windowDays: options.windows?.[key] ?? null };
+    });
+
+  const sqlite = db.$client;
+  const reachedBy = (stage: string, windowDays: number | null) =>
+    `(${dayColumn(stage)} IS NOT NULL AND assigned_day + ${dayColumn(stage)} <= @asOfDay${windowDays === null ? '' : ` AND ${dayColumn(stage)} <= ${Number(windowDays)}`})`;
+
+  // One scan for every per-arm figure: people, stage counts, score sums.
+  const stagesNeeded = [...new Set([...FUNNEL_PATH, ...metrics.map((m) => m.definition.key), 'outreach_attempted', 'responded', 'meeting_attended', 'opted_out'])];
+  const selectParts = ['arm_id AS armId', 'COUNT(*) AS assigned'];
+  stagesNeeded.forEach((stage, i) => selectParts.push(`SUM(${reachedBy(stage, null)}) AS s${i}`));
+  metrics.forEach((m, i) => {
+    if (m.windowDays !== null) {
+      selectParts.push(`SUM(assigned_day <= @asOfDay - ${Number(m.windowDays)}) AS wn${i}`);
+      selectParts.push(`SUM(assigned_day <= @asOfDay - ${Number(m.windowDays)} AND ${reachedBy(m.definition.key, m.windowDays)}) AS ws${i}`);
+    }
+    if (m.definition.kind === 'numeric') {
+      const value = `${m.definition.key}_value`;
+      const reached = reachedBy(m.definition.key, m.windowDays);
+      selectParts.push(`SUM(CASE WHEN ${reached} THEN 1 ELSE 0 END) AS vn${i}`);
+      selectParts.push(`SUM(CASE WHEN ${reached} THEN ${value} ELSE 0 END) AS vs${i}`);
+      selectParts.push(`SUM(CASE WHEN ${reached} THEN ${value} * ${value} ELSE 0 END) AS vq${i}`);
+    }
+  });
+  const perArmRows = sqlite
+    .prepare(`SELECT ${selectParts.join(', ')} FROM assignment_progress WHERE experiment_id = @experimentId AND assigned_day <= @asOfDay GROUP BY arm_id`)
+    .all({ experimentId: experiment.id, asOfDay }) as Record<string, number>[];
+  const rowFor = (arm: ArmInfo) => perArmRows.find((r) => r.armId === arm.id) ?? ({ assigned: 0 } as Record<string, number>);
+  const stageCount = (arm: ArmInfo, stage: string) => rowFor(arm)[`s${stagesNeeded.indexOf(stage)}`] ?? 0;
+
+  const plannedTotal = experiment.plannedSampleSize ?? undefined;
+  const weights = experiment.arms.map((a) => a.weight);
+  const metricReports = metrics.map((m, i) =>
+    m.definition.kind === 'binary'
+      ? binaryMetricReport(m.definition, m.role, m.windowDays, arms, control, (arm) => {
+          const row = rowFor(arm);
+          return m.windowDays === null ? { n: row.assigned ?? 0, successes: stageCount(arm, m.definition.key) } : { n: row[`wn${i}`] ?? 0, successes: row[`ws${i}`] ?? 0 };
+        }, plannedTotal, weights)
+      : numericMetricReport(m.definition, m.role, m.windowDays, arms, control, (arm) => {
+          const row = rowFor(arm);
+          return { n: row[`vn${i}`] ?? 0, sum: row[`vs${i}`] ?? 0, sumSquares: row[`vq${i}`] ?? 0 };
+        }),
+  );
+  adjustAcrossMetrics(metricReports);
+
+  const assignedByArm = arms.map((arm) => rowFor(arm).assigned ?? 0);
+  const primary = metricReports[0];
+  const funnel = funnelReport(arms, assignedByArm, (arm, stage) => stageCount(arm, stage));
+  const consort: ConsortRow[] = arms.map((arm, i) => ({
+    arm: arm.key,
+    name: arm.name,
+    assigned: assignedByArm[i],
+    contacted: stageCount(arm, 'outreach_attempted'),
+    responded: stageCount(arm, 'responded'),
+    attended: stageCount(arm, 'meeting_attended'),
+    optedOut: stageCount(arm, 'opted_out'),
+    analysed: primary.arms[i].n,
+  }));
+
+  const srm = sampleRatioCheck(db, experiment, arms);
+  const launchDay = experiment.launchedAt ? toJulianDay(new Date(experiment.launchedAt)) : null;
+  const weekly = launchDay === null ? [] : weeklySeries(db, experiment, arms, control, launchDay, asOfDay, plannedTotal, weights);
+  const breakdowns = primary.kind === 'binary' ? breakdownsFor(db, experiment, arms, control, asOfDay, options.minSubgroupSize ?? 10) : { subgroups: [], coaches: null };
+
+  const warnings: string[] = [];
+  if (srm?.flagged)
+    warnings.push(`Sample ratio mismatch: the arms' sizes differ from the planned weights more than chance explains (p = ${srm.pValue.toExponential(1)}). Check how people are being assigned before trusting the results.`);
+  for (const metric of metricReports.filter((m) => m.role === 'guardrail')) {
+    for (const c of metric.comparisons.filter((c) => c.verdict === 'worse'))
+      warnings.push(`Guardrail breached: ${metric.label.toLowerCase()} is higher in "${c.name}" than in the control.`);
+  }
+
+  return {
+    experiment: {
+      key: experiment.key,
+      name: experiment.name,
+      hypothesis: experiment.hypothesis,
+      status: experiment.status,
+      journeyPhase: experiment.journeyPhase,
+      launchedAt: experiment.launchedAt,
+      plannedSampleSize: experiment.plannedSampleSize,
+      arms: experiment.arms.map((a) => ({ key: a.key, name: a.name, isControl: a.isControl, weight: a.weight })),
+    },
+    asOf: asOf.toISOString(),
+    daysRunning: launchDay === null ? 0 : Math.max(0, Math.floor(asOfDay - launchDay)),
+    assigned: assignedByArm.reduce((a, b) => a + b, 0),
+    metrics: metricReports,
+    funnel,
+    weekly,
+    consort,
+    srm,
+    subgroups: breakdowns.subgroups,
+    coaches: breakdowns.coaches,
+    factorial: factorialFor(experiment, arms, primary),
+    warnings,
+  };
+}
+
+function verdictFor(interval: [number, number] | null, higherIsBetter: boolean, smallestArm: number): Verdict {
+  if (smallestArm < TOO_EARLY_PER_ARM || !interval) return 'too_early';
+  if (interval[0] > 0) return higherIsBetter ? 'better' : 'worse';
+  if (interval[1] < 0) return higherIsBetter ? 'worse' : 'better';
+  return 'not_enough_evidence';
+}
+
+function binaryMetricReport(
+  definition: MetricDefinition,
+  role: MetricRole,
+  windowDays: number | null,
+  arms: ArmInfo[],
+  control: ArmInfo,
+  counts: (arm: ArmInfo) => { n: number; successes: number },
+  plannedTotal: number | undefined,
+  weights: number[],
+): MetricReport {
+  const stats: BinaryArmStats[] = arms.map((arm) => ({ arm: arm.key, ...counts(arm) }));
+  const result: BinaryMetricResult = analyseBinaryMetric({ arms: stats, control: control.key, plannedTotal, plannedWeights: weights.some((w) => w === 0) ? undefined : weights });
+  const controlStats = stats.find((s) => s.arm === control.key)!;
+  const comparisons: ComparisonResult[] = result.comparisons.map((c) => {
+    const arm = arms.find((a) => a.key === c.arm)!;
+    const armStats = stats.find((s) => s.arm === c.arm)!;
+    const sequentialCi = c.sequential?.ci ?? null;
+    return {
+      arm: c.arm,
+      name: arm.name,
+      difference: c.difference,
+      differenceCi: c.differenceCi,
+      relativeUplift: c.relativeUplift,
+      relativeUpliftCi: c.relativeUpliftCi,
+      pValue: c.pValue,
+      test: c.test,
+      pValueHolm: c.pValueHolm,
+      pValueBh: null,
+      probabilityBeatsControl: c.probabilityBeatsControl,
+      sequentialCi,
+      alwaysValidPValue: c.sequential?.pValue ?? null,
+      // Watched weekly: judge by the always-valid interval when there is one.
+      verdict: verdictFor(sequentialCi ?? c.differenceCi, definition.higherIsBetter, Math.min(armStats.n, controlStats.n)),
+    };
+  });
+  return {
+    key: definition.key,
+    label: definition.label,
+    role,
+    kind: 'binary',
+    higherIsBetter: definition.higherIsBetter,
+    windowDays,
+    arms: result.arms.map((a) => {
+      const arm = arms.find((x) => x.key === a.arm)!;
+      return { arm: a.arm, name: arm.name, isControl: arm.isControl, n: a.n, successes: a.successes, estimate: a.rate, ci: a.ci };
+    }),
+    comparisons,
+    omnibus: result.omnibus ? { statistic: result.omnibus.statistic, df: result.omnibus.df, pValue: result.omnibus.pValue } : null,
+    readings: comparisons.map((c) => describeComparison({ metric: definition.label, kind: 'binary', controlName: control.name, comparison: c })),
+  };
+}
+
+function numericMetricReport(
+  definition: MetricDefinition,
+  role: MetricRole,
+  windowDays: number | null,
+  arms: ArmInfo[],
+  control: ArmInfo,
+  sums: (arm: ArmInfo) => { n: number; sum: number; sumSquares: number },
+): MetricReport {
+  const stats = arms.map((arm) => ({ arm: arm.key, ...sums(arm) }));
+  const controlStats = stats.find((s) => s.arm === control.key)!;
+  const comparisons: ComparisonResult[] = stats
+    .filter((s) => s.arm !== control.key)
+    .map((s) => {
+      const arm = arms.find((a) => a.key === s.arm)!;
+      const welch = welchTTest(s, controlStats);
+      return {
+        arm: s.arm,
+        name: arm.name,
+        difference: welch.difference,
+        differenceCi: welch.interval,
+        relativeUplift: null,
+        relativeUpliftCi: null,
+        pValue: welch.pValue,
+        test: welch.pValue === null ? null : 'welch',
+        pValueHolm: null,
+        pValueBh: null,
+        probabilityBeatsControl: null,
+        sequentialCi: null,
+        alwaysValidPValue: null,
+        verdict: verdictFor(welch.interval, definition.higherIsBetter, Math.min(s.n, controlStats.n)),
+      };
+    });
+  const holm = holmFor(comparisons.map((c) => c.pValue));
+  comparisons.forEach((c, i) => (c.pValueHolm = holm[i]));
+  return {
+    key: definition.key,
+    label: definition.label,
+    role,
+    kind: 'numeric',
+    higherIsBetter: definition.higherIsBetter,
+    windowDays,
+    arms: stats.map((s) => {
+      const arm = arms.find((a) => a.key === s.arm)!;
+      const summary = describeNumeric(s);
+      return { arm: s.arm, name: arm.name, isControl: arm.isControl, n: s.n, estimate: summary.mean, ci: summary.interval };
+    }),
+    comparisons,
+    omnibus: null,
+    readings: comparisons.map((c) => describeComparison({ metric: definition.label, kind: 'numeric', controlName: control.name, comparison: c })),
+  };
+}
+
+
+/** Benjamini–Hochberg across every comparison of the primary and secondary metrics. */
+function adjustAcrossMetrics(reports: MetricReport[]): void {
+  const family = reports.filter((r) => r.role !== 'guardrail').flatMap((r) => r.comparisons);
+  const adjusted = benjaminiHochbergAdjust(family.map((c) => c.pValue));
+  family.forEach((c, i) => (c.pValueBh = adjusted[i]));
+}
+
+function funnelReport(arms: ArmInfo[], assigned: number[], count: (arm: ArmInfo, stage: string) => number): FunnelReport {
+  return {
+    stages: FUNNEL_PATH.map((key) => ({ key, label: stageByKey.get(key)!.label })),
+    arms: arms.map((arm, i) => {
+      const counts = FUNNEL_PATH.map((stage) => count(arm, stage));
+      const conversion = counts.map((c, j) => {
+        const previous = j === 0 ? assigned[i] : counts[j - 1];
+        return previous > 0 ? c / previous : null;
+      });
+      return { arm: arm.key, name: arm.name, assigned: assigned[i], counts, conversion };
+    }),
+  };
+}
+
+/** Sample-ratio check on the current phase only: earlier phases had other weights. */
+function sampleRatioCheck(db: Db, experiment: ExperimentView, arms: ArmInfo[]) {
+  const rows = db.$client
+    .prepare('SELECT arm_id AS armId, COUNT(*) AS n FROM assignments WHERE experiment_id = ? AND phase_id = ? GROUP BY arm_id')
+    .all(experiment.id, experiment.phase.id) as { armId: number; n: number }[];
+  const open = experiment.phase.armKeys.map((key, i) => ({ key, weight: experiment.phase.weights[i], id: arms.find((a) => a.key === key)!.id }));
+  const observed = open.map((a) => rows.find((r) => r.armId === a.id)?.n ?? 0);
+  const total = observed.reduce((a, b) => a + b, 0);
+  if (total === 0 || open.length < 2) return null;
+  const result = sampleRatioMismatch(observed, open.map((a) => a.weight));
+  return { observed, expected: open.map((a) => a.weight * total), statistic: result.statistic, pValue: result.pValue, flagged: result.flagged };
+}
+
+/** Cumulative primary-metric counts at the end of each week since launch. */
+function weeklySeries(
+  db: Db,
+  experiment: ExperimentView,
+  arms: ArmInfo[],
+  control: ArmInfo,
+  launchDay: number,
+  asOfDay: number,
+  plannedTotal: number | undefined,
+  weights: number[],
+): WeeklyPoint[] {
+  const metric = metricByKey.get(experiment.primaryMetric)!;
+  if (metric.kind !== 'binary') return [];
+  const day = dayColumn(metric.key);
+  const rows = db.$client
+    .prepare(
+      `SELECT arm_id AS armId, CAST((assigned_day - @launch) / 7 AS INTEGER) AS assignedWeek,
+              CASE WHEN ${day} IS NULL OR assigned_day + ${day} > @asOfDay THEN NULL ELSE CAST((assigned_day + ${day} - @launch) / 7 AS INTEGER) END AS reachedWeek,
+              COUNT(*) AS n
+       FROM assignment_progress WHERE experiment_id = @experimentId AND assigned_day <= @asOfDay
+       GROUP BY 1, 2, 3`,
+    )
+    .all({ launch: launchDay, asOfDay, experimentId: experiment.id }) as { armId: number; assignedWeek: number; reachedWeek: number | null; n: number }[];
+  const weeks = Math.max(1, Math.ceil((asOfDay - launchDay) / 7));
+  const controlIndex = arms.indexOf(control);
+  const weightTotal = weights.reduce((a, b) => a + b, 0);
+  const points: WeeklyPoint[] = [];
+  for (let week = 0; week < weeks; week++) {
+    const endDay = Math.min(launchDay + 7 * (week + 1), asOfDay);
+    const counts = arms.map((arm) => {
+      let n = 0;
+      let successes = 0;
+      for (const r of rows) {
+        if (r.armId !== arm.id) continue;
+        if (Math.max(0, r.assignedWeek) <= week) n += r.n;
+        if (r.reachedWeek !== null && Math.max(0, r.reachedWeek) <= week) successes += r.n;
+      }
+      return { arm: arm.key, n, successes };
+    });
+    const controlCounts = counts[controlIndex];
+    points.push({
+      weekEnding: julianDayToIso(endDay),
+      arms: counts,
+      comparisons: counts
+        .filter((_, i) => i !== controlIndex)
+        .map((c) => {
+          const index = counts.indexOf(c);
+          if (c.n === 0 || controlCounts.n === 0) return { arm: c.arm, difference: null, differenceCi: null, sequentialCi: null };
+          const { difference, interval } = newcombeDifferenceInterval(c, controlCounts);
+          const pairPlanned = plannedTotal === undefined || weightTotal === 0 ? undefined : (plannedTotal * (weights[index] + weights[controlIndex])) / weightTotal;
+          const sequentialCi = pairPlanned ? confidenceSequenceDifference(c, controlCounts, { alpha: 0.05, plannedTotal: pairPlanned }) : null;
+          return { arm: c.arm, difference, differenceCi: interval, sequentialCi };
+        }),
+    });
+  }
+  return points;
+}
+
+const julianDayToIso = (day: number) => new Date(Math.round((day - 2_440_587.5) * 86_400_000)).toISOString();
+
+/** Subgroup effects by each characteristic and the work-coach (cluster) analysis, primary metric. */
+function breakdownsFor(db: Db, experiment: ExperimentView, arms: ArmInfo[], control: ArmInfo, asOfDay: number, minPerArm: number) {
+  const day = dayColumn(experiment.primaryMetric);
+  const columns = Object.values(SUBGROUP_COLUMNS);
+  const rows = db.$client
+    .prepare(
+      `SELECT arm_id AS armId, coach_id AS coachId, ${columns.join(', ')}, COUNT(*) AS n,
+              SUM(${day} IS NOT NULL AND assigned_day + ${day} <= @asOfDay) AS successes
+       FROM assignment_progress WHERE experiment_id = @experimentId AND assigned_day <= @asOfDay
+       GROUP BY arm_id, coach_id, ${columns.join(', ')}`,
+    )
+    .all({ experimentId: experiment.id, asOfDay }) as (Record<string, string | number> & { armId: number; coachId: number; n: number; successes: number })[];
+
+  const rollUp = (keyOf: (row: (typeof rows)[number]) => string) => {
+    const groups = new Map<string, Map<string, BinaryArmStats>>();
+    for (const row of rows) {
+      const key = keyOf(row);
+      const byArm = groups.get(key) ?? new Map(arms.map((a) => [a.key, { arm: a.key, n: 0, successes: 0 }]));
+      const arm = byArm.get(arms.find((a) => a.id === row.armId)!.key)!;
+      arm.n += row.n;
+      arm.successes += row.successes;
+      groups.set(key, byArm);
+    }
+    return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([subgroup, byArm]) => ({ subgroup, arms: [...byArm.values()] }));
+  };
+
+  const subgroups: SubgroupBreakdown[] = [];
+  if (rows.length > 0) {
+    for (const [characteristic, column] of Object.entries(SUBGROUP_COLUMNS)) {
+      const groups = rollUp((row) => (column === 'caring' ? (row[column] ? 'caring' : 'not caring') : String(row[column])));
+      const result = subgroupEffects(groups, { control: control.key, minPerArm });
+      subgroups.push({ characteristic, subgroups: result.subgroups, heterogeneity: result.heterogeneity.map((h) => ({ arm: h.arm, statistic: h.statistic, df: h.df, pValue: h.pValue })) });
+    }
+  }
+
+  const coachCodes = new Map(
+    (db.$client.prepare('SELECT id, code FROM work_coaches').all() as { id: number; code: string }[]).map((c) => [c.id, c.code]),
+  );
+  const perCoach = rollUp((row) => coachCodes.get(row.coachId) ?? String(row.coachId)).map((g) => ({ coach: g.subgroup, arms: g.arms }));
+  let coaches: ExperimentReport['coaches'] = null;
+  if (perCoach.length > 0) {
+    const cells = perCoach.flatMap((c) => c.arms.filter((a) => a.n > 0).map((a) => ({ cluster: c.coach, ...a })));
+    let clustered: ReturnType<typeof clusteredComparison> | null = null;
+    try {
+      clustered = clusteredComparison(cells, { control: control.key });
+    } catch {
+      // Too few coaches, or an arm with nobody yet: no cluster-robust figures.
+      clustered = null;
+    }
+    coaches = {
+      icc: clustered?.icc ?? null,
+      designEffect: clustered?.designEffect ?? null,
+      clusters: perCoach.length,
+      comparisons: clustered?.comparisons.map((c) => ({ arm: c.arm, difference: c.difference, robustCi: c.robustCi, pValue: c.pValue })) ?? [],
+      perCoach,
+    };
+  }
+  return { subgroups, coaches };
+}
+
+/** Main effects of each factor on the primary metric, for designs with two or more factors. */
+function factorialFor(experiment: ExperimentView, arms: ArmInfo[], primary: MetricReport): ExperimentReport['factorial'] {
+  if (experiment.factors.length < 2 || primary.kind !== 'binary') return null;
+  const controlLevels = experiment.arms.find((a) => a.isControl)!.levels;
+  const cells = experiment.arms.map((a, i) => ({ arm: a.key, levels: a.levels, n: primary.arms[i].n, successes: primary.arms[i].successes ?? 0 }));
+  const levelCount = experiment.factors.reduce((product, f) => product * f.levels.length, 1);
+  if (cells.length !== levelCount || cells.some((c) => c.n === 0)) return null;
+  try {
+    return factorialMainEffects(cells, { reference: controlLevels });
+  } catch {
+    return null;
+  }
+}
