@@ -64,6 +64,16 @@ export function openApiDocument() {
           responses: { '200': ok('Already assigned, or not assigned with a reason'), '201': ok('Newly assigned'), '409': { description: 'The experiment is not running' }, ...errors },
         }),
       },
+      '/api/experiments/{key}/report': {
+        get: op('The full report by assigned arm: metrics with intervals and adjusted p-values, funnel, weekly series, CONSORT flow, subgroups, coaches', 'analyst', {
+          parameters: [
+            ...keyParam,
+            { name: 'asOf', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'Report as things stood at this time' },
+            { name: 'metrics', in: 'query', schema: { type: 'string' }, description: 'Extra metrics (comma-separated stages), e.g. a later phase for this experiment\'s arms' },
+            { name: 'window', in: 'query', schema: { type: 'integer' }, description: 'Days after assignment within which the primary metric counts' },
+          ],
+        }),
+      },
       '/api/experiments/{key}/export/assignments.csv': { get: op('Assignments as CSV', 'analyst', { parameters: keyParam }) },
       '/api/experiments/{key}/export/outcomes.csv': { get: op('Outcome events of assigned people as CSV', 'analyst', { parameters: keyParam }) },
       '/api/contacts': {

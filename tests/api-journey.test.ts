@@ -77,3 +77,25 @@ describe('the API journey: define, launch, assign, record, export', () => {
     expect(response.body.paths['/api/outcomes'].post.requestBody.content['application/json'].schema.required).toContain('idempotencyKey');
   });
 });
+
+describe('the experiment report over the API', () => {
+  it('gives analysts the report and keeps running results from coaches and ministers', async () => {
+    const analyst = apiClient(server.baseUrl, tokens.analyst);
+    await analyst.post('/api/experiments', channelToneDesign());
+    await analyst.post('/api/contacts', { contacts: [contactFixture('RP-0001')] });
+    await analyst.post('/api/experiments/channel-tone/launch');
+    await analyst.post('/api/experiments/channel-tone/assignments', { contact: 'RP-0001' });
+
+    const report = await analyst.get('/api/experiments/channel-tone/report?metrics=engaged_8w');
+    expect(report.status).toBe(200);
+    expect(report.body.assigned).toBe(1);
+    expect(report.body.metrics.map((m: { key: string }) => m.key)).toContain('engaged_8w');
+    expect(report.body.metrics[0].comparisons.every((c: { verdict: string }) => c.verdict === 'too_early')).toBe(true);
+
+    expect((await apiClient(server.baseUrl, tokens.coach).get('/api/experiments/channel-tone/report')).status).toBe(403);
+    expect((await apiClient(server.baseUrl, tokens.minister).get('/api/experiments/channel-tone/report')).status).toBe(403);
+    const bad = await analyst.get('/api/experiments/channel-tone/report?metrics=clicks');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].field).toMatch(/^metrics/);
+  });
+});

@@ -5,8 +5,23 @@ import { currentUser, requireRole } from '../../server/middleware/authentication
 import { parseInput } from '../../server/middleware/validation.ts';
 import { allocationInputSchema, experimentInputSchema } from './experiment-schema.ts';
 import type { LifecycleAction } from './experiment-service.ts';
+import { isMetricKey } from '../metrics.ts';
+import { buildExperimentReport } from '../../analysis/experiment-report.ts';
 
 const assignmentRequestSchema = z.object({ contact: z.string().trim().min(1, 'Enter the contact reference') }).strict();
+
+const metricList = z
+  .string()
+  .optional()
+  .transform((value) => (value ? value.split(',').map((m) => m.trim()).filter(Boolean) : []))
+  .pipe(z.array(z.string().refine(isMetricKey, { message: 'Each metric must be a funnel stage' })));
+const reportQuerySchema = z
+  .object({
+    asOf: z.iso.datetime({ offset: true, error: 'Give asOf as a date and time, for example 2026-11-20T17:00:00Z' }).optional(),
+    metrics: metricList,
+    window: z.coerce.number().int().min(1).max(730).optional(),
+  })
+  .strict();
 
 export function experimentRoutes(services: Services): Router {
   const router = Router();
@@ -56,6 +71,17 @@ export function experimentRoutes(services: Services): Router {
     const result = assignments.assign(user, String(req.params.key), contact);
     if (result.assigned && result.created) audit.record(user.id, 'assign', 'experiment', String(req.params.key));
     res.status(result.assigned && result.created ? 201 : 200).json(result);
+  });
+
+  // Analysts only: coaches must not see running results, and ministers read the suppressed weekly report.
+  router.get('/experiments/:key/report', requireRole('analyst'), (req, res) => {
+    const user = currentUser(req);
+    const query = parseInput(reportQuerySchema, req.query);
+    const experiment = experiments.get(String(req.params.key));
+    const asOf = query.asOf ? new Date(query.asOf) : services.clock.now();
+    const windows = query.window ? { [experiment.primaryMetric]: query.window } : undefined;
+    audit.record(user.id, 'view-report', 'experiment', experiment.key);
+    res.json(buildExperimentReport(services.db, experiment.key, { asOf, extraMetrics: query.metrics, windows }));
   });
 
   const sendCsv = (res: Response, filename: string, stream: NodeJS.ReadableStream) => {

@@ -18,14 +18,6 @@ export const toJulianDay = (date: Date) => date.getTime() / 86_400_000 + 2_440_5
 
 export function createProgressProjection(db: Db) {
   const sqlite = db.$client;
-  const insertRow = sqlite.prepare(`
-    INSERT INTO assignment_progress (experiment_id, assignment_id, contact_id, arm_id, coach_id, health_group, age_band, sex,
-      ethnicity_group, caring, time_on_benefits, previous_work, assigned_day)
-    SELECT a.experiment_id, a.id, a.contact_id, a.arm_id, c.coach_id, c.health_group, c.age_band, c.sex,
-      c.ethnicity_group, c.caring, c.time_on_benefits, c.previous_work, julianday(a.assigned_at)
-    FROM assignments a JOIN contacts c ON c.id = a.contact_id
-    WHERE a.id = ?`);
-
   // One statement per stage; stage keys come from the vocabulary, never from input.
   const eventStatements = new Map<string, ReturnType<typeof sqlite.prepare>>(
     STAGES.map((stage) => {
@@ -41,23 +33,35 @@ export function createProgressProjection(db: Db) {
     }),
   );
 
-  const stageRecompute = STAGES.map((stage) => {
-    const first = `(SELECT MIN(julianday(o.occurred_at)) FROM outcome_events o WHERE o.contact_id = p.contact_id AND o.stage = '${stage.key}' AND julianday(o.occurred_at) >= p.assigned_day)`;
-    const parts = [`${stage.key}_day = ${first} - p.assigned_day`];
-    if (VALUED.has(stage.key))
-      parts.push(
-        `${stage.key}_value = (SELECT o.value FROM outcome_events o WHERE o.contact_id = p.contact_id AND o.stage = '${stage.key}' AND julianday(o.occurred_at) >= p.assigned_day ORDER BY o.occurred_at, o.id LIMIT 1)`,
-      );
-    return parts.join(',\n');
-  }).join(',\n');
-  const recomputeForAssignment = sqlite.prepare(`UPDATE assignment_progress AS p SET ${stageRecompute} WHERE p.assignment_id = ?`);
-  const recomputeForExperiment = sqlite.prepare(`UPDATE assignment_progress AS p SET ${stageRecompute} WHERE p.experiment_id = ?`);
+  // Recomputes rows from the raw records in one grouped join over a person's events.
+  // A scored stage's first value is taken from the earliest event: ISO timestamps have a
+  // fixed width (toISOString), so MIN over "timestamp|value" orders by time.
+  const stageAggregates = STAGES.map((stage) => {
+    const after = `o.stage = '${stage.key}' AND julianday(o.occurred_at) >= julianday(a.assigned_at)`;
+    const parts = [`MIN(CASE WHEN ${after} THEN julianday(o.occurred_at) END) - julianday(a.assigned_at)`];
+    if (VALUED.has(stage.key)) parts.push(`CAST(substr(MIN(CASE WHEN ${after} THEN o.occurred_at || '|' || o.value END), 26) AS REAL)`);
+    return parts;
+  }).flat();
+  const stageColumns = STAGES.flatMap((stage) => (VALUED.has(stage.key) ? [`${stage.key}_day`, `${stage.key}_value`] : [`${stage.key}_day`]));
+  const recompute = (where: string) =>
+    sqlite.prepare(`
+      INSERT INTO assignment_progress (experiment_id, assignment_id, contact_id, arm_id, coach_id, health_group, age_band, sex,
+        ethnicity_group, caring, time_on_benefits, previous_work, assigned_day, ${stageColumns.join(', ')})
+      SELECT a.experiment_id, a.id, a.contact_id, a.arm_id, c.coach_id, c.health_group, c.age_band, c.sex,
+        c.ethnicity_group, c.caring, c.time_on_benefits, c.previous_work, julianday(a.assigned_at), ${stageAggregates.join(', ')}
+      FROM assignments a
+      JOIN contacts c ON c.id = a.contact_id
+      LEFT JOIN outcome_events o ON o.contact_id = a.contact_id
+      WHERE ${where}
+      GROUP BY a.id`);
+  const recomputeAssignment = recompute('a.id = ?');
+  const recomputeExperiment = recompute('a.experiment_id = ?');
+  const recomputeAll = recompute('1 = 1');
 
   return {
     /** Adds the row for a new assignment, taking in any events already after it. */
     recordAssignment(assignmentId: number): void {
-      insertRow.run(assignmentId);
-      recomputeForAssignment.run(assignmentId);
+      recomputeAssignment.run(assignmentId);
     },
 
     /** Moves on the rows of every assignment the person has that began before the event. */
@@ -70,20 +74,10 @@ export function createProgressProjection(db: Db) {
       sqlite.transaction(() => {
         if (experimentId === undefined) {
           sqlite.prepare('DELETE FROM assignment_progress').run();
-          for (const { id } of sqlite.prepare('SELECT id FROM assignments ORDER BY id').all() as { id: number }[]) insertRow.run(id);
-          for (const { id } of sqlite.prepare('SELECT id FROM experiments').all() as { id: number }[]) recomputeForExperiment.run(id);
+          recomputeAll.run();
         } else {
           sqlite.prepare('DELETE FROM assignment_progress WHERE experiment_id = ?').run(experimentId);
-          sqlite
-            .prepare(
-              `INSERT INTO assignment_progress (experiment_id, assignment_id, contact_id, arm_id, coach_id, health_group, age_band, sex,
-                 ethnicity_group, caring, time_on_benefits, previous_work, assigned_day)
-               SELECT a.experiment_id, a.id, a.contact_id, a.arm_id, c.coach_id, c.health_group, c.age_band, c.sex,
-                 c.ethnicity_group, c.caring, c.time_on_benefits, c.previous_work, julianday(a.assigned_at)
-               FROM assignments a JOIN contacts c ON c.id = a.contact_id WHERE a.experiment_id = ?`,
-            )
-            .run(experimentId);
-          recomputeForExperiment.run(experimentId);
+          recomputeExperiment.run(experimentId);
         }
       })();
     },

@@ -1,0 +1,252 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectClose, expectIntervalClose } from '../analysis/expect-close.ts';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const directory = mkdtempSync(join(tmpdir(), 'eiu-analyse-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+function runEiu(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/eiu.mjs', ...args], { cwd: repoRoot }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function writeCsv(name: string, text: string): string {
+  const path = join(directory, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** One row per person: `count` people in `arm`, the first `successes` of them reached the stage. */
+function people(arm: string, count: number, successes: number, successText = '1', failureText = '0'): string[] {
+  return Array.from({ length: count }, (_, index) => `${arm},${index < successes ? successText : failureText}`);
+}
+
+// letter 12/120, text 21/118, phone 27/122, interleaved so arms first appear letter, text, phone,
+// with outcomes spelled several ways (1, true, TRUE with spaces, 0, false).
+const threeArmRows = (() => {
+  const letter = people('letter', 120, 12);
+  const text = people('text', 118, 21, ' TRUE ', 'false');
+  const phone = people('phone', 122, 27, 'true', ' 0');
+  const rows: string[] = [];
+  for (let index = 0; index < 122; index++) {
+    if (index < letter.length) rows.push(letter[index]);
+    if (index < text.length) rows.push(text[index]);
+    rows.push(phone[index]);
+  }
+  return rows;
+})();
+const threeArmFile = writeCsv('three-arms.csv', `arm,attended\n${threeArmRows.join('\n')}\n`);
+
+describe('eiu analyse --json', () => {
+  it('prints one JSON object matching the R and statsmodels reference values', async () => {
+    const { code, stdout, stderr } = await runEiu(['analyse', threeArmFile, '--outcome', 'attended', '--control', 'letter', '--weights', '1,1,1', '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.outcome).toBe('attended');
+    expect(result.control).toBe('letter');
+    expect(result.arms.map((arm: { arm: string }) => arm.arm)).toEqual(['letter', 'text', 'phone']);
+    expect(result.arms[1]).toMatchObject({ arm: 'text', n: 118, successes: 21 });
+    expectClose(result.arms[0].rate, 0.1);
+    expectIntervalClose(result.arms[0].ci, [0.058133592026010802, 0.16668174110895201]); // R: prop.test(12, 120, correct = FALSE)$conf.int
+    expectIntervalClose(result.arms[2].ci, [0.15679115287881554, 0.30284638917407686]); // R: prop.test(27, 122, correct = FALSE)$conf.int
+
+    const [text, phone] = result.comparisons;
+    expect(text.arm).toBe('text');
+    expectClose(text.difference, 21 / 118 - 0.1);
+    // python: confint_proportions_2indep(21, 118, 12, 120, method='newcomb', compare='diff')
+    expectIntervalClose(text.differenceCi, [-0.01075036824051362, 0.16721750132820606]);
+    // python: confint_proportions_2indep(21, 118, 12, 120, compare='ratio', method='log') minus 1
+    expectIntervalClose(text.relativeUpliftCi, [0.9178178865101482 - 1, 3.4507862418014357 - 1]);
+    expect(text.test).toBe('z');
+    expectClose(text.pValue, 0.08182892728888537); // R: prop.test(c(21, 12), c(118, 120), correct = FALSE)$p.value
+    expectClose(text.pValueHolm, 0.08182892728888537); // R: p.adjust(c(0.0818289, 0.0102803), 'holm')[1]
+    expectClose(text.probabilityBeatsControl, 0.95763454584793073, 1e-9); // R: integrate(function(x) dbeta(x, 22, 98) * pbeta(x, 13, 109), 0, 1, rel.tol = 1e-12)$value
+    expectClose(phone.pValue, 0.01028032646225681); // R: prop.test(c(27, 12), c(122, 120), correct = FALSE)$p.value
+    expectClose(phone.pValueHolm, 0.020560652924513621); // R: p.adjust(c(0.0818289, 0.0102803), 'holm')[2]
+    // python: confint_proportions_2indep(27, 122, 12, 120, method='newcomb', compare='diff')
+    expectIntervalClose(phone.differenceCi, [0.02852501833323344, 0.21296701686362215]);
+
+    // R: chisq.test(matrix(c(12, 21, 27, 108, 97, 95), ncol = 2), correct = FALSE)
+    expectClose(result.omnibus.statistic, 6.5714253959433186);
+    expect(result.omnibus.df).toBe(2);
+    expectClose(result.omnibus.pValue, 0.037413910770850385);
+    // R: chisq.test(x = c(120, 118, 122), p = c(1, 1, 1) / 3)$p.value
+    expectClose(result.srm.pValue, 0.9672161004820059);
+    expect(result.srm.flagged).toBe(false);
+  });
+
+  it('leaves out the sample-ratio check when no weights are given', async () => {
+    const { stdout } = await runEiu(['analyse', threeArmFile, '--outcome', 'attended', '--json']);
+    const result = JSON.parse(stdout);
+    expect(result.srm).toBeUndefined();
+    expect(result.control).toBe('letter'); // no arm named "control": the first arm in the file
+  });
+
+  it('defaults the control to the arm named "control" and reads a custom arm column', async () => {
+    const file = writeCsv(
+      'named-control.csv',
+      `person_ref,group,went\n${[...people('text', 20, 6), ...people('control', 20, 2)].map((row, index) => `P${index},${row}`).join('\n')}\n`,
+    );
+    const { code, stdout } = await runEiu(['analyse', file, '--outcome', 'went', '--arm', 'group', '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.control).toBe('control');
+    expect(result.arms.map((arm: { arm: string }) => arm.arm)).toEqual(['text', 'control']);
+    // expected successes 20 × 8 / 40 = 4 < 5 → Fisher; R: fisher.test(matrix(c(6, 2, 14, 18), 2))$p.value
+    expect(result.comparisons[0].test).toBe('fisher');
+    expectClose(result.comparisons[0].pValue, 0.23511623511623519);
+  });
+
+  it('adds subgroup and clustering results when --by and --cluster are given', async () => {
+    const rows: string[] = [];
+    for (let person = 0; person < 240; person++) {
+      const arm = person % 2 === 0 ? 'letter' : 'text';
+      const coach = `coach_${String((person % 6) + 1).padStart(2, '0')}`;
+      const group = person % 3 === 0 ? 'mental health' : 'musculoskeletal';
+      const attended = (person * 7) % 10 < (arm === 'text' ? 3 : 2) ? 1 : 0;
+      rows.push(`${arm},${coach},${group},${attended}`);
+    }
+    const file = writeCsv('by-and-cluster.csv', `arm,coach,health_group,attended\n${rows.join('\n')}\n`);
+    const { code, stdout, stderr } = await runEiu(['analyse', file, '--outcome', 'attended', '--by', 'health_group', '--cluster', 'coach', '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.by).toBe('health_group');
+    expect(result.subgroups.subgroups.map((group: { subgroup: string }) => group.subgroup)).toEqual(['mental health', 'musculoskeletal']);
+    expect(result.subgroups.heterogeneity[0].arm).toBe('text');
+    expect(result.cluster).toBe('coach');
+    expect(result.clustering.clusters).toBe(6);
+    expect(result.clustering.comparisons[0].arm).toBe('text');
+    expectClose(result.clustering.comparisons[0].difference, result.comparisons[0].difference, 1e-12);
+  });
+});
+
+describe('eiu analyse (readable output)', () => {
+  it('prints aligned tables with the control first and a plain-English omnibus line', async () => {
+    const { code, stdout } = await runEiu(['analyse', threeArmFile, '--outcome', 'attended', '--control', 'text', '--weights', '1,1,1']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('attended by arm (control: text; 95% intervals)');
+    const armLines = stdout.split('\n').filter((line) => /^ {2}(letter|text|phone) /.test(line));
+    expect(armLines[0]).toMatch(/^ {2}text /);
+    expect(stdout).toContain('Compared with text:');
+    expect(stdout).toContain('All arms the same? Chi-square 6.57 on 2 df, p = 0.037');
+    expect(stdout).toContain('Arm sizes fit the planned weights (sample-ratio check p = 0.967).');
+  });
+
+  it('analyses the committed example file', async () => {
+    const { code, stdout } = await runEiu(['analyse', 'seed/examples/first-contact-channel.csv', '--outcome', 'attended', '--control', 'letter']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/letter\s+200\s+\d+/);
+    expect(stdout).toContain('Compared with letter:');
+  });
+});
+
+describe('eiu analyse with malformed input', () => {
+  const failing: Array<{ name: string; file?: string; contents?: string; args: string[]; message: RegExp }> = [
+    { name: 'a missing file', args: ['--outcome', 'attended'], file: 'does-not-exist.csv', message: /cannot read .*does-not-exist\.csv: no such file/ },
+    {
+      name: 'a missing outcome column, listing the columns found',
+      contents: 'arm,responded\nletter,1\ntext,0\n',
+      args: ['--outcome', 'attended'],
+      message: /column "attended" \(--outcome\) is not in the file; columns found: arm, responded/,
+    },
+    {
+      name: 'a missing arm column',
+      contents: 'group,attended\nletter,1\ntext,0\n',
+      args: ['--outcome', 'attended'],
+      message: /column "arm" \(--arm\) is not in the file; columns found: group, attended/,
+    },
+    {
+      name: 'a missing cluster column',
+      contents: 'arm,attended\nletter,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--cluster', 'coach'],
+      message: /column "coach" \(--cluster\) is not in the file/,
+    },
+    {
+      name: 'a missing --by column',
+      contents: 'arm,attended\nletter,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--by', 'age_band'],
+      message: /column "age_band" \(--by\) is not in the file/,
+    },
+    {
+      name: 'an outcome that is not 0/1, with its line and value',
+      contents: 'arm,attended\nletter,1\ntext,0\ntext,yes\n',
+      args: ['--outcome', 'attended'],
+      message: /line 4: outcome column "attended" has "yes"/,
+    },
+    {
+      name: 'a blank outcome, with its line',
+      contents: 'arm,attended\nletter,1\ntext,\n',
+      args: ['--outcome', 'attended'],
+      message: /line 3: outcome column "attended" has ""/,
+    },
+    {
+      name: 'an empty arm value, with its line',
+      contents: 'arm,attended\nletter,1\n  ,0\ntext,0\n',
+      args: ['--outcome', 'attended'],
+      message: /line 3: the arm \(column "arm"\) is empty/,
+    },
+    {
+      name: 'only one arm',
+      contents: 'arm,attended\nletter,1\nletter,0\n',
+      args: ['--outcome', 'attended'],
+      message: /only one arm \("letter"\)/,
+    },
+    {
+      name: 'an unknown control, naming the arms found',
+      contents: 'arm,attended\nletter,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--control', 'email'],
+      message: /control arm "email" is not in the file; arms found: letter, text/,
+    },
+    {
+      name: 'the wrong number of weights',
+      contents: 'arm,attended\nletter,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--weights', '1,1,1'],
+      message: /--weights has 3 values but the file has 2 arms/,
+    },
+    {
+      name: 'a weight that is not a positive number',
+      contents: 'arm,attended\nletter,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--weights', '1,-2'],
+      message: /--weights must be positive numbers/,
+    },
+    {
+      name: 'a row with too few fields, with its line',
+      contents: 'arm,attended\nletter,1\ntext\n',
+      args: ['--outcome', 'attended'],
+      message: /line 3/,
+    },
+    {
+      name: 'a header with no people',
+      contents: 'arm,attended\n',
+      args: ['--outcome', 'attended'],
+      message: /no people/,
+    },
+  ];
+
+  for (const [index, testCase] of failing.entries()) {
+    it(`exits non-zero with a message for ${testCase.name}`, async () => {
+      const file = testCase.contents === undefined ? join(directory, testCase.file!) : writeCsv(`bad-${index}.csv`, testCase.contents);
+      const { code, stdout, stderr } = await runEiu(['analyse', file, ...testCase.args, '--json']);
+      expect(code).not.toBe(0);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(testCase.message);
+    });
+  }
+
+  it('exits non-zero when --outcome is not given', async () => {
+    const { code, stderr } = await runEiu(['analyse', threeArmFile]);
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/--outcome/);
+  });
+});
