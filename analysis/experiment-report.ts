@@ -3,7 +3,7 @@ import { fixedClock } from '../server/clock.ts';
 import { createExperimentService, type ExperimentView } from '../experiments/experiment/experiment-service.ts';
 import { metricByKey, type MetricDefinition } from '../experiments/metrics.ts';
 import { FUNNEL_PATH, stageByKey } from '../experiments/vocabulary.ts';
-import { toJulianDay } from '../experiments/progress/progress-projection.ts';
+import { ASSIGNED, DIMENSIONS, OVERALL, toJulianDay, unixDay } from '../experiments/progress/progress-projection.ts';
 import { analyseBinaryMetric, type BinaryMetricResult } from './analyse-binary-metric.ts';
 import { describeNumeric, welchTTest } from './welch.ts';
 import { benjaminiHochbergAdjust, holmAdjust as holmFor } from './p-value-adjustment.ts';
@@ -28,7 +28,7 @@ import type {
 } from './report-types.ts';
 
 export interface ReportOptions {
-  /** Report as things stood at this moment (default: now). */
+  /** Report as things stood at the end of this day, UTC (default: today). Reports count whole days. */
   asOf?: Date;
   /** Extra metrics to report, e.g. a later phase's stage for an earlier experiment's arms. */
   extraMetrics?: string[];
@@ -40,16 +40,6 @@ export interface ReportOptions {
 
 /** Below this many people in an arm the verdict is "too early", whatever the interval says. */
 const TOO_EARLY_PER_ARM = 10;
-
-const SUBGROUP_COLUMNS = {
-  healthGroup: 'health_group',
-  ageBand: 'age_band',
-  sex: 'sex',
-  ethnicityGroup: 'ethnicity_group',
-  caring: 'caring',
-  timeOnBenefits: 'time_on_benefits',
-  previousWork: 'previous_work',
-} as const;
 
 interface ArmInfo {
   id: number;
@@ -73,11 +63,10 @@ const dayColumn = (stage: string) => {
  */
 export function buildExperimentReport(db: Db, experimentKey: string, options: ReportOptions = {}): ExperimentReport {
   const asOf = options.asOf ?? new Date();
-  const asOfDay = toJulianDay(asOf);
+  const asOfDay = unixDay(toJulianDay(asOf));
   const experiment = createExperimentService(db, fixedClock(asOf.toISOString())).get(experimentKey);
   const arms: ArmInfo[] = experiment.arms.map((a) => ({ id: a.id, key: a.key, name: a.name, isControl: a.isControl }));
   const control = arms.find((a) => a.isControl)!;
-  const armById = new Map(arms.map((a) => [a.id, a]));
 
   const metricRoles: [string, MetricRole][] = [
     [experiment.primaryMetric, 'primary'],
@@ -94,51 +83,29 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
       return { definition, role, windowDays: options.windows?.[key] ?? null };
     });
 
-  const sqlite = db.$client;
-  const reachedBy = (stage: string, windowDays: number | null) =>
-    `(${dayColumn(stage)} IS NOT NULL AND assigned_day + ${dayColumn(stage)} <= @asOfDay${windowDays === null ? '' : ` AND ${dayColumn(stage)} <= ${Number(windowDays)}`})`;
-
-  // One scan for every per-arm figure: people, stage counts, score sums.
-  const stagesNeeded = [...new Set([...FUNNEL_PATH, ...metrics.map((m) => m.definition.key), 'outreach_attempted', 'responded', 'meeting_attended', 'opted_out'])];
-  const selectParts = ['arm_id AS armId', 'COUNT(*) AS assigned'];
-  stagesNeeded.forEach((stage, i) => selectParts.push(`SUM(${reachedBy(stage, null)}) AS s${i}`));
-  metrics.forEach((m, i) => {
-    if (m.windowDays !== null) {
-      selectParts.push(`SUM(assigned_day <= @asOfDay - ${Number(m.windowDays)}) AS wn${i}`);
-      selectParts.push(`SUM(assigned_day <= @asOfDay - ${Number(m.windowDays)} AND ${reachedBy(m.definition.key, m.windowDays)}) AS ws${i}`);
-    }
-    if (m.definition.kind === 'numeric') {
-      const value = `${m.definition.key}_value`;
-      const reached = reachedBy(m.definition.key, m.windowDays);
-      selectParts.push(`SUM(CASE WHEN ${reached} THEN 1 ELSE 0 END) AS vn${i}`);
-      selectParts.push(`SUM(CASE WHEN ${reached} THEN ${value} ELSE 0 END) AS vs${i}`);
-      selectParts.push(`SUM(CASE WHEN ${reached} THEN ${value} * ${value} ELSE 0 END) AS vq${i}`);
-    }
-  });
-  const perArmRows = sqlite
-    .prepare(`SELECT ${selectParts.join(', ')} FROM assignment_progress WHERE experiment_id = @experimentId AND assigned_day <= @asOfDay GROUP BY arm_id`)
-    .all({ experimentId: experiment.id, asOfDay }) as Record<string, number>[];
-  const rowFor = (arm: ArmInfo) => perArmRows.find((r) => r.armId === arm.id) ?? ({ assigned: 0 } as Record<string, number>);
-  const stageCount = (arm: ArmInfo, stage: string) => rowFor(arm)[`s${stagesNeeded.indexOf(stage)}`] ?? 0;
+  const tallies = loadTallies(db, experiment.id, asOfDay, [ASSIGNED, experiment.primaryMetric]);
+  const windowed = windowedCounts(db, experiment.id, asOfDay, metrics.filter((m) => m.windowDays !== null));
 
   const plannedTotal = experiment.plannedSampleSize ?? undefined;
   const weights = experiment.arms.map((a) => a.weight);
-  const metricReports = metrics.map((m, i) =>
+  const metricReports = metrics.map((m) =>
     m.definition.kind === 'binary'
-      ? binaryMetricReport(m.definition, m.role, m.windowDays, arms, control, (arm) => {
-          const row = rowFor(arm);
-          return m.windowDays === null ? { n: row.assigned ?? 0, successes: stageCount(arm, m.definition.key) } : { n: row[`wn${i}`] ?? 0, successes: row[`ws${i}`] ?? 0 };
-        }, plannedTotal, weights)
+      ? binaryMetricReport(m.definition, m.role, m.windowDays, arms, control, (arm) =>
+          m.windowDays === null
+            ? { n: tallies.total(ASSIGNED, arm.id).people, successes: tallies.total(m.definition.key, arm.id).people }
+            : windowed(m.definition.key, arm.id),
+        plannedTotal, weights)
       : numericMetricReport(m.definition, m.role, m.windowDays, arms, control, (arm) => {
-          const row = rowFor(arm);
-          return { n: row[`vn${i}`] ?? 0, sum: row[`vs${i}`] ?? 0, sumSquares: row[`vq${i}`] ?? 0 };
+          const total = tallies.total(m.definition.key, arm.id);
+          return { n: total.people, sum: total.valueSum, sumSquares: total.valueSumSquares };
         }),
   );
   adjustAcrossMetrics(metricReports);
 
-  const assignedByArm = arms.map((arm) => rowFor(arm).assigned ?? 0);
+  const assignedByArm = arms.map((arm) => tallies.total(ASSIGNED, arm.id).people);
+  const stageCount = (arm: ArmInfo, stage: string) => tallies.total(stage, arm.id).people;
   const primary = metricReports[0];
-  const funnel = funnelReport(arms, assignedByArm, (arm, stage) => stageCount(arm, stage));
+  const funnel = funnelReport(arms, assignedByArm, stageCount);
   const consort: ConsortRow[] = arms.map((arm, i) => ({
     arm: arm.key,
     name: arm.name,
@@ -151,9 +118,9 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
   }));
 
   const srm = sampleRatioCheck(db, experiment, arms);
-  const launchDay = experiment.launchedAt ? toJulianDay(new Date(experiment.launchedAt)) : null;
-  const weekly = launchDay === null ? [] : weeklySeries(db, experiment, arms, control, launchDay, asOfDay, plannedTotal, weights);
-  const breakdowns = primary.kind === 'binary' ? breakdownsFor(db, experiment, arms, control, asOfDay, options.minSubgroupSize ?? 10) : { subgroups: [], coaches: null };
+  const launchDay = experiment.launchedAt ? unixDay(toJulianDay(new Date(experiment.launchedAt))) : null;
+  const weekly = launchDay === null || primary.kind !== 'binary' ? [] : weeklySeries(tallies, experiment.primaryMetric, arms, control, launchDay, asOfDay, plannedTotal, weights);
+  const breakdowns = primary.kind === 'binary' ? breakdownsFor(db, tallies, experiment.primaryMetric, arms, control, options.minSubgroupSize ?? 10) : { subgroups: [], coaches: null };
 
   const warnings: string[] = [];
   if (srm?.flagged)
@@ -175,7 +142,7 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
       arms: experiment.arms.map((a) => ({ key: a.key, name: a.name, isControl: a.isControl, weight: a.weight })),
     },
     asOf: asOf.toISOString(),
-    daysRunning: launchDay === null ? 0 : Math.max(0, Math.floor(asOfDay - launchDay)),
+    daysRunning: launchDay === null ? 0 : Math.max(0, asOfDay - launchDay),
     assigned: assignedByArm.reduce((a, b) => a + b, 0),
     metrics: metricReports,
     funnel,
@@ -335,10 +302,78 @@ function sampleRatioCheck(db: Db, experiment: ExperimentView, arms: ArmInfo[]) {
   return { observed, expected: open.map((a) => a.weight * total), statistic: result.statistic, pValue: result.pValue, flagged: result.flagged };
 }
 
-/** Cumulative primary-metric counts at the end of each week since launch. */
+interface Tally {
+  people: number;
+  valueSum: number;
+  valueSumSquares: number;
+}
+type Tallies = ReturnType<typeof loadTallies>;
+
+/**
+ * Reads an experiment's day-level tallies up to the report day: a few thousand
+ * rows however many people, which is what keeps the report fast at a million.
+ */
+function loadTallies(db: Db, experimentId: number, asOfDay: number, dailyStages: string[]) {
+  const totals = db.$client
+    .prepare(
+      `SELECT dimension, dimension_value AS dimensionValue, stage, arm_id AS armId, SUM(people) AS people,
+              TOTAL(value_sum) AS valueSum, TOTAL(value_sum_squares) AS valueSumSquares
+       FROM progress_tallies WHERE experiment_id = ? AND day <= ? GROUP BY 1, 2, 3, 4`,
+    )
+    .all(experimentId, asOfDay) as (Tally & { dimension: string; dimensionValue: string; stage: string; armId: number })[];
+  const daily = db.$client
+    .prepare(
+      `SELECT stage, arm_id AS armId, day, people FROM progress_tallies
+       WHERE experiment_id = ? AND dimension = '' AND day <= ? AND stage IN (${dailyStages.map(() => '?').join(', ')}) AND people <> 0`,
+    )
+    .all(experimentId, asOfDay, ...dailyStages) as { stage: string; armId: number; day: number; people: number }[];
+  const key = (...parts: (string | number)[]) => parts.join('\u0000');
+  const byKey = new Map(totals.map((row) => [key(row.dimension, row.dimensionValue, row.stage, row.armId), row]));
+  const dimensionValues = new Map<string, Set<string>>();
+  for (const row of totals)
+    if (row.dimension !== OVERALL && row.people > 0) dimensionValues.set(row.dimension, (dimensionValues.get(row.dimension) ?? new Set()).add(row.dimensionValue));
+  const empty: Tally = { people: 0, valueSum: 0, valueSumSquares: 0 };
+  return {
+    /** Everyone who reached `stage` (or was assigned, for ASSIGNED) by the report day. */
+    total: (stage: string, armId: number): Tally => byKey.get(key(OVERALL, OVERALL, stage, armId)) ?? empty,
+    /** The same within one subgroup of a breakdown. */
+    within: (dimension: string, value: string, stage: string, armId: number): Tally => byKey.get(key(dimension, value, stage, armId)) ?? empty,
+    values: (dimension: string) => [...(dimensionValues.get(dimension) ?? [])].sort(),
+    /** Overall counts by day of one of `dailyStages`, for the weekly series. */
+    daily: (stage: string, armId: number) => daily.filter((r) => r.stage === stage && r.armId === armId),
+  };
+}
+
+/**
+ * Counts for metrics with a window, which the day tallies cannot give: people
+ * assigned at least `window` days before the report day, and those of them who
+ * reached the stage within `window` days of assignment. Scans the experiment's rows.
+ */
+function windowedCounts(db: Db, experimentId: number, asOfDay: number, metrics: { definition: MetricDefinition; windowDays: number | null }[]) {
+  if (metrics.length === 0) return () => ({ n: 0, successes: 0 });
+  const day = (julian: string) => `CAST(${julian} - 2440587.5 + 1e-7 AS INTEGER)`;
+  const parts = metrics.flatMap((m, i) => {
+    const window = Number(m.windowDays);
+    const column = dayColumn(m.definition.key);
+    return [
+      `SUM(${day('assigned_day')} <= @asOfDay - ${window}) AS n${i}`,
+      `SUM(${day('assigned_day')} <= @asOfDay - ${window} AND ${column} IS NOT NULL AND ${column} <= ${window}) AS s${i}`,
+    ];
+  });
+  const rows = db.$client
+    .prepare(`SELECT arm_id AS armId, ${parts.join(', ')} FROM assignment_progress WHERE experiment_id = @experimentId GROUP BY arm_id`)
+    .all({ experimentId, asOfDay }) as Record<string, number>[];
+  return (stage: string, armId: number) => {
+    const i = metrics.findIndex((m) => m.definition.key === stage);
+    const row = rows.find((r) => r.armId === armId);
+    return { n: row?.[`n${i}`] ?? 0, successes: row?.[`s${i}`] ?? 0 };
+  };
+}
+
+/** Cumulative primary-metric counts at the end of each week (7 whole days) since launch. */
 function weeklySeries(
-  db: Db,
-  experiment: ExperimentView,
+  tallies: Tallies,
+  primaryMetric: string,
   arms: ArmInfo[],
   control: ArmInfo,
   launchDay: number,
@@ -346,42 +381,24 @@ function weeklySeries(
   plannedTotal: number | undefined,
   weights: number[],
 ): WeeklyPoint[] {
-  const metric = metricByKey.get(experiment.primaryMetric)!;
-  if (metric.kind !== 'binary') return [];
-  const day = dayColumn(metric.key);
-  const rows = db.$client
-    .prepare(
-      `SELECT arm_id AS armId, CAST((assigned_day - @launch) / 7 AS INTEGER) AS assignedWeek,
-              CASE WHEN ${day} IS NULL OR assigned_day + ${day} > @asOfDay THEN NULL ELSE CAST((assigned_day + ${day} - @launch) / 7 AS INTEGER) END AS reachedWeek,
-              COUNT(*) AS n
-       FROM assignment_progress WHERE experiment_id = @experimentId AND assigned_day <= @asOfDay
-       GROUP BY 1, 2, 3`,
-    )
-    .all({ launch: launchDay, asOfDay, experimentId: experiment.id }) as { armId: number; assignedWeek: number; reachedWeek: number | null; n: number }[];
-  const weeks = Math.max(1, Math.ceil((asOfDay - launchDay) / 7));
+  const weeks = Math.max(1, Math.ceil((asOfDay - launchDay + 1) / 7));
   const controlIndex = arms.indexOf(control);
   const weightTotal = weights.reduce((a, b) => a + b, 0);
+  const assignedDaily = arms.map((arm) => tallies.daily(ASSIGNED, arm.id));
+  const reachedDaily = arms.map((arm) => tallies.daily(primaryMetric, arm.id));
+  const upTo = (rows: { day: number; people: number }[], lastDay: number) => rows.reduce((sum, r) => (r.day <= lastDay ? sum + r.people : sum), 0);
   const points: WeeklyPoint[] = [];
   for (let week = 0; week < weeks; week++) {
-    const endDay = Math.min(launchDay + 7 * (week + 1), asOfDay);
-    const counts = arms.map((arm) => {
-      let n = 0;
-      let successes = 0;
-      for (const r of rows) {
-        if (r.armId !== arm.id) continue;
-        if (Math.max(0, r.assignedWeek) <= week) n += r.n;
-        if (r.reachedWeek !== null && Math.max(0, r.reachedWeek) <= week) successes += r.n;
-      }
-      return { arm: arm.key, n, successes };
-    });
+    const lastDay = Math.min(launchDay + 7 * week + 6, asOfDay);
+    const counts = arms.map((arm, i) => ({ arm: arm.key, n: upTo(assignedDaily[i], lastDay), successes: upTo(reachedDaily[i], lastDay) }));
     const controlCounts = counts[controlIndex];
     points.push({
-      weekEnding: julianDayToIso(endDay),
+      weekEnding: new Date(lastDay * 86_400_000).toISOString().slice(0, 10),
       arms: counts,
       comparisons: counts
-        .filter((_, i) => i !== controlIndex)
-        .map((c) => {
-          const index = counts.indexOf(c);
+        .map((c, index) => ({ c, index }))
+        .filter(({ index }) => index !== controlIndex)
+        .map(({ c, index }) => {
           if (c.n === 0 || controlCounts.n === 0) return { arm: c.arm, difference: null, differenceCi: null, sequentialCi: null };
           const { difference, interval } = newcombeDifferenceInterval(c, controlCounts);
           const pairPlanned = plannedTotal === undefined || weightTotal === 0 ? undefined : (plannedTotal * (weights[index] + weights[controlIndex])) / weightTotal;
@@ -393,47 +410,30 @@ function weeklySeries(
   return points;
 }
 
-const julianDayToIso = (day: number) => new Date(Math.round((day - 2_440_587.5) * 86_400_000)).toISOString();
-
 /** Subgroup effects by each characteristic and the work-coach (cluster) analysis, primary metric. */
-function breakdownsFor(db: Db, experiment: ExperimentView, arms: ArmInfo[], control: ArmInfo, asOfDay: number, minPerArm: number) {
-  const day = dayColumn(experiment.primaryMetric);
-  const columns = Object.values(SUBGROUP_COLUMNS);
-  const rows = db.$client
-    .prepare(
-      `SELECT arm_id AS armId, coach_id AS coachId, ${columns.join(', ')}, COUNT(*) AS n,
-              SUM(${day} IS NOT NULL AND assigned_day + ${day} <= @asOfDay) AS successes
-       FROM assignment_progress WHERE experiment_id = @experimentId AND assigned_day <= @asOfDay
-       GROUP BY arm_id, coach_id, ${columns.join(', ')}`,
-    )
-    .all({ experimentId: experiment.id, asOfDay }) as (Record<string, string | number> & { armId: number; coachId: number; n: number; successes: number })[];
-
-  const rollUp = (keyOf: (row: (typeof rows)[number]) => string) => {
-    const groups = new Map<string, Map<string, BinaryArmStats>>();
-    for (const row of rows) {
-      const key = keyOf(row);
-      const byArm = groups.get(key) ?? new Map(arms.map((a) => [a.key, { arm: a.key, n: 0, successes: 0 }]));
-      const arm = byArm.get(arms.find((a) => a.id === row.armId)!.key)!;
-      arm.n += row.n;
-      arm.successes += row.successes;
-      groups.set(key, byArm);
-    }
-    return [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([subgroup, byArm]) => ({ subgroup, arms: [...byArm.values()] }));
-  };
+function breakdownsFor(db: Db, tallies: Tallies, primaryMetric: string, arms: ArmInfo[], control: ArmInfo, minPerArm: number) {
+  const groupsOf = (dimension: string) =>
+    tallies.values(dimension).map((value) => ({
+      subgroup: value,
+      arms: arms.map((arm) => ({
+        arm: arm.key,
+        n: tallies.within(dimension, value, ASSIGNED, arm.id).people,
+        successes: tallies.within(dimension, value, primaryMetric, arm.id).people,
+      })),
+    }));
 
   const subgroups: SubgroupBreakdown[] = [];
-  if (rows.length > 0) {
-    for (const [characteristic, column] of Object.entries(SUBGROUP_COLUMNS)) {
-      const groups = rollUp((row) => (column === 'caring' ? (row[column] ? 'caring' : 'not caring') : String(row[column])));
-      const result = subgroupEffects(groups, { control: control.key, minPerArm });
-      subgroups.push({ characteristic, subgroups: result.subgroups, heterogeneity: result.heterogeneity.map((h) => ({ arm: h.arm, statistic: h.statistic, df: h.df, pValue: h.pValue })) });
-    }
+  for (const characteristic of Object.keys(DIMENSIONS).filter((d) => d !== 'coach')) {
+    const groups = groupsOf(characteristic);
+    if (groups.length === 0) continue;
+    const result = subgroupEffects(groups, { control: control.key, minPerArm });
+    subgroups.push({ characteristic, subgroups: result.subgroups, heterogeneity: result.heterogeneity.map((h) => ({ arm: h.arm, statistic: h.statistic, df: h.df, pValue: h.pValue })) });
   }
 
-  const coachCodes = new Map(
-    (db.$client.prepare('SELECT id, code FROM work_coaches').all() as { id: number; code: string }[]).map((c) => [c.id, c.code]),
-  );
-  const perCoach = rollUp((row) => coachCodes.get(row.coachId) ?? String(row.coachId)).map((g) => ({ coach: g.subgroup, arms: g.arms }));
+  const coachCodes = new Map((db.$client.prepare('SELECT id, code FROM work_coaches').all() as { id: number; code: string }[]).map((c) => [String(c.id), c.code]));
+  const perCoach = groupsOf('coach')
+    .map((g) => ({ coach: coachCodes.get(g.subgroup) ?? g.subgroup, arms: g.arms }))
+    .sort((a, b) => a.coach.localeCompare(b.coach));
   let coaches: ExperimentReport['coaches'] = null;
   if (perCoach.length > 0) {
     const cells = perCoach.flatMap((c) => c.arms.filter((a) => a.n > 0).map((a) => ({ cluster: c.coach, ...a })));

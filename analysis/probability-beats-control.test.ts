@@ -27,6 +27,20 @@ describe('probabilityBeatsControl', () => {
     expectClose(probabilityBeatsControl(arm(300, 4000), arm(260, 4000)), 0.960093500822785, 1e-9);
   });
 
+  it('matches R numerical integration with counts in the tens and hundreds of thousands (quadrature path)', () => {
+    // R, integrating over the arm posterior's mean ± 15 sd (integrate over [0, 1] misses so sharp a peak):
+    // f <- function(a1,b1,a2,b2) { m <- a1/(a1+b1); s <- sqrt(a1*b1/((a1+b1)^2*(a1+b1+1)));
+    //   integrate(function(x) dbeta(x,a1,b1)*pbeta(x,a2,b2), m-15*s, m+15*s, rel.tol=1e-12, subdivisions=2000)$value }
+    // f(1+30500, 1+250000-30500, 1+30000, 1+250000-30000)
+    expectClose(probabilityBeatsControl(arm(30500, 250000), arm(30000, 250000)), 0.984927701597, 1e-7);
+    // f(1+112000, 1+250000-112000, 1+112500, 1+250000-112500)
+    expectClose(probabilityBeatsControl(arm(112000, 250000), arm(112500, 250000)), 0.077567490686, 1e-6);
+    // f(1+1500, 1+25000-1500, 1+1400, 1+25000-1400)
+    expectClose(probabilityBeatsControl(arm(1500, 25000), arm(1400, 25000)), 0.972131399004, 1e-7);
+    // f(1+4200, 1+8000-4200, 1+4100, 1+8000-4100): every parameter above 1,000
+    expectClose(probabilityBeatsControl(arm(4200, 8000), arm(4100, 8000)), 0.943194049885, 1e-7);
+  });
+
   it('is one half when nobody reached the stage in either arm', () => {
     expectClose(probabilityBeatsControl(arm(0, 10), arm(0, 10)), 0.5, 1e-12); // R: 0.50000000000000011
   });

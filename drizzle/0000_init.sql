@@ -77,6 +77,7 @@ CREATE TABLE `assignments` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `assignments_experiment_contact_uq` ON `assignments` (`experiment_id`,`contact_id`);--> statement-breakpoint
 CREATE INDEX `assignments_experiment_arm_idx` ON `assignments` (`experiment_id`,`arm_id`);--> statement-breakpoint
+CREATE INDEX `assignments_experiment_phase_arm_idx` ON `assignments` (`experiment_id`,`phase_id`,`arm_id`);--> statement-breakpoint
 CREATE INDEX `assignments_contact_idx` ON `assignments` (`contact_id`);--> statement-breakpoint
 CREATE TABLE `audit_log` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -221,6 +222,19 @@ CREATE TABLE `outcome_events` (
 CREATE UNIQUE INDEX `outcome_events_idempotency_key_unique` ON `outcome_events` (`idempotency_key`);--> statement-breakpoint
 CREATE INDEX `outcome_events_contact_stage_idx` ON `outcome_events` (`contact_id`,`stage`,`occurred_at`);--> statement-breakpoint
 CREATE INDEX `outcome_events_stage_idx` ON `outcome_events` (`stage`,`contact_id`);--> statement-breakpoint
+CREATE TABLE `progress_tallies` (
+	`experiment_id` integer NOT NULL,
+	`dimension` text NOT NULL,
+	`dimension_value` text NOT NULL,
+	`stage` text NOT NULL,
+	`arm_id` integer NOT NULL,
+	`day` integer NOT NULL,
+	`people` integer NOT NULL,
+	`value_sum` real DEFAULT 0 NOT NULL,
+	`value_sum_squares` real DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`experiment_id`, `dimension`, `dimension_value`, `stage`, `arm_id`, `day`)
+);
+--> statement-breakpoint
 CREATE TABLE `report_snapshots` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`week_ending` text NOT NULL,

@@ -2,48 +2,103 @@ import type { Db } from '../../server/db/client.ts';
 import { STAGES } from '../vocabulary.ts';
 
 /**
- * Keeps `assignment_progress` (the reports' read model) in step with the raw
- * records: a row per assignment with the person's baseline characteristics and,
- * per funnel stage, the days from assignment to the first such event after it
- * (plus the first score, for scored stages).
+ * Keeps the reports' read model in step with the raw records:
+ *
+ * - `assignment_progress`: a row per assignment with the person's baseline
+ *   characteristics and, per funnel stage, the days from assignment to the first
+ *   such event after it (plus the first score, for scored stages);
+ * - `progress_tallies`: those rows counted by experiment, arm, stage and UTC day,
+ *   and for the primary metric also by each characteristic and by work coach.
  *
  * Writers call `recordAssignment` and `recordEvent` inside their own
- * transactions; `rebuild` recomputes everything from assignments and
- * outcome_events, so any report figure can be reproduced from the raw data.
+ * transactions; `rebuild` recomputes both tables from assignments and
+ * outcome_events alone, so every report figure can be reproduced from the raw data.
  */
 const VALUED = new Set<string>(STAGES.filter((s) => 'value' in s).map((s) => s.key));
 
-/** julianday() of an ISO timestamp, as SQLite computes it. */
+/** julianday() of a time, as SQLite computes it. */
 export const toJulianDay = (date: Date) => date.getTime() / 86_400_000 + 2_440_587.5;
+
+/**
+ * The UTC day (days since 1970-01-01) of a julian day. The tiny offset keeps an
+ * event at exactly midnight on its own day despite floating-point rounding; the
+ * same expression is used in SQL, so both paths agree.
+ */
+export const unixDay = (julianDay: number) => Math.trunc(julianDay - 2_440_587.5 + 1e-7);
+const UNIX_DAY_SQL = (julian: string) => `CAST(${julian} - 2440587.5 + 1e-7 AS INTEGER)`;
+
+export const ASSIGNED = '_assigned';
+export const OVERALL = '';
+
+/** Breakdowns kept for the primary metric: name → column of assignment_progress. */
+export const DIMENSIONS = {
+  healthGroup: 'health_group',
+  ageBand: 'age_band',
+  sex: 'sex',
+  ethnicityGroup: 'ethnicity_group',
+  caring: 'caring',
+  timeOnBenefits: 'time_on_benefits',
+  previousWork: 'previous_work',
+  coach: 'coach_id',
+} as const;
+const dimensionValueSql = (column: string) =>
+  column === 'caring' ? `CASE caring WHEN 1 THEN 'caring' ELSE 'not caring' END` : `CAST(${column} AS TEXT)`;
+const dimensionValue = (column: string, row: Record<string, unknown>) =>
+  column === 'caring' ? (row.caring ? 'caring' : 'not caring') : String(row[column]);
+
+interface ProgressRow {
+  experiment_id: number;
+  assignment_id: number;
+  arm_id: number;
+  assigned_day: number;
+  primary_metric: string;
+  [column: string]: unknown;
+}
 
 export function createProgressProjection(db: Db) {
   const sqlite = db.$client;
-  // One statement per stage; stage keys come from the vocabulary, never from input.
-  const eventStatements = new Map<string, ReturnType<typeof sqlite.prepare>>(
-    STAGES.map((stage) => {
-      const day = `${stage.key}_day`;
-      const value = VALUED.has(stage.key) ? `, ${stage.key}_value = @value` : '';
-      return [
-        stage.key as string,
-        sqlite.prepare(`
-          UPDATE assignment_progress SET ${day} = julianday(@at) - assigned_day${value}
-          WHERE contact_id = @contactId AND julianday(@at) >= assigned_day
-            AND (${day} IS NULL OR ${day} > julianday(@at) - assigned_day)`),
-      ];
-    }),
+
+  const addTally = sqlite.prepare(`
+    INSERT INTO progress_tallies (experiment_id, dimension, dimension_value, stage, arm_id, day, people, value_sum, value_sum_squares)
+    VALUES (@experimentId, @dimension, @dimensionValue, @stage, @armId, @day, @people, @valueSum, @valueSumSquares)
+    ON CONFLICT DO UPDATE SET people = people + excluded.people, value_sum = value_sum + excluded.value_sum,
+      value_sum_squares = value_sum_squares + excluded.value_sum_squares`);
+
+  /** Adds (sign +1) or removes (−1) one person reaching `stage` on `day`, in every tally it belongs to. */
+  function tally(row: ProgressRow, stage: string, day: number, value: number | null, sign: 1 | -1) {
+    const base = { experimentId: row.experiment_id, stage, armId: row.arm_id, day, people: sign, valueSum: sign * (value ?? 0), valueSumSquares: sign * (value ?? 0) ** 2 };
+    addTally.run({ ...base, dimension: OVERALL, dimensionValue: OVERALL });
+    if (stage === ASSIGNED || stage === row.primary_metric)
+      for (const [dimension, column] of Object.entries(DIMENSIONS)) addTally.run({ ...base, dimension, dimensionValue: dimensionValue(column, row) });
+  }
+
+  const rowsForContact = sqlite.prepare(`
+    SELECT p.*, e.primary_metric FROM assignment_progress p JOIN experiments e ON e.id = p.experiment_id
+    WHERE p.contact_id = ? AND p.assigned_day <= ?`);
+  const rowForAssignment = sqlite.prepare(`
+    SELECT p.*, e.primary_metric FROM assignment_progress p JOIN experiments e ON e.id = p.experiment_id WHERE p.assignment_id = ?`);
+  const julianOf = sqlite.prepare('SELECT julianday(?) AS day').pluck();
+  const updateStage = new Map<string, ReturnType<typeof sqlite.prepare>>(
+    STAGES.map((stage) => [
+      stage.key as string,
+      sqlite.prepare(
+        `UPDATE assignment_progress SET ${stage.key}_day = @stageDay${VALUED.has(stage.key) ? `, ${stage.key}_value = @value` : ''}
+         WHERE experiment_id = @experimentId AND assignment_id = @assignmentId`,
+      ),
+    ]),
   );
 
-  // Recomputes rows from the raw records in one grouped join over a person's events.
-  // A scored stage's first value is taken from the earliest event: ISO timestamps have a
-  // fixed width (toISOString), so MIN over "timestamp|value" orders by time.
-  const stageAggregates = STAGES.map((stage) => {
+  // Recomputes progress rows from the raw records in one grouped join over a person's events.
+  // A scored stage's first value comes from the earliest event: ISO timestamps have a fixed
+  // width (toISOString), so MIN over "timestamp|value" orders by time.
+  const stageAggregates = STAGES.flatMap((stage) => {
     const after = `o.stage = '${stage.key}' AND julianday(o.occurred_at) >= julianday(a.assigned_at)`;
     const parts = [`MIN(CASE WHEN ${after} THEN julianday(o.occurred_at) END) - julianday(a.assigned_at)`];
     if (VALUED.has(stage.key)) parts.push(`CAST(substr(MIN(CASE WHEN ${after} THEN o.occurred_at || '|' || o.value END), 26) AS REAL)`);
     return parts;
-  }).flat();
+  });
   const stageColumns = STAGES.flatMap((stage) => (VALUED.has(stage.key) ? [`${stage.key}_day`, `${stage.key}_value`] : [`${stage.key}_day`]));
-  const recompute = (where: string) =>
+  const recomputeProgress = (where: string) =>
     sqlite.prepare(`
       INSERT INTO assignment_progress (experiment_id, assignment_id, contact_id, arm_id, coach_id, health_group, age_band, sex,
         ethnicity_group, caring, time_on_benefits, previous_work, assigned_day, ${stageColumns.join(', ')})
@@ -54,31 +109,70 @@ export function createProgressProjection(db: Db) {
       LEFT JOIN outcome_events o ON o.contact_id = a.contact_id
       WHERE ${where}
       GROUP BY a.id`);
-  const recomputeAssignment = recompute('a.id = ?');
-  const recomputeExperiment = recompute('a.experiment_id = ?');
-  const recomputeAll = recompute('1 = 1');
+  const recomputeAssignment = recomputeProgress('a.id = ?');
+  const recomputeExperiment = recomputeProgress('a.experiment_id = ?');
+
+  // Rebuilds an experiment's tallies from its progress rows with grouped inserts.
+  const tallyInsert = (dimension: string, dimensionColumn: string | null, stage: string) => {
+    const dayExpression = stage === ASSIGNED ? 'assigned_day' : `assigned_day + ${stage}_day`;
+    const value = VALUED.has(stage) ? `${stage}_value` : '0';
+    return sqlite.prepare(`
+      INSERT INTO progress_tallies (experiment_id, dimension, dimension_value, stage, arm_id, day, people, value_sum, value_sum_squares)
+      SELECT experiment_id, '${dimension}', ${dimensionColumn ? dimensionValueSql(dimensionColumn) : "''"}, '${stage}', arm_id,
+        ${UNIX_DAY_SQL(dayExpression)}, COUNT(*), TOTAL(${value}), TOTAL(${value} * ${value})
+      FROM assignment_progress
+      WHERE experiment_id = @experimentId ${stage === ASSIGNED ? '' : `AND ${stage}_day IS NOT NULL`}
+      GROUP BY 2, 3, 4, 5, 6`);
+  };
+  const overallTallies = [ASSIGNED, ...STAGES.map((s) => s.key as string)].map((stage) => tallyInsert(OVERALL, null, stage));
+  const dimensionTallies = new Map<string, ReturnType<typeof sqlite.prepare>[]>();
+  const dimensionTalliesFor = (stage: string) => {
+    if (!dimensionTallies.has(stage))
+      dimensionTallies.set(stage, Object.entries(DIMENSIONS).map(([dimension, column]) => tallyInsert(dimension, column, stage)));
+    return dimensionTallies.get(stage)!;
+  };
+
+  function rebuildExperiment(experimentId: number, primaryMetric: string) {
+    sqlite.prepare('DELETE FROM assignment_progress WHERE experiment_id = ?').run(experimentId);
+    sqlite.prepare('DELETE FROM progress_tallies WHERE experiment_id = ?').run(experimentId);
+    recomputeExperiment.run(experimentId);
+    for (const statement of [...overallTallies, ...dimensionTalliesFor(ASSIGNED), ...dimensionTalliesFor(primaryMetric)]) statement.run({ experimentId });
+  }
 
   return {
-    /** Adds the row for a new assignment, taking in any events already after it. */
+    /** Adds the progress row and tallies for a new assignment, taking in any events already after it. */
     recordAssignment(assignmentId: number): void {
       recomputeAssignment.run(assignmentId);
+      const row = rowForAssignment.get(assignmentId) as ProgressRow;
+      tally(row, ASSIGNED, unixDay(row.assigned_day), null, 1);
+      for (const stage of STAGES) {
+        const stageDay = row[`${stage.key}_day`] as number | null;
+        if (stageDay !== null) tally(row, stage.key, unixDay(row.assigned_day + stageDay), (row[`${stage.key}_value`] as number | null) ?? null, 1);
+      }
     },
 
-    /** Moves on the rows of every assignment the person has that began before the event. */
+    /**
+     * Moves on every assignment the person has that began before the event, when
+     * the event is their first of that stage (or earlier than the one recorded).
+     */
     recordEvent(event: { contactId: number; stage: string; occurredAt: string; value: number | null }): void {
-      eventStatements.get(event.stage)!.run({ contactId: event.contactId, at: event.occurredAt, value: event.value });
+      const eventDay = julianOf.get(event.occurredAt) as number;
+      for (const row of rowsForContact.all(event.contactId, eventDay) as ProgressRow[]) {
+        const stageDay = eventDay - row.assigned_day;
+        const previous = row[`${event.stage}_day`] as number | null;
+        if (previous !== null && previous <= stageDay) continue;
+        if (previous !== null) tally(row, event.stage, unixDay(row.assigned_day + previous), (row[`${event.stage}_value`] as number | null) ?? null, -1);
+        updateStage.get(event.stage)!.run({ stageDay, value: event.value, experimentId: row.experiment_id, assignmentId: row.assignment_id });
+        tally(row, event.stage, unixDay(row.assigned_day + stageDay), VALUED.has(event.stage) ? event.value : null, 1);
+      }
     },
 
-    /** Recomputes an experiment's rows (or all) from assignments and outcome events. */
+    /** Recomputes an experiment's read model (or every experiment's) from assignments and outcome events. */
     rebuild(experimentId?: number): void {
+      const experiments = sqlite.prepare(`SELECT id, primary_metric AS primaryMetric FROM experiments ${experimentId === undefined ? '' : 'WHERE id = ?'}`);
+      const list = (experimentId === undefined ? experiments.all() : experiments.all(experimentId)) as { id: number; primaryMetric: string }[];
       sqlite.transaction(() => {
-        if (experimentId === undefined) {
-          sqlite.prepare('DELETE FROM assignment_progress').run();
-          recomputeAll.run();
-        } else {
-          sqlite.prepare('DELETE FROM assignment_progress WHERE experiment_id = ?').run(experimentId);
-          recomputeExperiment.run(experimentId);
-        }
+        for (const experiment of list) rebuildExperiment(experiment.id, experiment.primaryMetric);
       })();
     },
   };

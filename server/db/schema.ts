@@ -177,6 +177,7 @@ export const assignments = sqliteTable(
   (t) => [
     uniqueIndex('assignments_experiment_contact_uq').on(t.experimentId, t.contactId),
     index('assignments_experiment_arm_idx').on(t.experimentId, t.armId),
+    index('assignments_experiment_phase_arm_idx').on(t.experimentId, t.phaseId, t.armId),
     index('assignments_contact_idx').on(t.contactId),
   ],
 );
@@ -293,4 +294,29 @@ export const assignmentProgress = sqliteTable(
     ...stageValueColumns,
   },
   (t) => [primaryKey({ columns: [t.experimentId, t.assignmentId] }), index('assignment_progress_contact_idx').on(t.contactId)],
+);
+
+/**
+ * Day-level tallies of `assignment_progress`, so a report reads thousands of
+ * rows rather than one per person. Per experiment and arm: people assigned
+ * (stage '_assigned') and people first reaching each stage, by UTC day
+ * (days since 1970-01-01), with the sums of first scores. The primary metric
+ * and assignments are also tallied by each characteristic and by work coach
+ * (`dimension`, `dimension_value`) for subgroup and coach breakdowns.
+ * Kept in step by experiments/progress/progress-projection.ts.
+ */
+export const progressTallies = sqliteTable(
+  'progress_tallies',
+  {
+    experimentId: integer('experiment_id').notNull(),
+    dimension: text('dimension').notNull(),
+    dimensionValue: text('dimension_value').notNull(),
+    stage: text('stage').notNull(),
+    armId: integer('arm_id').notNull(),
+    day: integer('day').notNull(),
+    people: integer('people').notNull(),
+    valueSum: real('value_sum').notNull().default(0),
+    valueSumSquares: real('value_sum_squares').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.experimentId, t.dimension, t.dimensionValue, t.stage, t.armId, t.day] })],
 );
