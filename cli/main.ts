@@ -1,4 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { register as registerAnalyse } from './analyse-command.ts';
+import { register as registerPower } from './power-command.ts';
+import { register as registerImport } from './import-command.ts';
 
 /**
  * The `eiu` command. Each sub-command lives in its own module and registers
@@ -10,13 +13,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('EIU test-and-learn platform: analysis and data tools')
     .exitOverride()
     .showHelpAfterError();
-
-  const registrations = await Promise.all([
-    import('./analyse-command.ts').then((m) => m.register).catch(() => undefined),
-    import('./power-command.ts').then((m) => m.register).catch(() => undefined),
-    import('./import-command.ts').then((m) => m.register).catch(() => undefined),
-  ]);
-  for (const register of registrations) register?.(program);
+  for (const register of [registerAnalyse, registerPower, registerImport]) register(program);
 
   try {
     await program.parseAsync(argv);

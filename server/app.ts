@@ -11,6 +11,7 @@ import { authRoutes } from './auth/auth-controller.ts';
 import { experimentRoutes } from '../experiments/experiment/experiment-controller.ts';
 import { contactRoutes } from '../experiments/contacts/contact-controller.ts';
 import { outcomeRoutes } from '../experiments/outcomes/outcome-controller.ts';
+import { setUpDashboard } from '../dashboard/index.ts';
 
 export interface AppOptions {
   db: Db;
@@ -40,6 +41,7 @@ export function createApp({ db, clock = systemClock, echoRoute = false }: AppOpt
   app.use('/api', () => {
     throw new NotFoundError('API route');
   });
-  app.use(errorHandler());
+  const dashboard = setUpDashboard(app, services);
+  app.use(errorHandler(dashboard.renderErrorPage));
   return app as Express & { locals: { services: Services } };
 }

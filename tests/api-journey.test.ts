@@ -99,3 +99,16 @@ describe('the experiment report over the API', () => {
     expect(bad.body.errors[0].field).toMatch(/^metrics/);
   });
 });
+
+describe('API authentication', () => {
+  it('accepts only API tokens, never the browser session cookie', async () => {
+    const user = await server.services.auth.authenticate('analyst', 'wrong-password');
+    expect(user).toBeNull();
+    const analystId = server.db.$client.prepare("SELECT id FROM users WHERE username = 'analyst'").pluck().get() as number;
+    const { cookieValue } = server.services.auth.createSession(analystId);
+    const withCookie = await fetch(`${server.baseUrl}/api/experiments`, { headers: { cookie: `eiu_session=${cookieValue}` } });
+    expect(withCookie.status).toBe(401);
+    const page = await fetch(`${server.baseUrl}/experiments`, { headers: { cookie: `eiu_session=${cookieValue}` }, redirect: 'manual' });
+    expect(page.status).toBe(200);
+  });
+});

@@ -23,14 +23,16 @@ export function readCookie(req: Request, name: string): string | undefined {
 
 /**
  * Identifies the caller: an API token (`Authorization: Bearer …`) for the API,
- * or the session cookie for pages. Leaves `req.user` unset when neither is valid.
+ * or the session cookie for pages. The API never accepts the cookie, so a page
+ * on another site cannot make a signed-in browser call it (pages check a CSRF
+ * token on every form instead). Leaves `req.user` unset when neither is valid.
  */
 export function setUpAuthentication(services: Services) {
   return (req: Request, _res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       req.user = services.auth.userForToken(header.slice(7).trim()) ?? undefined;
-    } else {
+    } else if (!req.path.startsWith('/api/')) {
       const cookie = readCookie(req, SESSION_COOKIE);
       const session = cookie ? services.auth.sessionFor(cookie) : null;
       if (session) {

@@ -1,0 +1,97 @@
+import type { Db } from '../server/db/client.ts';
+import type { Role } from '../experiments/vocabulary.ts';
+
+/**
+ * For bench/: which dashboard pages to time, and how to sign in to them.
+ *
+ *   const cookie = await signInForBench(baseUrl, 'coach01', password);
+ *   for (const page of dashboardBenchPages(db)) {
+ *     // warm up once (templates compile, the weekly report freezes), then time GET baseUrl + page.path
+ *     // with { headers: { cookie: cookies[page.username] } } and expect 200.
+ *   }
+ *
+ * The pages are picked from what is in the database: the coach with the
+ * largest caseload (or `options.coach`: demo mode stores only coach01's password), one of their people with the longest history, and the
+ * running experiment with the most people. Targets: under 200 ms each at
+ * 100,000 contacts. Notes:
+ * - `/report` freezes last week's report the first time it is opened (one
+ *   full report build per experiment); later views read the snapshot. Time the
+ *   views after the first.
+ * - `/report/current` builds every experiment's report live on each view, so
+ *   it is the slowest page; its cost is buildExperimentReport's.
+ * - `/experiments/:key/results` is one buildExperimentReport plus rendering.
+ */
+export interface BenchPage {
+  name: string;
+  role: Role;
+  /** A user who can open the page. */
+  username: string;
+  path: string;
+}
+
+/** `options.coach`: the coach username to use (default: the coach with the largest caseload). */
+export function dashboardBenchPages(db: Db, options: { coach?: string } = {}): BenchPage[] {
+  const sql = db.$client;
+  const coach = sql
+    .prepare(
+      `SELECT u.username, w.id AS coachId, COUNT(c.id) AS people FROM work_coaches w
+       JOIN users u ON u.id = w.user_id JOIN contacts c ON c.coach_id = w.id
+       WHERE @username IS NULL OR u.username = @username
+       GROUP BY w.id ORDER BY people DESC LIMIT 1`,
+    )
+    .get({ username: options.coach ?? null }) as { username: string; coachId: number } | undefined;
+  const contact = coach
+    ? (sql
+        .prepare(
+          `SELECT c.reference FROM contacts c JOIN outcome_events o ON o.contact_id = c.id
+           WHERE c.coach_id = ? GROUP BY c.id ORDER BY COUNT(o.id) DESC LIMIT 1`,
+        )
+        .pluck()
+        .get(coach.coachId) as string | undefined)
+    : undefined;
+  const experiment = sql
+    .prepare(
+      `SELECT e.key FROM experiments e LEFT JOIN assignments a ON a.experiment_id = e.id
+       WHERE e.status IN ('running', 'paused', 'concluded') GROUP BY e.id ORDER BY COUNT(a.id) DESC LIMIT 1`,
+    )
+    .pluck()
+    .get() as string | undefined;
+  const userWithRole = (role: Role) => (sql.prepare('SELECT username FROM users WHERE role = ? AND disabled_at IS NULL ORDER BY id LIMIT 1').pluck().get(role) as string | undefined) ?? role;
+  const analyst = userWithRole('analyst');
+  const minister = userWithRole('minister');
+
+  const pages: BenchPage[] = [
+    { name: 'experiments list', role: 'analyst', username: analyst, path: '/experiments' },
+    { name: 'define an experiment', role: 'analyst', username: analyst, path: '/experiments/new' },
+    { name: 'data', role: 'analyst', username: analyst, path: '/data' },
+    { name: 'learning log', role: 'analyst', username: analyst, path: '/learning-log' },
+    { name: 'weekly report (frozen)', role: 'minister', username: minister, path: '/report' },
+    { name: 'weekly report (this week so far)', role: 'minister', username: minister, path: '/report/current' },
+  ];
+  if (experiment) {
+    pages.push({ name: 'experiment design', role: 'analyst', username: analyst, path: `/experiments/${experiment}` });
+    pages.push({ name: 'experiment results', role: 'analyst', username: analyst, path: `/experiments/${experiment}/results` });
+  }
+  if (coach) {
+    pages.push({ name: 'caseload', role: 'coach', username: coach.username, path: '/caseload' });
+    pages.push({ name: 'caseload search', role: 'coach', username: coach.username, path: '/caseload?search=7' });
+    if (contact) pages.push({ name: 'contact page', role: 'coach', username: coach.username, path: `/contacts/${encodeURIComponent(contact)}` });
+  }
+  return pages;
+}
+
+/** Signs in through the real form (as a browser would) and returns the `Cookie` header for later requests. */
+export async function signInForBench(baseUrl: string, username: string, password: string): Promise<string> {
+  const form = await fetch(`${baseUrl}/sign-in`);
+  const formCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  const response = await fetch(`${baseUrl}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: formCookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, username, password }),
+  });
+  const session = response.headers.getSetCookie().find((c) => c.startsWith('eiu_session='));
+  if (response.status !== 303 || !session) throw new Error(`Could not sign in as ${username} (status ${response.status})`);
+  return session.split(';')[0];
+}

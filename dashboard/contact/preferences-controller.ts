@@ -1,0 +1,47 @@
+import type { Request, Response } from 'express';
+import { ADJUSTMENTS, CHANNELS } from '../../experiments/vocabulary.ts';
+import { contactPreferencesSchema } from '../../experiments/contacts/contact-schema.ts';
+import { dashboardContext, field, fields, render, type PageError } from '../page-context.ts';
+import { humanise } from '../format.ts';
+
+const reference = (req: Request) => String(req.params.reference);
+
+function renderForm(req: Request, res: Response, values: { preferredChannel: string; adjustments: string[] }, errors: PageError[] = []) {
+  render(
+    req,
+    res,
+    'contact/preferences.njk',
+    {
+      pageTitle: `Preferences and adjustments for ${reference(req)}`,
+      reference: reference(req),
+      values,
+      channels: CHANNELS.map((c) => ({ value: c, text: humanise(c) })),
+      adjustments: ADJUSTMENTS.map((a) => ({ value: a, text: humanise(a) })),
+      errors,
+      backLink: { href: `/contacts/${encodeURIComponent(reference(req))}` },
+    },
+    errors.length ? 400 : 200,
+  );
+}
+
+/** How a person wants to be contacted and the adjustments they need; every change is kept in the history. */
+export function get(req: Request, res: Response): void {
+  const { services } = dashboardContext(res);
+  const contact = services.contacts.get(req.user!, reference(req));
+  renderForm(req, res, { preferredChannel: contact.preferredChannel ?? 'none', adjustments: contact.adjustments });
+}
+
+export function post(req: Request, res: Response): void {
+  const { services } = dashboardContext(res);
+  const user = req.user!;
+  const values = { preferredChannel: field(req.body, 'preferredChannel'), adjustments: fields(req.body, 'adjustments') };
+  const parsed = contactPreferencesSchema.safeParse({
+    preferredChannel: values.preferredChannel === 'none' ? null : values.preferredChannel,
+    adjustments: values.adjustments,
+  });
+  if (!values.preferredChannel) return renderForm(req, res, values, [{ field: 'preferredChannel', message: 'Select how they prefer to be contacted, or “No preference”' }]);
+  if (!parsed.success) return renderForm(req, res, values, [{ field: parsed.error.issues[0].path[0] === 'adjustments' ? 'adjustments' : 'preferredChannel', message: 'Select from the options shown' }]);
+  const contact = services.contacts.updatePreferences(user, reference(req), parsed.data);
+  services.audit.record(user.id, 'update', 'contact', contact.id);
+  res.redirect(303, `/contacts/${encodeURIComponent(contact.reference)}`);
+}

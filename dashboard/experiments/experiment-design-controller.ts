@@ -1,0 +1,126 @@
+import type { Request, Response } from 'express';
+import { HttpError } from '../../server/errors.ts';
+import { CHARACTERISTICS, STAGES, ALWAYS_GUARDRAILS } from '../../experiments/vocabulary.ts';
+import { metricByKey } from '../../experiments/metrics.ts';
+import { dashboardContext, field, render, type PageError } from '../page-context.ts';
+import { humanise } from '../format.ts';
+import {
+  armOptions,
+  ELIGIBILITY_KEYS,
+  emptyFormValues,
+  experimentInputFromForm,
+  formValuesFromBody,
+  formValuesFromExperiment,
+  mapServiceErrors,
+  STRATUM_KEYS,
+  withArmDefaults,
+  type ExperimentFormValues,
+} from './experiment-form.ts';
+import { calculatePower, currentWeeklyIntake, type PowerResult } from './power-calculator.ts';
+
+/** Choices the form offers, from the shared vocabulary. */
+function formChoices() {
+  return {
+    metrics: STAGES.map((s) => ({ value: s.key, text: s.label, hint: metricByKey.get(s.key)?.kind === 'numeric' ? 'a score' : undefined })),
+    eligibilityOptions: ELIGIBILITY_KEYS.map((key) => ({
+      key,
+      label: humanise(key),
+      values: (CHARACTERISTICS[key] as readonly string[]).map((v) => ({ value: v, text: humanise(v) })),
+    })),
+    strataOptions: STRATUM_KEYS.map((key) => ({ value: key, text: humanise(key) })),
+    alwaysGuardrails: ALWAYS_GUARDRAILS.map((key) => humanise(key).toLowerCase()),
+  };
+}
+
+function weightShares(values: ExperimentFormValues): number[] {
+  const chosen = armOptions(values).filter((a) => values.arms.includes(a.key));
+  const weights = chosen.map((a) => Math.max(Number(values.weights[a.key] || '1'), 0) || 1);
+  const total = weights.reduce((a, b) => a + b, 0);
+  return weights.map((w) => w / total);
+}
+
+function renderForm(
+  req: Request,
+  res: Response,
+  options: { values: ExperimentFormValues; mode: 'new' | 'edit'; errors?: PageError[]; power?: PowerResult | null; status?: number },
+) {
+  const values = withArmDefaults(options.values);
+  const key = String(req.params.key ?? '');
+  render(
+    req,
+    res,
+    'experiments/design.njk',
+    {
+      pageTitle: options.mode === 'new' ? 'Define an experiment' : 'Change the design',
+      mode: options.mode,
+      action: options.mode === 'new' ? '/experiments/new' : `/experiments/${key}/edit`,
+      backLink: { href: options.mode === 'new' ? '/experiments' : `/experiments/${key}` },
+      values,
+      armOptions: armOptions(values),
+      power: options.power ?? null,
+      errors: options.errors ?? [],
+      ...formChoices(),
+    },
+    options.status ?? (options.errors?.length ? 400 : 200),
+  );
+}
+
+function withIntake(req: Request, res: Response, values: ExperimentFormValues): ExperimentFormValues {
+  if (values.powerIntake) return values;
+  const { services } = dashboardContext(res);
+  const intake = currentWeeklyIntake(services.db, services.clock.now());
+  return intake ? { ...values, powerIntake: String(intake) } : values;
+}
+
+/**
+ * One POST handles the three buttons: "Update arms" and "Calculate" re-render
+ * the form (so both work without JavaScript); "Save" validates and saves.
+ */
+function handlePost(mode: 'new' | 'edit') {
+  return (req: Request, res: Response) => {
+    const { services } = dashboardContext(res);
+    const user = req.user!;
+    const action = field(req.body, 'action');
+    let values = formValuesFromBody(req.body);
+    const fixedKey = mode === 'edit' ? String(req.params.key) : undefined;
+    if (fixedKey) {
+      const existing = services.experiments.get(fixedKey);
+      if (existing.status !== 'draft') return res.redirect(303, `/experiments/${fixedKey}`);
+      values.key = fixedKey;
+    }
+
+    if (action === 'arms') return renderForm(req, res, { values, mode });
+    if (action === 'calculate') {
+      const { result, errors } = calculatePower({ baseline: values.powerBaseline, uplift: values.powerUplift, intake: values.powerIntake }, weightShares(withArmDefaults(values)));
+      if (result && !values.plannedSampleSize) values = { ...values, plannedSampleSize: String(result.total) };
+      return renderForm(req, res, { values, mode, errors, power: result });
+    }
+
+    const { input, errors } = experimentInputFromForm(values, { fixedKey });
+    if (!input) return renderForm(req, res, { values, mode, errors });
+    try {
+      const saved = mode === 'new' ? services.experiments.create(input, user.id) : services.experiments.updateDraft(fixedKey!, input);
+      services.audit.record(user.id, mode === 'new' ? 'create' : 'update', 'experiment', saved.key);
+      res.redirect(303, `/experiments/${saved.key}?saved=1`);
+    } catch (error) {
+      if (error instanceof HttpError && error.status < 500 && error.errors.length > 0)
+        return renderForm(req, res, { values, mode, errors: mapServiceErrors(error.errors, armOptions(values).length > 0), status: error.status });
+      throw error;
+    }
+  };
+}
+
+export function getNew(req: Request, res: Response): void {
+  renderForm(req, res, { values: withIntake(req, res, emptyFormValues()), mode: 'new' });
+}
+
+export const postNew = handlePost('new');
+
+export function getEdit(req: Request, res: Response): void {
+  const { services } = dashboardContext(res);
+  const experiment = services.experiments.get(String(req.params.key));
+  if (experiment.status !== 'draft') return res.redirect(303, `/experiments/${experiment.key}`);
+  renderForm(req, res, { values: withIntake(req, res, formValuesFromExperiment(experiment)), mode: 'edit' });
+}
+
+export const postEdit = handlePost('edit');

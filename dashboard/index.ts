@@ -1,0 +1,166 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { Router, type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Services } from '../server/services.ts';
+import { NotFoundError } from '../server/errors.ts';
+import { createNunjucksEnvironment, GOVUK_FRONTEND_DIST, govukTemplateScriptHash } from './nunjucks-environment.ts';
+import { type DashboardContext, render } from './page-context.ts';
+import { requirePageRole, verifyCsrf } from './page-guards.ts';
+import { START_PAGES } from './navigation.ts';
+import { defaultReportBuilder, type ReportBuilder } from './report-source.ts';
+import * as signIn from './sign-in/sign-in-controller.ts';
+import * as info from './info/info-controller.ts';
+import * as experimentList from './experiments/experiment-list-controller.ts';
+import * as experimentDesign from './experiments/experiment-design-controller.ts';
+import * as experimentPage from './experiments/experiment-controller.ts';
+import * as experimentLifecycle from './experiments/experiment-lifecycle-controller.ts';
+import * as experimentResults from './experiments/experiment-results-controller.ts';
+import * as data from './data/data-controller.ts';
+import * as caseload from './caseload/caseload-controller.ts';
+import * as contact from './contact/contact-controller.ts';
+import * as preferences from './contact/preferences-controller.ts';
+import * as learningLog from './learning-log/learning-log-controller.ts';
+import * as report from './report/report-controller.ts';
+import * as admin from './admin/admin-controller.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const GOVUK = resolve(GOVUK_FRONTEND_DIST, 'govuk');
+const CHART_JS = resolve(here, '../node_modules/chart.js/dist/chart.umd.min.js');
+
+export interface DashboardOptions {
+  /** Tests may build reports from fixtures; the app uses analysis/experiment-report.ts. */
+  buildReport?: ReportBuilder;
+}
+
+export type RenderErrorPage = (req: Request, res: Response, status: number, message: string, reference?: string) => void;
+
+/**
+ * The web dashboard: server-rendered GOV.UK pages for analysts, work coaches,
+ * ministers and admins. Mounted after the API and before the error handler;
+ * returns the error-page renderer to give to `errorHandler`.
+ */
+export function setUpDashboard(app: Express, services: Services, options: DashboardOptions = {}): { renderErrorPage: RenderErrorPage } {
+  const context: DashboardContext = {
+    services,
+    env: createNunjucksEnvironment(),
+    buildReport: options.buildReport ?? defaultReportBuilder,
+  };
+  const scriptHash = govukTemplateScriptHash();
+  const router = Router();
+
+  router.use((_req: Request, res: Response, next: NextFunction) => {
+    res.locals.dashboard = context;
+    // Allow exactly one inline script: govuk/template.njk's js-enabled line.
+    const policy = res.getHeader('Content-Security-Policy');
+    if (typeof policy === 'string' && !policy.includes(scriptHash))
+      res.setHeader('Content-Security-Policy', policy.replace("script-src 'self'", `script-src 'self' ${scriptHash}`));
+    next();
+  });
+
+  // Assets: govuk-frontend's precompiled CSS and JS, its fonts and images, chart.js, ours.
+  const cached = { maxAge: '1d', immutable: false, index: false as const, fallthrough: false };
+  router.get('/govuk-frontend.min.css', (_req, res) => res.sendFile(resolve(GOVUK, 'govuk-frontend.min.css'), { maxAge: '1d' }));
+  router.get('/govuk-frontend.min.js', (_req, res) => res.type('text/javascript').sendFile(resolve(GOVUK, 'govuk-frontend.min.js'), { maxAge: '1d' }));
+  router.get('/vendor/chart.umd.min.js', (_req, res) => res.sendFile(CHART_JS, { maxAge: '1d' }));
+  router.use('/assets', express.static(resolve(GOVUK, 'assets'), cached));
+  router.use('/static', express.static(resolve(here, 'static'), { maxAge: 0, index: false, fallthrough: false }));
+
+  router.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 2000 }));
+
+  router.get('/', (req, res) => res.redirect(303, req.user && req.csrfToken ? START_PAGES[req.user.role] : '/sign-in'));
+  router.get('/sign-in', signIn.get);
+  router.post('/sign-in', signIn.post);
+  router.post('/sign-out', requirePageRole('analyst', 'coach', 'minister', 'admin'), verifyCsrf, signIn.signOut);
+  router.get('/accessibility', info.accessibility);
+  router.get('/privacy', info.privacy);
+
+  const analyst = requirePageRole('analyst');
+  router.get('/experiments', analyst, experimentList.get);
+  router.get('/experiments/new', analyst, experimentDesign.getNew);
+  router.post('/experiments/new', analyst, verifyCsrf, experimentDesign.postNew);
+  router.get('/experiments/:key', analyst, experimentPage.get);
+  router.get('/experiments/:key/edit', analyst, experimentDesign.getEdit);
+  router.post('/experiments/:key/edit', analyst, verifyCsrf, experimentDesign.postEdit);
+  router.get('/experiments/:key/results', analyst, experimentResults.get);
+  for (const action of experimentLifecycle.ACTIONS) {
+    router.get(`/experiments/:key/${action}`, analyst, experimentLifecycle.get(action));
+    router.post(`/experiments/:key/${action}`, analyst, verifyCsrf, experimentLifecycle.post(action));
+  }
+  router.get('/data', analyst, data.get);
+  router.post('/data/import', analyst, express.raw({ type: 'multipart/form-data', limit: '50mb' }), data.postImport);
+  router.get('/data/:key/assignments.csv', analyst, data.getAssignmentsCsv);
+  router.get('/data/:key/outcomes.csv', analyst, data.getOutcomesCsv);
+
+  const coach = requirePageRole('coach');
+  router.get('/caseload', coach, caseload.get);
+  router.get('/contacts/:reference', coach, contact.get);
+  router.post('/contacts/:reference/outcomes', coach, verifyCsrf, contact.postOutcome);
+  router.post('/contacts/:reference/opt-out', coach, verifyCsrf, contact.postOptOut);
+  router.post('/contacts/:reference/assignments', coach, verifyCsrf, contact.postAssignment);
+  router.get('/contacts/:reference/preferences', coach, preferences.get);
+  router.post('/contacts/:reference/preferences', coach, verifyCsrf, preferences.post);
+
+  const team = requirePageRole('coach', 'analyst');
+  router.get('/learning-log', team, learningLog.get);
+  router.post('/learning-log', team, verifyCsrf, learningLog.post);
+
+  const readers = requirePageRole('minister', 'analyst');
+  router.get('/report', readers, report.getLatest);
+  router.get('/report/current', readers, report.getCurrent);
+  router.get('/report/weeks', readers, report.getWeeks);
+  router.get('/report/weeks/:weekEnding.csv', readers, report.getCsv);
+  router.get('/report/weeks/:weekEnding', readers, report.getWeek);
+
+  const admins = requirePageRole('admin');
+  router.get('/admin', admins, admin.get);
+  router.post('/admin/users', admins, verifyCsrf, admin.postUser);
+
+  router.use(() => {
+    throw new NotFoundError('Page');
+  });
+  app.use(router);
+
+  return { renderErrorPage: createErrorPageRenderer(context) };
+}
+
+const TITLES: Record<number, string> = {
+  400: 'There is a problem with what was sent',
+  403: 'You do not have permission to see this page',
+  404: 'Page not found',
+  409: 'That cannot be done now',
+  413: 'The file is too large',
+  503: 'Sorry, this part of the service is not available yet',
+};
+
+/** GOV.UK error pages for non-API paths: a reference for 500s, never a stack trace. */
+function createErrorPageRenderer(context: DashboardContext): RenderErrorPage {
+  return (req, res, status, message, reference) => {
+    if (status === 401) return res.redirect(303, '/sign-in');
+    res.locals.dashboard ??= context;
+    const home = req.user ? START_PAGES[req.user.role] : '/sign-in';
+    const paragraphs =
+      status === 404
+        ? ['If you typed the web address, check it is correct.', 'If you pasted the web address, check you copied the entire address.']
+        : status >= 500
+          ? ['Try again later. Nothing you sent has been lost if you saw no confirmation: check before entering it again.']
+          : [message];
+    try {
+      render(
+        req,
+        res,
+        'errors/error.njk',
+        {
+          pageTitle: TITLES[status] ?? (status >= 500 ? 'Sorry, there is a problem with the service' : 'There is a problem'),
+          paragraphs,
+          reference,
+          homeHref: home,
+          homeText: req.user ? 'Go to your start page' : 'Sign in',
+        },
+        status,
+      );
+    } catch (error) {
+      console.error('[error page] could not render:', error instanceof Error ? error.message : error);
+      res.status(status).type('text').send(`${status}: ${reference ? `reference ${reference}` : message}`);
+    }
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Screenshots of the three main pages, on the demo data, for the README:
+ *
+ *   npx tsx dashboard/screenshots.ts [output folder, default docs/screenshots]
+ *
+ * Builds a fresh in-memory demo database (fixed date, so the pictures are
+ * stable), serves the real app on a free port and drives Debian's Chromium
+ * through the real sign-in form as each demo user.
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { openDatabase } from '../server/db/client.ts';
+import { createApp } from '../server/app.ts';
+import { fixedClock } from '../server/clock.ts';
+import { seedDemoData } from '../seed/demo.ts';
+import { launchBrowser, signIn } from '../tests/browser/support/browser.ts';
+
+const NOW = '2026-11-23T09:30:00.000Z';
+const MAX_HEIGHT = 2400;
+const output = resolve(process.argv[2] ?? 'docs/screenshots');
+mkdirSync(output, { recursive: true });
+
+const db = openDatabase(':memory:');
+console.log('Loading the demo data…');
+const { credentials } = await seedDemoData(db, { contacts: 3000, seed: 1, now: new Date(NOW) });
+const app = createApp({ db, clock: fixedClock(NOW) });
+const server = app.listen(0, '127.0.0.1');
+await new Promise((done) => server.once('listening', done));
+const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const password = (username: string) => credentials.find((c) => c.username === username)!.password;
+
+// A person on coach01's caseload well into phase 1 of the channel × tone trial.
+const contact = db.$client
+  .prepare(
+    `SELECT c.reference FROM contacts c
+     JOIN work_coaches w ON w.id = c.coach_id AND w.code = 'WC01'
+     JOIN assignments a ON a.contact_id = c.id
+     JOIN experiments e ON e.id = a.experiment_id AND e.key = 'channel-tone'
+     JOIN experiment_arms r ON r.id = a.arm_id AND r.key = 'text-warm_voluntary'
+     WHERE c.opted_out_at IS NULL
+       AND EXISTS (SELECT 1 FROM outcome_events o WHERE o.contact_id = c.id AND o.stage = 'meeting_agreed')
+       AND NOT EXISTS (SELECT 1 FROM outcome_events o WHERE o.contact_id = c.id AND o.stage IN ('meeting_attended', 'meeting_not_attended'))
+     ORDER BY c.reference LIMIT 1`,
+  )
+  .pluck()
+  .get() as string | undefined;
+
+async function shoot(page: Page, path: string, file: string) {
+  await page.goto(`${baseUrl}${path}`);
+  await page.waitForLoadState('networkidle');
+  await page.waitForTimeout(600); // let the charts finish drawing
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.screenshot({ path: resolve(output, file), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.min(height, MAX_HEIGHT) } });
+  console.log(`  ${file}  (${path})`);
+}
+
+const browser = await launchBrowser();
+try {
+  const { page, context } = browser;
+  await page.setViewportSize({ width: 1280, height: 900 });
+  console.log(`Saving screenshots to ${output}:`);
+  await signIn(page, baseUrl, 'analyst', password('analyst'));
+  await shoot(page, '/experiments/channel-tone/results', 'analyst-results.png');
+  await context.clearCookies();
+  await signIn(page, baseUrl, 'coach01', password('coach01'));
+  await shoot(page, `/contacts/${contact ?? ''}`, 'coach-contact.png');
+  await context.clearCookies();
+  await signIn(page, baseUrl, 'minister', password('minister'));
+  await shoot(page, '/report', 'minister-report.png');
+} finally {
+  await browser.close();
+  server.close();
+  db.$client.close();
+}

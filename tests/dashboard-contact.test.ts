@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { armInstructions } from '../dashboard/contact/arm-instructions.ts';
+import { nextStep } from '../dashboard/contact/next-step.ts';
+import { outcomeInputFromForm, outcomeValuesFromBody } from '../dashboard/contact/outcome-form.ts';
+import { joinableExperiments } from '../dashboard/contact/contact-controller.ts';
+
+describe('what a coach does for an arm', () => {
+  it('gives the channel, a warm script that says it is voluntary and safe for benefits, and the place to offer', () => {
+    const instructions = armInstructions({ channel: 'text', tone: 'warm_voluntary', place: 'community_venue' });
+    expect(instructions.channel).toBe('text');
+    expect(instructions.meetingPlace).toBe('community_venue');
+    expect(instructions.summary).toBe('Contact them by text, use the warm, voluntary wording, offer a meeting at the community venue.');
+    expect(instructions.script?.title).toBe('Warm, voluntary text script');
+    expect(instructions.script?.text).toMatch(/voluntary/);
+    expect(instructions.script?.text).toMatch(/will not affect your benefits/);
+  });
+
+  it('has a warm script for every channel that says it is voluntary and will not affect benefits', () => {
+    for (const channel of ['letter', 'text', 'phone', 'email', 'in_person']) {
+      const text = armInstructions({ channel, tone: 'warm' }).script!.text;
+      expect(text, channel).toMatch(/voluntary/);
+      expect(text, channel).toMatch(/(will not|won’t) affect your benefits/);
+    }
+  });
+
+  it('uses the standard wording for the standard tone', () => {
+    const instructions = armInstructions({ channel: 'letter', tone: 'standard' });
+    expect(instructions.script?.title).toBe('Standard letter script');
+    expect(instructions.script?.text).toMatch(/Department for Work and Pensions/);
+  });
+
+  it('recognises factors by their levels when the key is unfamiliar, and explains phase 2 formats', () => {
+    expect(armInstructions({ how: 'email' }).channel).toBe('email');
+    expect(armInstructions({ where: 'online' }).meetingPlace).toBe('online');
+    expect(armInstructions({ format: 'extended' }).steps).toEqual([{ heading: 'First meeting', text: expect.stringMatching(/about an hour/) }]);
+  });
+
+  it('falls back to stating the level for anything it does not know', () => {
+    const instructions = armInstructions({ biscuits: 'chocolate_digestive' });
+    expect(instructions.steps).toEqual([{ heading: 'Biscuits', text: 'This arm’s biscuits is “chocolate digestive”. Ask the analyst on the team if you are not sure what to do differently.' }]);
+    expect(instructions.script).toBeNull();
+    expect(instructions.summary).toBe('Follow the steps for this arm below.');
+  });
+});
+
+describe('what is due next', () => {
+  const at = (day: number) => `2026-11-${String(day).padStart(2, '0')}T10:00:00.000Z`;
+  it('walks through phase 1', () => {
+    expect(nextStep([], null)).toMatchObject({ title: 'Make first contact', suggestedStages: ['outreach_attempted'] });
+    const contacted = [{ stage: 'outreach_attempted', occurredAt: at(2), detail: { channel: 'text' } }];
+    expect(nextStep(contacted, null)).toMatchObject({ title: 'Wait for a reply, or try again', suggestedStages: ['responded', 'meeting_agreed', 'outreach_attempted'] });
+    const responded = [...contacted, { stage: 'responded', occurredAt: at(3), detail: null }];
+    expect(nextStep(responded, null)).toMatchObject({ title: 'Agree a first meeting', suggestedStages: ['meeting_agreed'] });
+    const agreed = [...responded, { stage: 'meeting_agreed', occurredAt: at(4), detail: { place: 'jobcentre', time: '2026-11-30T10:30:00.000Z' } }];
+    expect(nextStep(agreed, null)).toMatchObject({ title: 'First meeting on 30 November 2026 at 10:30am', suggestedStages: ['meeting_attended', 'meeting_not_attended'] });
+    const missed = [...agreed, { stage: 'meeting_not_attended', occurredAt: at(30), detail: { reason: 'travel_cost' } }];
+    expect(nextStep(missed, null).title).toBe('Offer another meeting');
+    const attended = [...agreed, { stage: 'meeting_attended', occurredAt: at(30), detail: null }];
+    expect(nextStep(attended, null)).toMatchObject({ title: 'Record how the first meeting went' });
+    expect(nextStep(attended, null).suggestedStages).toContain('wants_to_continue');
+  });
+
+  it('offers nothing once someone has opted out', () => {
+    expect(nextStep([], '2026-11-20T10:00:00.000Z')).toEqual({
+      title: 'Do not contact',
+      detail: 'They asked not to be contacted again on 20 November 2026.',
+      suggestedStages: [],
+      doNotContact: true,
+    });
+  });
+});
+
+describe('the record-an-outcome form', () => {
+  const now = new Date('2026-11-23T09:00:00.000Z');
+  it('builds the outcome with the detail the stage needs', () => {
+    const values = outcomeValuesFromBody({ stage: 'meeting_agreed', place: 'community_venue', meetingDay: '30', meetingMonth: '11', meetingYear: '2026', meetingTime: '2pm', when: 'today', idempotencyKey: 'abcdefgh-1234' });
+    expect(outcomeInputFromForm(values, 'P-0001', now)).toEqual({
+      input: { contact: 'P-0001', stage: 'meeting_agreed', value: undefined, detail: { place: 'community_venue', time: '2026-11-30T14:00:00.000Z' }, occurredAt: undefined, idempotencyKey: 'abcdefgh-1234' },
+      errors: [],
+    });
+  });
+
+  it('reads UK summer time as UK time', () => {
+    const values = outcomeValuesFromBody({ stage: 'meeting_agreed', place: 'phone', meetingDay: '1', meetingMonth: '7', meetingYear: '2026', meetingTime: '10:30', idempotencyKey: 'abcdefgh-1234' });
+    expect(outcomeInputFromForm(values, 'P-0001', now).input?.detail).toEqual({ place: 'phone', time: '2026-07-01T09:30:00.000Z' });
+  });
+
+  it('says what to do when something is missing', () => {
+    const check = (body: Record<string, string>) => outcomeInputFromForm(outcomeValuesFromBody({ idempotencyKey: 'abcdefgh-1234', ...body }), 'P-0001', now).errors;
+    expect(check({})).toEqual([{ field: 'stage', message: 'Select what happened' }]);
+    expect(check({ stage: 'outreach_attempted' })).toEqual([{ field: 'channel', message: 'Select the channel you used' }]);
+    expect(check({ stage: 'found_useful' })).toEqual([{ field: 'value-found_useful', message: 'Enter the usefulness (1 to 5)' }]);
+    expect(check({ stage: 'found_useful', 'value-found_useful': '7' })).toEqual([{ field: 'value-found_useful', message: 'Enter the usefulness (1 to 5) as a whole number from 1 to 5' }]);
+    expect(check({ stage: 'responded', when: 'earlier', whenDay: '31', whenMonth: '2', whenYear: '2026' })).toEqual([{ field: 'whenDate', message: 'Enter the date it happened, for example 27 3 2026' }]);
+    expect(check({ stage: 'responded', when: 'earlier', whenDay: '1', whenMonth: '12', whenYear: '2026' })).toEqual([{ field: 'whenDate', message: 'The date it happened must be today or in the past' }]);
+  });
+
+  it('cannot be used to record an opt-out without the opt-out button', () => {
+    expect(outcomeInputFromForm(outcomeValuesFromBody({ stage: 'opted_out', idempotencyKey: 'abcdefgh-1234' }), 'P-0001', now).errors[0].field).toBe('stage');
+  });
+});
+
+describe('which experiments a coach can add someone to', () => {
+  const experiments = [
+    { key: 'channel-tone', status: 'running', journeyPhase: 1 },
+    { key: 'meeting-place', status: 'running', journeyPhase: 1 },
+    { key: 'first-meeting', status: 'running', journeyPhase: 2 },
+    { key: 'old', status: 'concluded', journeyPhase: 1 },
+  ];
+  it('offers phase 1 experiments before first contact, one at a time', () => {
+    expect(joinableExperiments(experiments, [], new Set()).map((e) => e.key)).toEqual(['channel-tone', 'meeting-place']);
+    expect(joinableExperiments(experiments, ['channel-tone'], new Set()).map((e) => e.key)).toEqual([]);
+    expect(joinableExperiments(experiments, [], new Set(['outreach_attempted'])).map((e) => e.key)).toEqual([]);
+  });
+  it('offers phase 2 experiments once a first meeting is agreed, before it happens', () => {
+    expect(joinableExperiments(experiments, ['channel-tone'], new Set(['outreach_attempted', 'meeting_agreed'])).map((e) => e.key)).toEqual(['first-meeting']);
+    expect(joinableExperiments(experiments, ['channel-tone'], new Set(['meeting_agreed', 'meeting_attended'])).map((e) => e.key)).toEqual([]);
+  });
+});
