@@ -14,12 +14,11 @@ const demo = (process.env.EIU_DEMO ?? 'true') !== 'false';
 
 const db = openDatabase(file);
 const app = createApp({ db });
-const { services } = app.locals;
 
 if (db.select({ n: count() }).from(users).get()!.n === 0 && demo) {
   console.log(`Empty database at ${file}: loading the demo data (about 3,000 people, three experiments)…`);
   const started = Date.now();
-  await seedDemoData(services, { contacts: 3000, seed: 1 });
+  await seedDemoData(db, { contacts: 3000, seed: 1 });
   console.log(`Demo data loaded in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 

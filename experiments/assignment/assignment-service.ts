@@ -1,9 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import { evalCondition } from '@growthbook/growthbook';
 import type { Clock } from '../../server/clock.ts';
-import { inTransaction, type Db } from '../../server/db/client.ts';
-import { assignments, blockCounters, contacts } from '../../server/db/schema.ts';
-import { ConflictError, NotFoundError } from '../../server/errors.ts';
+import type { Db } from '../../server/db/client.ts';
+import { assignments, contacts } from '../../server/db/schema.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../server/errors.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { contactScope } from '../contacts/contact-service.ts';
 import { contactAttributes } from '../contacts/contact-attributes.ts';
@@ -68,25 +68,114 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
     };
   }
 
+  // The hot path uses prepared statements rather than the query builder: an
+  // assignment is a handful of indexed lookups, and building SQL each time cost
+  // more than running it (see bench/).
+  const contactByReference = db.$client.prepare(`
+    SELECT id, reference, coach_id AS coachId, site_id AS siteId, health_group AS healthGroup, age_band AS ageBand,
+           sex, ethnicity_group AS ethnicityGroup, caring, time_on_benefits AS timeOnBenefits,
+           previous_work AS previousWork, benefit_type AS benefitType, preferred_channel AS preferredChannel,
+           adjustments, opted_out_at AS optedOutAt, created_at AS createdAt, updated_at AS updatedAt
+    FROM contacts WHERE reference = ?`);
+  const blockCounter = db.$client.prepare('SELECT block_index AS blockIndex, block_position AS blockPosition FROM block_counters WHERE phase_id = ? AND stratum = ?');
+  const saveBlockCounter = db.$client.prepare(`
+    INSERT INTO block_counters (phase_id, stratum, block_index, block_position) VALUES (?, ?, ?, ?)
+    ON CONFLICT (phase_id, stratum) DO UPDATE SET block_index = excluded.block_index, block_position = excluded.block_position`);
+  const insertAssignment = db.$client.prepare(`
+    INSERT INTO assignments (experiment_id, contact_id, arm_id, phase_id, method, seed, hash_value, stratum, block_index, block_position, assigned_at, assigned_by)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+
+  type ContactRow = Omit<typeof contacts.$inferSelect, 'caring'> & { caring: number };
+
+  /**
+   * The contact with this reference, if the user may see it. The same rule as
+   * contactScope (analysts see everyone, coaches their own caseload, other roles
+   * nobody), applied to the row instead of in SQL.
+   */
+  function visibleContact(user: CurrentUser, reference: string): typeof contacts.$inferSelect | null {
+    const seesAll = user.role === 'analyst';
+    const seesCaseload = user.role === 'coach' && user.coachId !== null;
+    if (!seesAll && !seesCaseload) {
+      contactScope(user); // throws the same 403 as every other person-level read
+      throw new ForbiddenError('Your role cannot see records about people');
+    }
+    const row = contactByReference.get(reference) as ContactRow | undefined;
+    if (!row || (seesCaseload && row.coachId !== user.coachId)) return null;
+    return { ...row, caring: row.caring === 1 };
+  }
+
   /** Takes the next place in the stratum's block sequence and moves the counter on. */
   function nextInBlock(phaseId: number, seed: string, stratum: string, weights: number[]) {
     const ratio = integerRatio(weights);
     if (!ratio) throw new ConflictError('The weights of this phase cannot be used for permuted blocks');
-    const counter = db
-      .select()
-      .from(blockCounters)
-      .where(and(eq(blockCounters.phaseId, phaseId), eq(blockCounters.stratum, stratum)))
-      .get() ?? { phaseId, stratum, blockIndex: 0, blockPosition: 0 };
+    const counter = (blockCounter.get(phaseId, stratum) as { blockIndex: number; blockPosition: number } | undefined) ?? { blockIndex: 0, blockPosition: 0 };
     const block = permutedBlock(seed, stratum, counter.blockIndex, ratio);
     const armIndex = block[counter.blockPosition];
     const atEnd = counter.blockPosition + 1 >= block.length;
-    const next = { blockIndex: atEnd ? counter.blockIndex + 1 : counter.blockIndex, blockPosition: atEnd ? 0 : counter.blockPosition + 1 };
-    db.insert(blockCounters)
-      .values({ phaseId, stratum, ...next })
-      .onConflictDoUpdate({ target: [blockCounters.phaseId, blockCounters.stratum], set: next })
-      .run();
+    saveBlockCounter.run(phaseId, stratum, atEnd ? counter.blockIndex + 1 : counter.blockIndex, atEnd ? 0 : counter.blockPosition + 1);
     return { armIndex, blockIndex: counter.blockIndex, blockPosition: counter.blockPosition };
   }
+
+  function assignNow(user: CurrentUser, experimentKey: string, reference: string): AssignmentResult {
+    const experiment = experimentService.getCurrent(experimentKey);
+    const contact = visibleContact(user, reference);
+    if (!contact) throw new NotFoundError('Contact');
+    const stored = existing(experiment, contact.id, contact.reference);
+    if (stored) return { assigned: true, created: false, assignment: stored };
+    if (experiment.status !== 'running')
+      throw new ConflictError(`The experiment is ${experiment.status}, so nobody new can be assigned`);
+    if (contact.optedOutAt) return { assigned: false, reason: 'opted_out', message: REASONS.opted_out };
+    const attributes = contactAttributes(contact);
+    if (!evalCondition(attributes, experiment.eligibility as never)) return { assigned: false, reason: 'not_eligible', message: REASONS.not_eligible };
+
+    const phase = experiment.phase;
+    const hashed = hashAssignment({ experimentKey: experiment.key, seed: phase.seed, weights: phase.weights, coverage: phase.coverage, reference: contact.reference });
+    if (!hashed.inExperiment) return { assigned: false, reason: 'outside_coverage', message: REASONS.outside_coverage };
+
+    let armIndex = hashed.armIndex;
+    let block: { stratum: string; blockIndex: number; blockPosition: number } | null = null;
+    if (experiment.randomisation === 'blocks') {
+      const stratum = stratumOf(experiment.strata, attributes);
+      const next = nextInBlock(phase.id, phase.seed, stratum, phase.weights);
+      armIndex = next.armIndex;
+      block = { stratum, blockIndex: next.blockIndex, blockPosition: next.blockPosition };
+    }
+    const armKey = phase.armKeys[armIndex];
+    const arm = experiment.arms.find((a) => a.key === armKey)!;
+    const assignedAt = clock.now().toISOString();
+    const inserted = insertAssignment.run(
+      experiment.id,
+      contact.id,
+      arm.id,
+      phase.id,
+      experiment.randomisation,
+      phase.seed,
+      hashed.bucket,
+      block?.stratum ?? null,
+      block?.blockIndex ?? null,
+      block?.blockPosition ?? null,
+      assignedAt,
+      user.id,
+    );
+    progress.recordAssignment(Number(inserted.lastInsertRowid));
+    // Exactly what `existing` would read back, without reading it back.
+    const assignment: AssignmentView = {
+      experiment: experiment.key,
+      contact: contact.reference,
+      arm: { key: arm.key, name: arm.name, isControl: arm.isControl, levels: { ...arm.levels } },
+      phase: phase.number,
+      method: experiment.randomisation,
+      seed: phase.seed,
+      hashValue: hashed.bucket,
+      stratum: block?.stratum ?? null,
+      blockIndex: block?.blockIndex ?? null,
+      blockPosition: block?.blockPosition ?? null,
+      assignedAt,
+    };
+    return { assigned: true, created: true, assignment };
+  }
+
+  const assignInTransaction = db.$client.transaction(assignNow);
 
   return {
     /**
@@ -95,57 +184,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
      * so concurrent requests for the same person end with one assignment.
      */
     assign(user: CurrentUser, experimentKey: string, reference: string): AssignmentResult {
-      return inTransaction(db, () => {
-        const experiment = experimentService.get(experimentKey);
-        const contact = db
-          .select()
-          .from(contacts)
-          .where(and(contactScope(user), eq(contacts.reference, reference)))
-          .get();
-        if (!contact) throw new NotFoundError('Contact');
-        const stored = existing(experiment, contact.id, contact.reference);
-        if (stored) return { assigned: true, created: false, assignment: stored };
-        if (experiment.status !== 'running')
-          throw new ConflictError(`The experiment is ${experiment.status}, so nobody new can be assigned`);
-        if (contact.optedOutAt) return { assigned: false, reason: 'opted_out', message: REASONS.opted_out };
-        const attributes = contactAttributes(contact);
-        if (!evalCondition(attributes, experiment.eligibility as never)) return { assigned: false, reason: 'not_eligible', message: REASONS.not_eligible };
-
-        const phase = experiment.phase;
-        const hashed = hashAssignment({ experimentKey: experiment.key, seed: phase.seed, weights: phase.weights, coverage: phase.coverage, reference: contact.reference });
-        if (!hashed.inExperiment) return { assigned: false, reason: 'outside_coverage', message: REASONS.outside_coverage };
-
-        let armIndex = hashed.armIndex;
-        let block: { stratum: string; blockIndex: number; blockPosition: number } | null = null;
-        if (experiment.randomisation === 'blocks') {
-          const stratum = stratumOf(experiment.strata, attributes);
-          const next = nextInBlock(phase.id, phase.seed, stratum, phase.weights);
-          armIndex = next.armIndex;
-          block = { stratum, blockIndex: next.blockIndex, blockPosition: next.blockPosition };
-        }
-        const armKey = phase.armKeys[armIndex];
-        const arm = experiment.arms.find((a) => a.key === armKey)!;
-        const { id: assignmentId } = db
-          .insert(assignments)
-          .values({
-            experimentId: experiment.id,
-            contactId: contact.id,
-            armId: arm.id,
-            phaseId: phase.id,
-            method: experiment.randomisation,
-            seed: phase.seed,
-            hashValue: hashed.bucket,
-            stratum: block?.stratum ?? null,
-            blockIndex: block?.blockIndex ?? null,
-            blockPosition: block?.blockPosition ?? null,
-            assignedAt: clock.now().toISOString(),
-            assignedBy: user.id,
-          })
-          .returning({ id: assignments.id })
-          .get();
-        progress.recordAssignment(assignmentId);
-        return { assigned: true, created: true, assignment: existing(experiment, contact.id, contact.reference)! };
-      });
+      return assignInTransaction.immediate(user, experimentKey, reference);
     },
 
     /** The person's assignments across all experiments (for their page). */

@@ -82,6 +82,14 @@ interface ArmDraft {
 
 const parseJson = <T>(text: string): T => JSON.parse(text) as T;
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 /** Checks a GrowthBook condition only names contact attributes, and evaluates cleanly. */
 export function eligibilityErrors(condition: Record<string, unknown>): FieldError[] {
   const errors: FieldError[] = [];
@@ -278,9 +286,36 @@ export function createExperimentService(db: Db, clock: Clock) {
     return arms;
   }
 
+  // What an experiment's view depends on once created: its status and updated_at
+  // (set by every change) and its newest phase (a new phase on any allocation change).
+  // Read in one indexed lookup, so hot paths can reuse a view until this changes,
+  // even when another connection or service instance made the change.
+  const fingerprintStatement = db.$client
+    .prepare(
+      `SELECT e.id || '|' || e.status || '|' || e.updated_at || '|' ||
+              (SELECT max(p.id) FROM experiment_phases p WHERE p.experiment_id = e.id)
+       FROM experiments e WHERE e.key = ?`,
+    )
+    .pluck();
+  const viewCache = new Map<string, { fingerprint: string; view: ExperimentView }>();
+
   return {
     get(key: string): ExperimentView {
       return toView(rowByKey(key));
+    },
+
+    /**
+     * The same view as `get`, reused while the experiment is unchanged: for hot
+     * paths such as assignment. The view is frozen; treat it as read-only.
+     */
+    getCurrent(key: string): ExperimentView {
+      const fingerprint = fingerprintStatement.get(key) as string | undefined;
+      if (fingerprint === undefined) throw new NotFoundError('Experiment');
+      const cached = viewCache.get(key);
+      if (cached?.fingerprint === fingerprint) return cached.view;
+      const view = deepFreeze(toView(rowByKey(key)));
+      viewCache.set(key, { fingerprint, view });
+      return view;
     },
 
     list(): ExperimentView[] {

@@ -1,0 +1,81 @@
+import { existsSync, rmSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { count } from 'drizzle-orm';
+import { openDatabase } from '../server/db/client.ts';
+import { contacts, users } from '../server/db/schema.ts';
+import { seedDemoData, type SeedProgress } from './demo.ts';
+
+/**
+ * `npm run seed -- --contacts N --seed S [--db FILE] [--reset]`: fills a database
+ * with the demo data (see seed/demo.ts). Refuses a database that already has
+ * users or contacts unless --reset, which deletes the file first.
+ */
+const positiveInteger = (value: string) => {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('Give a whole number of 1 or more.');
+  return number;
+};
+const integer = (value: string) => {
+  const number = Number(value);
+  if (!Number.isInteger(number)) throw new InvalidArgumentError('Give a whole number.');
+  return number;
+};
+
+const program = new Command()
+  .name('npm run seed --')
+  .description('Load realistic demo data: sites, coaches, users, a cohort and ten weeks of three experiments')
+  .option('--contacts <n>', 'how many people in the cohort', positiveInteger, 3000)
+  .option('--seed <n>', 'random seed: the same seed gives the same people and outcomes', integer, 1)
+  .option('--db <file>', 'SQLite database file', process.env.EIU_DB ?? './data/eiu.sqlite')
+  .option('--reset', 'delete the database file first')
+  .option('--now <iso>', 'end the simulated history at this time instead of now')
+  .showHelpAfterError();
+
+const options = program.parse(process.argv).opts<{ contacts: number; seed: number; db: string; reset?: boolean; now?: string }>();
+
+const now = options.now ? new Date(options.now) : new Date();
+if (Number.isNaN(now.getTime())) program.error('--now must be a date and time, for example 2026-11-23T09:00:00Z');
+
+if (options.reset) {
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(options.db + suffix)) rmSync(options.db + suffix);
+}
+const db = openDatabase(options.db);
+const existing = db.select({ n: count() }).from(users).get()!.n + db.select({ n: count() }).from(contacts).get()!.n;
+if (existing > 0) {
+  db.$client.close();
+  console.error(`${options.db} already has data in it. Use --reset to delete it and start again.`);
+  process.exit(1);
+}
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+const showProgress = options.contacts >= 10_000;
+let lastPercent = -1;
+const onProgress = (progress: SeedProgress) => {
+  if (!showProgress) return;
+  if (progress.step === 'simulating') {
+    const percent = Math.floor((100 * progress.done) / progress.total / 10) * 10;
+    if (percent !== lastPercent) console.log(`  simulating the trials: ${percent}% of the weeks (${elapsed()})`);
+    lastPercent = percent;
+  } else if (progress.done === progress.total) {
+    console.log(`  ${progress.step}: done (${elapsed()})`);
+  }
+};
+
+console.log(`Seeding ${options.db} with ${options.contacts.toLocaleString('en-GB')} people (seed ${options.seed})…`);
+try {
+  const { credentials, summary } = await seedDemoData(db, { contacts: options.contacts, seed: options.seed, now, onProgress });
+  const seconds = (Date.now() - started) / 1000;
+  db.$client.pragma('optimize');
+  db.$client.close();
+  console.log(`\nDone in ${seconds.toFixed(1)} s. History from ${summary.start.slice(0, 10)} to ${summary.end.slice(0, 10)}:`);
+  console.log(`  ${summary.contacts.toLocaleString('en-GB')} people, ${summary.events.toLocaleString('en-GB')} outcome events, ${summary.learningNotes} learning notes`);
+  for (const [key, n] of Object.entries(summary.assignments)) console.log(`  ${key.padEnd(22)} ${n.toLocaleString('en-GB')} people assigned`);
+  console.log('\nDemo sign-ins (demo data only, never real people):');
+  for (const c of credentials) console.log(`  ${c.role.padEnd(9)} username ${c.username.padEnd(10)} password ${c.password}`);
+  console.log('Every coach (coach01 to coach10) has its own password; only coach01 is printed here.');
+} catch (error) {
+  db.$client.close();
+  console.error(`Seeding failed: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+}
