@@ -3,7 +3,7 @@ import { fixedClock } from '../server/clock.ts';
 import { createExperimentService, type ExperimentView } from '../experiments/experiment/experiment-service.ts';
 import { metricByKey, type MetricDefinition } from '../experiments/metrics.ts';
 import { FUNNEL_PATH, stageByKey } from '../experiments/vocabulary.ts';
-import { ASSIGNED, DIMENSIONS, OVERALL, toJulianDay, unixDay } from '../experiments/progress/progress-projection.ts';
+import { ASSIGNED, DIMENSIONS, OVERALL, catchUpProgress, toJulianDay, unixDay } from '../experiments/progress/progress-projection.ts';
 import { analyseBinaryMetric, type BinaryMetricResult } from './analyse-binary-metric.ts';
 import { describeNumeric, welchTTest } from './welch.ts';
 import { benjaminiHochbergAdjust, holmAdjust as holmFor } from './p-value-adjustment.ts';
@@ -83,6 +83,7 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
       return { definition, role, windowDays: options.windows?.[key] ?? null };
     });
 
+  catchUpProgress(db);
   const tallies = loadTallies(db, experiment.id, asOfDay, [ASSIGNED, experiment.primaryMetric]);
   const windowed = windowedCounts(db, experiment.id, asOfDay, metrics.filter((m) => m.windowDays !== null));
 

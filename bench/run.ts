@@ -1,6 +1,8 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { Command } from 'commander';
 import { coreSections, formatNumber, type BenchFigure, type BenchSection } from './core.ts';
+import { reportSection } from './report-bench.ts';
+import { pagesSection } from './pages-bench.ts';
 
 /**
  * `npm run bench [-- --only KEY,KEY] [--quick]`: runs each benchmark section in
@@ -8,7 +10,7 @@ import { coreSections, formatNumber, type BenchFigure, type BenchSection } from 
  * beside what it is compared with. To add a benchmark, export a BenchSection
  * (see bench/core.ts) and add it to `sections`.
  */
-export const sections: BenchSection[] = [...coreSections];
+export const sections: BenchSection[] = [...coreSections, reportSection, pagesSection];
 
 const program = new Command()
   .name('npm run bench --')

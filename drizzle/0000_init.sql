@@ -53,6 +53,7 @@ CREATE TABLE `assignment_progress` (
 	FOREIGN KEY (`assignment_id`) REFERENCES `assignments`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
+CREATE UNIQUE INDEX `assignment_progress_assignment_uq` ON `assignment_progress` (`assignment_id`);--> statement-breakpoint
 CREATE INDEX `assignment_progress_contact_idx` ON `assignment_progress` (`contact_id`);--> statement-breakpoint
 CREATE TABLE `assignments` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
@@ -233,6 +234,11 @@ CREATE TABLE `progress_tallies` (
 	`value_sum` real DEFAULT 0 NOT NULL,
 	`value_sum_squares` real DEFAULT 0 NOT NULL,
 	PRIMARY KEY(`experiment_id`, `dimension`, `dimension_value`, `stage`, `arm_id`, `day`)
+);
+--> statement-breakpoint
+CREATE TABLE `projection_checkpoints` (
+	`source` text PRIMARY KEY NOT NULL,
+	`last_id` integer NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE `report_snapshots` (

@@ -2,9 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../server/db/client.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createServices, type Services } from '../server/services.ts';
-import { createAssignmentService } from '../experiments/assignment/assignment-service.ts';
-import { createOutcomeService } from '../experiments/outcomes/outcome-service.ts';
-import type { ProgressProjection } from '../experiments/progress/progress-projection.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';
 import { demoCredentials, learningNotes } from '../server/db/schema.ts';
 import type { Role } from '../experiments/vocabulary.ts';
@@ -105,17 +102,9 @@ export async function seedDemoData(
   };
   const setUpAt = launch.channelTone - 14 * DAY;
   const clock = fixedClock(new Date(setUpAt).toISOString());
-  // The real services, except that assignments and outcomes leave the reports' read
-  // model alone while the history is simulated; it is rebuilt from the raw records at
-  // the end (as after a restore), which is many times faster than keeping it up to
-  // date one record at a time for a 100,000-person cohort.
-  const realServices = createServices(db, clock);
-  const deferred: ProgressProjection = { ...realServices.progress, recordAssignment: () => {}, recordEvent: () => {} };
-  const services: Services = {
-    ...realServices,
-    assignments: createAssignmentService(db, clock, realServices.experiments, deferred),
-    outcomes: createOutcomeService(db, clock, deferred),
-  };
+  // The read model follows in batches as records are written; the rebuild at the
+  // end recomputes it from the raw records in one pass (as after a restore).
+  const services = createServices(db, clock);
   const random = createRandom(`eiu-demo|${options.seed}`);
   const progress = options.onProgress ?? (() => {});
 

@@ -7,13 +7,13 @@ import { createContactService } from '../experiments/contacts/contact-service.ts
 import { createAssignmentService } from '../experiments/assignment/assignment-service.ts';
 import { createOutcomeService } from '../experiments/outcomes/outcome-service.ts';
 import { createExportService } from '../experiments/export/export-service.ts';
-import { createProgressProjection } from '../experiments/progress/progress-projection.ts';
+import { progressProjectionFor } from '../experiments/progress/progress-projection.ts';
 import { createStaffService } from '../experiments/staff/staff-service.ts';
 
 /** Every service, built once from the database and clock and passed to the app. */
 export function createServices(db: Db, clock: Clock) {
   const experiments = createExperimentService(db, clock);
-  const progress = createProgressProjection(db);
+  const progress = progressProjectionFor(db);
   return {
     db,
     clock,

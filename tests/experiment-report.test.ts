@@ -172,6 +172,19 @@ describe('the experiment report', () => {
     expect(report.coaches!.comparisons[0].arm).toBe('warm');
   });
 
+  it('takes in new records by itself a moment after they are written', async () => {
+    const analyst: CurrentUser = { id: 1, username: 'a', displayName: 'A', role: 'analyst', coachId: null };
+    clock.set(day(71));
+    services.outcomes.record(analyst, { contact: 'R-0001', stage: 'complaint', idempotencyKey: 'late-complaint-1', occurredAt: day(71) });
+    const checkpoint = () => db.$client.prepare("SELECT last_id FROM projection_checkpoints WHERE source = 'events'").pluck().get();
+    const lastEvent = db.$client.prepare('SELECT MAX(id) FROM outcome_events').pluck().get();
+    expect(checkpoint()).not.toBe(lastEvent);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(checkpoint()).toBe(lastEvent);
+    const row = db.$client.prepare('SELECT complaint_day FROM assignment_progress WHERE contact_id = (SELECT id FROM contacts WHERE reference = ?)').pluck().get('R-0001');
+    expect(row).toBeCloseTo(70, 6);
+  });
+
   it('rebuilds the read model from the raw records with the same results', () => {
     const before = buildExperimentReport(db, 'tone', { asOf: new Date(day(70)), extraMetrics: ['engaged_8w'] });
     services.progress.rebuild();

@@ -4,7 +4,7 @@ import { metricByKey } from '../../experiments/metrics.ts';
 import { sampleRatioMismatch } from '../../analysis/sample-ratio-mismatch.ts';
 import { alwaysValidPValue } from '../../analysis/confidence-sequence.ts';
 import { stageLabel } from '../format.ts';
-import { ASSIGNED } from '../../experiments/progress/progress-projection.ts';
+import { ASSIGNED, catchUpProgress } from '../../experiments/progress/progress-projection.ts';
 
 /**
  * The experiments list in one screen: one query per experiment over the
@@ -45,6 +45,7 @@ export function createExperimentSummaryReadModel(db: Db) {
 
   return {
     summarise(experiment: ExperimentView, now: Date): ExperimentSummary {
+      catchUpProgress(db);
       const stages = [ASSIGNED, experiment.primaryMetric, ...experiment.guardrailMetrics];
       const byStage = new Map<string, Map<number, number>>(stages.map((stage) => [stage, new Map()]));
       for (const row of tallies.all(experiment.id, JSON.stringify(stages)) as (ArmCount & { stage: string })[]) byStage.get(row.stage)?.set(row.armId, row.n);

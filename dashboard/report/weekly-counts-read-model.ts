@@ -1,5 +1,5 @@
 import type { Db } from '../../server/db/client.ts';
-import { ASSIGNED } from '../../experiments/progress/progress-projection.ts';
+import { ASSIGNED, catchUpProgress } from '../../experiments/progress/progress-projection.ts';
 import type { UnitTotals, WeeklyPeople } from './weekly-report-builder.ts';
 
 /**
@@ -32,6 +32,7 @@ export function createWeeklyCountsReadModel(db: Db) {
   return {
     /** People assigned, and first contacted after assignment, in [start, end) and in total before end (whole UTC days). */
     forExperiment(experimentId: number, start: Date, end: Date): WeeklyPeople {
+      catchUpProgress(db);
       const days = { experimentId, startDay: Math.floor(start.getTime() / DAY), endDay: Math.ceil(end.getTime() / DAY) };
       const a = tallied.get({ ...days, stage: ASSIGNED }) as { thisWeek: number; total: number };
       const c = tallied.get({ ...days, stage: 'outreach_attempted' }) as { thisWeek: number; total: number };

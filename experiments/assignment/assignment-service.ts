@@ -3,9 +3,9 @@ import { evalCondition } from '@growthbook/growthbook';
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/client.ts';
 import { assignments, contacts } from '../../server/db/schema.ts';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../server/errors.ts';
+import { ConflictError, NotFoundError } from '../../server/errors.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
-import { contactScope } from '../contacts/contact-service.ts';
+import { contactScope, createContactLookup } from '../contacts/contact-service.ts';
 import { contactAttributes } from '../contacts/contact-attributes.ts';
 import type { ExperimentService, ExperimentView } from '../experiment/experiment-service.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
@@ -71,12 +71,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
   // The hot path uses prepared statements rather than the query builder: an
   // assignment is a handful of indexed lookups, and building SQL each time cost
   // more than running it (see bench/).
-  const contactByReference = db.$client.prepare(`
-    SELECT id, reference, coach_id AS coachId, site_id AS siteId, health_group AS healthGroup, age_band AS ageBand,
-           sex, ethnicity_group AS ethnicityGroup, caring, time_on_benefits AS timeOnBenefits,
-           previous_work AS previousWork, benefit_type AS benefitType, preferred_channel AS preferredChannel,
-           adjustments, opted_out_at AS optedOutAt, created_at AS createdAt, updated_at AS updatedAt
-    FROM contacts WHERE reference = ?`);
+  const contactLookup = createContactLookup(db);
   const blockCounter = db.$client.prepare('SELECT block_index AS blockIndex, block_position AS blockPosition FROM block_counters WHERE phase_id = ? AND stratum = ?');
   const saveBlockCounter = db.$client.prepare(`
     INSERT INTO block_counters (phase_id, stratum, block_index, block_position) VALUES (?, ?, ?, ?)
@@ -84,25 +79,6 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
   const insertAssignment = db.$client.prepare(`
     INSERT INTO assignments (experiment_id, contact_id, arm_id, phase_id, method, seed, hash_value, stratum, block_index, block_position, assigned_at, assigned_by)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-
-  type ContactRow = Omit<typeof contacts.$inferSelect, 'caring'> & { caring: number };
-
-  /**
-   * The contact with this reference, if the user may see it. The same rule as
-   * contactScope (analysts see everyone, coaches their own caseload, other roles
-   * nobody), applied to the row instead of in SQL.
-   */
-  function visibleContact(user: CurrentUser, reference: string): typeof contacts.$inferSelect | null {
-    const seesAll = user.role === 'analyst';
-    const seesCaseload = user.role === 'coach' && user.coachId !== null;
-    if (!seesAll && !seesCaseload) {
-      contactScope(user); // throws the same 403 as every other person-level read
-      throw new ForbiddenError('Your role cannot see records about people');
-    }
-    const row = contactByReference.get(reference) as ContactRow | undefined;
-    if (!row || (seesCaseload && row.coachId !== user.coachId)) return null;
-    return { ...row, caring: row.caring === 1 };
-  }
 
   /** Takes the next place in the stratum's block sequence and moves the counter on. */
   function nextInBlock(phaseId: number, seed: string, stratum: string, weights: number[]) {
@@ -118,7 +94,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
 
   function assignNow(user: CurrentUser, experimentKey: string, reference: string): AssignmentResult {
     const experiment = experimentService.getCurrent(experimentKey);
-    const contact = visibleContact(user, reference);
+    const contact = contactLookup.byReference(user, reference);
     if (!contact) throw new NotFoundError('Contact');
     const stored = existing(experiment, contact.id, contact.reference);
     if (stored) return { assigned: true, created: false, assignment: stored };
@@ -143,7 +119,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
     const armKey = phase.armKeys[armIndex];
     const arm = experiment.arms.find((a) => a.key === armKey)!;
     const assignedAt = clock.now().toISOString();
-    const inserted = insertAssignment.run(
+    insertAssignment.run(
       experiment.id,
       contact.id,
       arm.id,
@@ -157,7 +133,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
       assignedAt,
       user.id,
     );
-    progress.recordAssignment(Number(inserted.lastInsertRowid));
+    progress.scheduleCatchUp();
     // Exactly what `existing` would read back, without reading it back.
     const assignment: AssignmentView = {
       experiment: experiment.key,

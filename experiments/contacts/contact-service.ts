@@ -40,6 +40,32 @@ export function contactScope(user: CurrentUser): SQL | undefined {
   throw new ForbiddenError('Your role cannot see records about people');
 }
 
+export type ContactRow = typeof contacts.$inferSelect;
+
+/**
+ * Finds one contact for a user with a prepared statement, applying the same
+ * rule as contactScope to the row: analysts see everyone, coaches their own
+ * caseload, other roles nobody (403). Used on the hot paths (assignment,
+ * recording outcomes), where building the query each time costs more than running it.
+ */
+export function createContactLookup(db: Db) {
+  const columns = `id, reference, coach_id AS coachId, site_id AS siteId, health_group AS healthGroup, age_band AS ageBand,
+    sex, ethnicity_group AS ethnicityGroup, caring, time_on_benefits AS timeOnBenefits, previous_work AS previousWork,
+    benefit_type AS benefitType, preferred_channel AS preferredChannel, adjustments, opted_out_at AS optedOutAt,
+    created_at AS createdAt, updated_at AS updatedAt`;
+  const byReference = db.$client.prepare(`SELECT ${columns} FROM contacts WHERE reference = ?`);
+  const byId = db.$client.prepare(`SELECT ${columns} FROM contacts WHERE id = ?`);
+  const visible = (user: CurrentUser, row: (Omit<ContactRow, 'caring'> & { caring: number }) | undefined): ContactRow | null => {
+    contactScope(user); // throws the 403 for roles that see nobody
+    if (!row || (user.role === 'coach' && row.coachId !== user.coachId)) return null;
+    return { ...row, caring: row.caring === 1 };
+  };
+  return {
+    byReference: (user: CurrentUser, reference: string) => visible(user, byReference.get(reference) as never),
+    byId: (user: CurrentUser, id: number) => visible(user, byId.get(id) as never),
+  };
+}
+
 /** Lookups from the codes used in files and forms to ids. */
 export function createCodeDirectory(db: Db) {
   const coachRows = db.select({ id: workCoaches.id, code: workCoaches.code, siteId: workCoaches.siteId }).from(workCoaches).all();
@@ -87,6 +113,12 @@ export function createContactService(db: Db, clock: Clock) {
     updatedAt: contact.updatedAt,
   });
 
+  const insertContact = db.$client.prepare(`
+    INSERT INTO contacts (reference, coach_id, site_id, health_group, age_band, sex, ethnicity_group, caring, time_on_benefits,
+      previous_work, benefit_type, preferred_channel, adjustments, created_at, updated_at)
+    VALUES (@reference, @coachId, @siteId, @healthGroup, @ageBand, @sex, @ethnicityGroup, @caring, @timeOnBenefits,
+      @previousWork, @benefitType, @preferredChannel, @adjustments, @createdAt, @updatedAt)`);
+
   return {
     /**
      * Adds contacts, all or none. Returns field errors per input index instead of
@@ -129,9 +161,9 @@ export function createContactService(db: Db, clock: Clock) {
         };
       });
       if (rejected.length) return { created: 0, rejected };
+      // A prepared statement per row: at 100,000 rows the query builder costs several times the inserts.
       inTransaction(db, () => {
-        // Chunked multi-row inserts: SQLite allows 32,766 bound variables per statement.
-        for (let start = 0; start < values.length; start += 2000) db.insert(contacts).values(values.slice(start, start + 2000)).run();
+        for (const value of values) insertContact.run({ ...value, caring: value.caring ? 1 : 0 });
       });
       return { created: values.length, rejected: [] };
     },

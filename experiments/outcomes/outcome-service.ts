@@ -1,10 +1,10 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Clock } from '../../server/clock.ts';
-import { inTransaction, type Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/client.ts';
 import { contacts, outcomeEvents } from '../../server/db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
-import { contactScope } from '../contacts/contact-service.ts';
+import { contactScope, createContactLookup } from '../contacts/contact-service.ts';
 import { stageByKey } from '../vocabulary.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { detailSchemas, type OutcomeInput } from './outcome-schema.ts';
@@ -38,6 +38,55 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
     idempotencyKey: row.idempotencyKey,
   });
 
+  // Recording is the busiest write (many a day per coach): prepared statements throughout.
+  const contactLookup = createContactLookup(db);
+  const eventByKey = db.$client.prepare(`
+    SELECT id, contact_id AS contactId, stage, value, detail, occurred_at AS occurredAt, recorded_at AS recordedAt,
+           recorded_by AS recordedBy, idempotency_key AS idempotencyKey
+    FROM outcome_events WHERE idempotency_key = ?`);
+  const insertEvent = db.$client.prepare(`
+    INSERT INTO outcome_events (contact_id, stage, value, detail, occurred_at, recorded_at, recorded_by, idempotency_key)
+    VALUES (@contactId, @stage, @value, @detail, @occurredAt, @recordedAt, @recordedBy, @idempotencyKey)`);
+  const markOptedOut = db.$client.prepare('UPDATE contacts SET opted_out_at = ?, updated_at = ? WHERE id = ? AND opted_out_at IS NULL');
+  const recordInTransaction = db.$client.transaction((user: CurrentUser, input: OutcomeInput) => record(user, input));
+
+  function record(user: CurrentUser, input: OutcomeInput): { created: boolean; event: OutcomeView } {
+    const previous = eventByKey.get(input.idempotencyKey) as typeof outcomeEvents.$inferSelect | undefined;
+    if (previous) {
+      const owner = contactLookup.byId(user, previous.contactId);
+      if (!owner) throw new ConflictError('That idempotency key has already been used', [{ field: 'idempotencyKey', message: 'Use a new idempotency key' }]);
+      return { created: false, event: toView(previous, owner.reference) };
+    }
+    const now = clock.now();
+    const errors: FieldError[] = [];
+    const contact = contactLookup.byReference(user, input.contact);
+    if (!contact) errors.push({ field: 'contact', message: 'No contact on your caseload has this reference' });
+    const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now;
+    if (occurredAt.getTime() > now.getTime() + ALLOWED_CLOCK_SKEW_MS) errors.push({ field: 'occurredAt', message: 'The date cannot be in the future' });
+    if (contact && occurredAt.getTime() < new Date(contact.createdAt).getTime() - 365 * 86_400_000)
+      errors.push({ field: 'occurredAt', message: 'The date is more than a year before this person joined the cohort' });
+    const { errors: stageErrors, detail } = checkStage(input);
+    errors.push(...stageErrors);
+    if (errors.length) throw new ValidationError(errors, `The outcome has errors: ${errors.map((e) => e.message).join('; ')}`);
+    if (contact!.optedOutAt && CONTACTING_STAGES.has(input.stage))
+      throw new ConflictError('This person has asked not to be contacted again', [{ field: 'stage', message: 'Do not contact this person' }]);
+
+    const row = {
+      contactId: contact!.id,
+      stage: input.stage,
+      value: input.value ?? null,
+      detail: detail ? JSON.stringify(detail) : null,
+      occurredAt: occurredAt.toISOString(),
+      recordedAt: now.toISOString(),
+      recordedBy: user.id,
+      idempotencyKey: input.idempotencyKey,
+    };
+    const id = Number(insertEvent.run(row).lastInsertRowid);
+    progress.scheduleCatchUp();
+    if (input.stage === 'opted_out') markOptedOut.run(row.occurredAt, row.recordedAt, row.contactId);
+    return { created: true, event: toView({ id, ...row }, contact!.reference) };
+  }
+
   function checkStage(input: OutcomeInput): { errors: FieldError[]; detail: Record<string, unknown> | null } {
     const stage = stageByKey.get(input.stage)!;
     const errors: FieldError[] = [];
@@ -67,50 +116,7 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
      * person as opted out, in the same transaction.
      */
     record(user: CurrentUser, input: OutcomeInput): { created: boolean; event: OutcomeView } {
-      return inTransaction(db, () => {
-        const previous = db.select().from(outcomeEvents).where(eq(outcomeEvents.idempotencyKey, input.idempotencyKey)).get();
-        if (previous) {
-          const owner = db.select({ reference: contacts.reference }).from(contacts).where(and(contactScope(user), eq(contacts.id, previous.contactId))).get();
-          if (!owner) throw new ConflictError('That idempotency key has already been used', [{ field: 'idempotencyKey', message: 'Use a new idempotency key' }]);
-          return { created: false, event: toView(previous, owner.reference) };
-        }
-        const now = clock.now();
-        const errors: FieldError[] = [];
-        const contact = db.select().from(contacts).where(and(contactScope(user), eq(contacts.reference, input.contact))).get();
-        if (!contact) errors.push({ field: 'contact', message: 'No contact on your caseload has this reference' });
-        const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now;
-        if (occurredAt.getTime() > now.getTime() + ALLOWED_CLOCK_SKEW_MS)
-          errors.push({ field: 'occurredAt', message: 'The date cannot be in the future' });
-        if (contact && occurredAt.getTime() < new Date(contact.createdAt).getTime() - 365 * 86_400_000)
-          errors.push({ field: 'occurredAt', message: 'The date is more than a year before this person joined the cohort' });
-        const { errors: stageErrors, detail } = checkStage(input);
-        errors.push(...stageErrors);
-        if (errors.length) throw new ValidationError(errors, `The outcome has errors: ${errors.map((e) => e.message).join('; ')}`);
-        if (contact!.optedOutAt && CONTACTING_STAGES.has(input.stage))
-          throw new ConflictError('This person has asked not to be contacted again', [{ field: 'stage', message: 'Do not contact this person' }]);
-
-        const row = db
-          .insert(outcomeEvents)
-          .values({
-            contactId: contact!.id,
-            stage: input.stage,
-            value: input.value ?? null,
-            detail: detail ? JSON.stringify(detail) : null,
-            occurredAt: occurredAt.toISOString(),
-            recordedAt: now.toISOString(),
-            recordedBy: user.id,
-            idempotencyKey: input.idempotencyKey,
-          })
-          .returning()
-          .get();
-        progress.recordEvent({ contactId: row.contactId, stage: row.stage, occurredAt: row.occurredAt, value: row.value });
-        if (input.stage === 'opted_out')
-          db.update(contacts)
-            .set({ optedOutAt: occurredAt.toISOString(), updatedAt: now.toISOString() })
-            .where(and(eq(contacts.id, contact!.id), isNull(contacts.optedOutAt)))
-            .run();
-        return { created: true, event: toView(row, contact!.reference) };
-      });
+      return recordInTransaction.immediate(user, input);
     },
 
     forContact(user: CurrentUser, reference: string): OutcomeView[] {

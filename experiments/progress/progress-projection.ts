@@ -2,7 +2,7 @@ import type { Db } from '../../server/db/client.ts';
 import { STAGES } from '../vocabulary.ts';
 
 /**
- * Keeps the reports' read model in step with the raw records:
+ * Keeps the reports' read model in step with the raw records (decision 0003):
  *
  * - `assignment_progress`: a row per assignment with the person's baseline
  *   characteristics and, per funnel stage, the days from assignment to the first
@@ -10,8 +10,10 @@ import { STAGES } from '../vocabulary.ts';
  * - `progress_tallies`: those rows counted by experiment, arm, stage and UTC day,
  *   and for the primary metric also by each characteristic and by work coach.
  *
- * Writers call `recordAssignment` and `recordEvent` inside their own
- * transactions; `rebuild` recomputes both tables from assignments and
+ * It follows the append-only tables from a checkpoint, like any projection:
+ * writers only call `scheduleCatchUp` (a catch-up a moment later, for a batch of
+ * writes in one transaction), and every reader calls `catchUp` first, so reports
+ * are always exact. `rebuild` recomputes everything from assignments and
  * outcome_events alone, so every report figure can be reproduced from the raw data.
  */
 const VALUED = new Set<string>(STAGES.filter((s) => 'value' in s).map((s) => s.key));
@@ -55,8 +57,40 @@ interface ProgressRow {
   [column: string]: unknown;
 }
 
-export function createProgressProjection(db: Db) {
+/** How long writes may gather before the read model takes them in. */
+const CATCH_UP_DELAY_MS = 25;
+
+const projections = new WeakMap<object, ProgressProjection>();
+
+/** The projection for a database, created once per connection (it prepares many statements). */
+export function progressProjectionFor(db: Db): ProgressProjection {
+  let projection = projections.get(db.$client);
+  if (!projection) {
+    projection = createProgressProjection(db);
+    projections.set(db.$client, projection);
+  }
+  return projection;
+}
+
+/** Brings the read model up to date; every reader of it calls this first. */
+export function catchUpProgress(db: Db): void {
+  progressProjectionFor(db).catchUp();
+}
+
+function createProgressProjection(db: Db) {
   const sqlite = db.$client;
+  const checkpoint = sqlite.prepare('SELECT last_id FROM projection_checkpoints WHERE source = ?').pluck();
+  const saveCheckpoint = sqlite.prepare(
+    'INSERT INTO projection_checkpoints (source, last_id) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET last_id = excluded.last_id',
+  );
+  const newAssignments = sqlite.prepare('SELECT id FROM assignments WHERE id > ? ORDER BY id').pluck();
+  const newEvents = sqlite.prepare(
+    'SELECT id, contact_id AS contactId, stage, occurred_at AS occurredAt, value FROM outcome_events WHERE id > ? ORDER BY id',
+  );
+  const maxIds = sqlite.prepare(
+    "SELECT (SELECT COALESCE(MAX(id), 0) FROM assignments) AS assignments, (SELECT COALESCE(MAX(id), 0) FROM outcome_events) AS events",
+  );
+  let scheduled: NodeJS.Timeout | null = null;
 
   const addTally = sqlite.prepare(`
     INSERT INTO progress_tallies (experiment_id, dimension, dimension_value, stage, arm_id, day, people, value_sum, value_sum_squares)
@@ -139,9 +173,9 @@ export function createProgressProjection(db: Db) {
     for (const statement of [...overallTallies, ...dimensionTalliesFor(ASSIGNED), ...dimensionTalliesFor(primaryMetric)]) statement.run({ experimentId });
   }
 
-  return {
-    /** Adds the progress row and tallies for a new assignment, taking in any events already after it. */
-    recordAssignment(assignmentId: number): void {
+  /** Adds the progress row and tallies for a new assignment, taking in any events already after it. */
+  function recordAssignment(assignmentId: number): void {
+      if (rowForAssignment.get(assignmentId)) return; // already in (e.g. by a rebuild)
       recomputeAssignment.run(assignmentId);
       const row = rowForAssignment.get(assignmentId) as ProgressRow;
       tally(row, ASSIGNED, unixDay(row.assigned_day), null, 1);
@@ -149,13 +183,14 @@ export function createProgressProjection(db: Db) {
         const stageDay = row[`${stage.key}_day`] as number | null;
         if (stageDay !== null) tally(row, stage.key, unixDay(row.assigned_day + stageDay), (row[`${stage.key}_value`] as number | null) ?? null, 1);
       }
-    },
+  }
 
-    /**
-     * Moves on every assignment the person has that began before the event, when
-     * the event is their first of that stage (or earlier than the one recorded).
-     */
-    recordEvent(event: { contactId: number; stage: string; occurredAt: string; value: number | null }): void {
+  /**
+   * Moves on every assignment the person has that began before the event, when
+   * the event is their first of that stage (or earlier than the one recorded).
+   * Taking in an event twice changes nothing, so the order of catch-up does not matter.
+   */
+  function recordEvent(event: { contactId: number; stage: string; occurredAt: string; value: number | null }): void {
       const eventDay = julianOf.get(event.occurredAt) as number;
       for (const row of rowsForContact.all(event.contactId, eventDay) as ProgressRow[]) {
         const stageDay = eventDay - row.assigned_day;
@@ -165,6 +200,40 @@ export function createProgressProjection(db: Db) {
         updateStage.get(event.stage)!.run({ stageDay, value: event.value, experimentId: row.experiment_id, assignmentId: row.assignment_id });
         tally(row, event.stage, unixDay(row.assigned_day + stageDay), VALUED.has(event.stage) ? event.value : null, 1);
       }
+  }
+
+  const catchUpInTransaction = sqlite.transaction(() => {
+    const lastAssignment = (checkpoint.get('assignments') as number | undefined) ?? 0;
+    const assignmentIds = newAssignments.all(lastAssignment) as number[];
+    for (const id of assignmentIds) recordAssignment(id);
+    if (assignmentIds.length) saveCheckpoint.run('assignments', assignmentIds[assignmentIds.length - 1]);
+    const lastEvent = (checkpoint.get('events') as number | undefined) ?? 0;
+    const events = newEvents.all(lastEvent) as { id: number; contactId: number; stage: string; occurredAt: string; value: number | null }[];
+    for (const event of events) recordEvent(event);
+    if (events.length) saveCheckpoint.run('events', events[events.length - 1].id);
+    return assignmentIds.length + events.length;
+  });
+
+  return {
+    /** Takes in every assignment and event written since the last catch-up; returns how many. */
+    catchUp(): number {
+      return catchUpInTransaction.immediate();
+    },
+
+    /** Asks for a catch-up shortly, so a burst of writes is taken in together. */
+    scheduleCatchUp(): void {
+      if (scheduled) return;
+      scheduled = setTimeout(() => {
+        scheduled = null;
+        if (!sqlite.open) return;
+        try {
+          catchUpInTransaction.immediate();
+        } catch (error) {
+          // Readers catch up for themselves, so nothing is lost; say so without personal data.
+          console.error(`[progress] catch-up failed, readers will retry: ${(error as Error).message}`);
+        }
+      }, CATCH_UP_DELAY_MS);
+      scheduled.unref();
     },
 
     /** Recomputes an experiment's read model (or every experiment's) from assignments and outcome events. */
@@ -172,8 +241,13 @@ export function createProgressProjection(db: Db) {
       const experiments = sqlite.prepare(`SELECT id, primary_metric AS primaryMetric FROM experiments ${experimentId === undefined ? '' : 'WHERE id = ?'}`);
       const list = (experimentId === undefined ? experiments.all() : experiments.all(experimentId)) as { id: number; primaryMetric: string }[];
       sqlite.transaction(() => {
+        // Bring the others up to date first, so the checkpoints can move to now.
+        if (experimentId !== undefined) catchUpInTransaction();
+        const latest = maxIds.get() as { assignments: number; events: number };
         for (const experiment of list) rebuildExperiment(experiment.id, experiment.primaryMetric);
-      })();
+        saveCheckpoint.run('assignments', latest.assignments);
+        saveCheckpoint.run('events', latest.events);
+      }).immediate();
     },
   };
 }

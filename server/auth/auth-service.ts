@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/client.ts';
 import { apiTokens, sessions, users, workCoaches } from '../db/schema.ts';
@@ -27,10 +27,24 @@ export function createAuthService(db: Db, clock: Clock) {
     return { id: row.id, username: row.username, displayName: row.displayName, role: row.role as Role, coachId: coach?.id ?? null };
   }
 
-  function findActiveUser(id: number): CurrentUser | null {
-    const row = db.select().from(users).where(and(eq(users.id, id), isNull(users.disabledAt))).get();
-    return row ? toCurrentUser(row) : null;
-  }
+  // Every API request and page resolves its caller, so these are single prepared joins.
+  const userColumns = `u.id, u.username, u.display_name AS displayName, u.role, w.id AS coachId`;
+  const userByToken = db.$client.prepare(`
+    SELECT ${userColumns}, t.id AS tokenId, t.last_used_at AS lastUsedAt
+    FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN work_coaches w ON w.user_id = u.id
+    WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL`);
+  const userBySession = db.$client.prepare(`
+    SELECT ${userColumns}, s.csrf_token AS csrfToken
+    FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN work_coaches w ON w.user_id = u.id
+    WHERE s.id = ? AND s.expires_at > ? AND u.disabled_at IS NULL`);
+  const touchToken = db.$client.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?');
+  const asCurrentUser = (row: CurrentUser): CurrentUser => ({
+    id: row.id,
+    username: row.username,
+    displayName: row.displayName,
+    role: row.role,
+    coachId: row.coachId ?? null,
+  });
 
   return {
     async createUser(input: { username: string; displayName: string; role: Role; password: string }): Promise<CurrentUser> {
@@ -64,14 +78,12 @@ export function createAuthService(db: Db, clock: Clock) {
     },
 
     userForToken(token: string): CurrentUser | null {
-      const row = db
-        .select({ id: apiTokens.id, userId: apiTokens.userId })
-        .from(apiTokens)
-        .where(and(eq(apiTokens.tokenHash, sha256(token)), isNull(apiTokens.revokedAt)))
-        .get();
+      const row = userByToken.get(sha256(token)) as (CurrentUser & { tokenId: number; lastUsedAt: string | null }) | undefined;
       if (!row) return null;
-      db.update(apiTokens).set({ lastUsedAt: clock.now().toISOString() }).where(eq(apiTokens.id, row.id)).run();
-      return findActiveUser(row.userId);
+      // Last use is for spotting stale tokens: to the minute is enough, and saves a write per request.
+      const now = clock.now();
+      if (!row.lastUsedAt || now.getTime() - Date.parse(row.lastUsedAt) > 60_000) touchToken.run(now.toISOString(), row.tokenId);
+      return asCurrentUser(row);
     },
 
     revokeApiTokens(userId: number): void {
@@ -96,14 +108,8 @@ export function createAuthService(db: Db, clock: Clock) {
     },
 
     sessionFor(cookieValue: string): { user: CurrentUser; csrfToken: string } | null {
-      const row = db
-        .select()
-        .from(sessions)
-        .where(and(eq(sessions.id, sha256(cookieValue)), gt(sessions.expiresAt, clock.now().toISOString())))
-        .get();
-      if (!row) return null;
-      const user = findActiveUser(row.userId);
-      return user ? { user, csrfToken: row.csrfToken } : null;
+      const row = userBySession.get(sha256(cookieValue), clock.now().toISOString()) as (CurrentUser & { csrfToken: string }) | undefined;
+      return row ? { user: asCurrentUser(row), csrfToken: row.csrfToken } : null;
     },
 
     endSession(cookieValue: string): void {

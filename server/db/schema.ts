@@ -293,7 +293,11 @@ export const assignmentProgress = sqliteTable(
     ...stageDayColumns,
     ...stageValueColumns,
   },
-  (t) => [primaryKey({ columns: [t.experimentId, t.assignmentId] }), index('assignment_progress_contact_idx').on(t.contactId)],
+  (t) => [
+    primaryKey({ columns: [t.experimentId, t.assignmentId] }),
+    uniqueIndex('assignment_progress_assignment_uq').on(t.assignmentId),
+    index('assignment_progress_contact_idx').on(t.contactId),
+  ],
 );
 
 /**
@@ -320,3 +324,12 @@ export const progressTallies = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.experimentId, t.dimension, t.dimensionValue, t.stage, t.armId, t.day] })],
 );
+
+/**
+ * How far the reports' read model has got through each append-only table
+ * (`assignments`, `outcome_events`): the highest id it has taken in.
+ */
+export const projectionCheckpoints = sqliteTable('projection_checkpoints', {
+  source: text('source').primaryKey(),
+  lastId: integer('last_id').notNull(),
+});
