@@ -68,8 +68,14 @@ export function experimentRoutes(services: Services): Router {
   router.post('/experiments/:key/assignments', requireRole('analyst', 'coach'), (req, res) => {
     const user = currentUser(req);
     const { contact } = parseInput(assignmentRequestSchema, req.body);
-    const result = assignments.assign(user, String(req.params.key), contact);
-    if (result.assigned && result.created) audit.record(user.id, 'assign', 'experiment', String(req.params.key));
+    // The audit row goes in the assignment's own transaction: one commit per request.
+    const result = services.db.$client
+      .transaction(() => {
+        const outcome = assignments.assign(user, String(req.params.key), contact);
+        if (outcome.assigned && outcome.created) audit.record(user.id, 'assign', 'experiment', String(req.params.key));
+        return outcome;
+      })
+      .immediate();
     res.status(result.assigned && result.created ? 201 : 200).json(result);
   });
 

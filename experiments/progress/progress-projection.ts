@@ -83,7 +83,7 @@ function createProgressProjection(db: Db) {
   const saveCheckpoint = sqlite.prepare(
     'INSERT INTO projection_checkpoints (source, last_id) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET last_id = excluded.last_id',
   );
-  const newAssignments = sqlite.prepare('SELECT id FROM assignments WHERE id > ? ORDER BY id').pluck();
+  const latestAssignmentId = sqlite.prepare('SELECT MAX(id) FROM assignments').pluck();
   const newEvents = sqlite.prepare(
     'SELECT id, contact_id AS contactId, stage, occurred_at AS occurredAt, value FROM outcome_events WHERE id > ? ORDER BY id',
   );
@@ -99,18 +99,31 @@ function createProgressProjection(db: Db) {
       value_sum_squares = value_sum_squares + excluded.value_sum_squares`);
 
   /** Adds (sign +1) or removes (−1) one person reaching `stage` on `day`, in every tally it belongs to. */
+  // Changes to tallies are summed in memory over a catch-up and written once per tally.
+  type TallyChange = { experimentId: number; dimension: string; dimensionValue: string; stage: string; armId: number; day: number; people: number; valueSum: number; valueSumSquares: number };
+  const pending = new Map<string, TallyChange>();
+  function change(key: Omit<TallyChange, 'people' | 'valueSum' | 'valueSumSquares'>, sign: 1 | -1, value: number | null) {
+    const id = `${key.experimentId}|${key.dimension}|${key.dimensionValue}|${key.stage}|${key.armId}|${key.day}`;
+    const entry = pending.get(id) ?? { ...key, people: 0, valueSum: 0, valueSumSquares: 0 };
+    entry.people += sign;
+    entry.valueSum += sign * (value ?? 0);
+    entry.valueSumSquares += sign * (value ?? 0) ** 2;
+    pending.set(id, entry);
+  }
   function tally(row: ProgressRow, stage: string, day: number, value: number | null, sign: 1 | -1) {
-    const base = { experimentId: row.experiment_id, stage, armId: row.arm_id, day, people: sign, valueSum: sign * (value ?? 0), valueSumSquares: sign * (value ?? 0) ** 2 };
-    addTally.run({ ...base, dimension: OVERALL, dimensionValue: OVERALL });
+    const key = { experimentId: row.experiment_id, stage, armId: row.arm_id, day };
+    change({ ...key, dimension: OVERALL, dimensionValue: OVERALL }, sign, value);
     if (stage === ASSIGNED || stage === row.primary_metric)
-      for (const [dimension, column] of Object.entries(DIMENSIONS)) addTally.run({ ...base, dimension, dimensionValue: dimensionValue(column, row) });
+      for (const [dimension, column] of Object.entries(DIMENSIONS)) change({ ...key, dimension, dimensionValue: dimensionValue(column, row) }, sign, value);
+  }
+  function flushTallies() {
+    for (const entry of pending.values()) if (entry.people !== 0 || entry.valueSum !== 0) addTally.run(entry);
+    pending.clear();
   }
 
   const rowsForContact = sqlite.prepare(`
     SELECT p.*, e.primary_metric FROM assignment_progress p JOIN experiments e ON e.id = p.experiment_id
     WHERE p.contact_id = ? AND p.assigned_day <= ?`);
-  const rowForAssignment = sqlite.prepare(`
-    SELECT p.*, e.primary_metric FROM assignment_progress p JOIN experiments e ON e.id = p.experiment_id WHERE p.assignment_id = ?`);
   const julianOf = sqlite.prepare('SELECT julianday(?) AS day').pluck();
   const updateStage = new Map<string, ReturnType<typeof sqlite.prepare>>(
     STAGES.map((stage) => [
@@ -143,7 +156,13 @@ function createProgressProjection(db: Db) {
       LEFT JOIN outcome_events o ON o.contact_id = a.contact_id
       WHERE ${where}
       GROUP BY a.id`);
-  const recomputeAssignment = recomputeProgress('a.id = ?');
+  const recomputeAssignments = recomputeProgress('a.id IN (SELECT value FROM json_each(?))');
+  const rowsForAssignments = sqlite.prepare(`
+    SELECT p.*, e.primary_metric FROM assignment_progress p JOIN experiments e ON e.id = p.experiment_id
+    WHERE p.assignment_id IN (SELECT value FROM json_each(?))`);
+  const assignmentsWithoutRows = sqlite
+    .prepare('SELECT a.id FROM assignments a WHERE a.id > ? AND NOT EXISTS (SELECT 1 FROM assignment_progress p WHERE p.assignment_id = a.id) ORDER BY a.id')
+    .pluck();
   const recomputeExperiment = recomputeProgress('a.experiment_id = ?');
 
   // Rebuilds an experiment's tallies from its progress rows with grouped inserts.
@@ -173,16 +192,24 @@ function createProgressProjection(db: Db) {
     for (const statement of [...overallTallies, ...dimensionTalliesFor(ASSIGNED), ...dimensionTalliesFor(primaryMetric)]) statement.run({ experimentId });
   }
 
-  /** Adds the progress row and tallies for a new assignment, taking in any events already after it. */
-  function recordAssignment(assignmentId: number): void {
-      if (rowForAssignment.get(assignmentId)) return; // already in (e.g. by a rebuild)
-      recomputeAssignment.run(assignmentId);
-      const row = rowForAssignment.get(assignmentId) as ProgressRow;
+  /**
+   * Adds the progress rows and tallies of new assignments (one grouped recompute for
+   * the batch), taking in any events already after them. Rows already there, from a
+   * rebuild, are left as they are.
+   */
+  function recordAssignments(afterId: number): number {
+    const ids = assignmentsWithoutRows.all(afterId) as number[];
+    if (ids.length === 0) return 0;
+    const list = JSON.stringify(ids);
+    recomputeAssignments.run(list);
+    for (const row of rowsForAssignments.all(list) as ProgressRow[]) {
       tally(row, ASSIGNED, unixDay(row.assigned_day), null, 1);
       for (const stage of STAGES) {
         const stageDay = row[`${stage.key}_day`] as number | null;
         if (stageDay !== null) tally(row, stage.key, unixDay(row.assigned_day + stageDay), (row[`${stage.key}_value`] as number | null) ?? null, 1);
       }
+    }
+    return ids.length;
   }
 
   /**
@@ -204,14 +231,15 @@ function createProgressProjection(db: Db) {
 
   const catchUpInTransaction = sqlite.transaction(() => {
     const lastAssignment = (checkpoint.get('assignments') as number | undefined) ?? 0;
-    const assignmentIds = newAssignments.all(lastAssignment) as number[];
-    for (const id of assignmentIds) recordAssignment(id);
-    if (assignmentIds.length) saveCheckpoint.run('assignments', assignmentIds[assignmentIds.length - 1]);
+    const latestAssignment = (latestAssignmentId.get() as number | null) ?? 0;
+    const assigned = latestAssignment > lastAssignment ? recordAssignments(lastAssignment) : 0;
+    if (latestAssignment > lastAssignment) saveCheckpoint.run('assignments', latestAssignment);
     const lastEvent = (checkpoint.get('events') as number | undefined) ?? 0;
     const events = newEvents.all(lastEvent) as { id: number; contactId: number; stage: string; occurredAt: string; value: number | null }[];
     for (const event of events) recordEvent(event);
     if (events.length) saveCheckpoint.run('events', events[events.length - 1].id);
-    return assignmentIds.length + events.length;
+    flushTallies();
+    return assigned + events.length;
   });
 
   return {
