@@ -118,6 +118,7 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
     analysed: primary.arms[i].n,
   }));
 
+  const screening = screeningCounts(db, experiment.id, asOfDay, assignedByArm.reduce((a, b) => a + b, 0));
   const srm = sampleRatioCheck(db, experiment, arms);
   const launchDay = experiment.launchedAt ? unixDay(toJulianDay(new Date(experiment.launchedAt))) : null;
   const weekly = launchDay === null || primary.kind !== 'binary' ? [] : weeklySeries(tallies, experiment.primaryMetric, arms, control, launchDay, asOfDay, plannedTotal, weights);
@@ -149,6 +150,7 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
     funnel,
     weekly,
     consort,
+    screening,
     srm,
     subgroups: breakdowns.subgroups,
     coaches: breakdowns.coaches,
@@ -288,6 +290,22 @@ function funnelReport(arms: ArmInfo[], assigned: number[], count: (arm: ArmInfo,
       return { arm: arm.key, name: arm.name, assigned: assigned[i], counts, conversion };
     }),
   };
+}
+
+/** People put forward but not assigned, by reason, up to the end of the report day. */
+function screeningCounts(db: Db, experimentId: number, asOfDay: number, assigned: number): ExperimentReport['screening'] {
+  const rows = db.$client
+    .prepare(
+      `SELECT reason, COUNT(*) AS n FROM screenings
+       WHERE experiment_id = ? AND CAST(julianday(screened_at) - 2440587.5 + 1e-7 AS INTEGER) <= ? GROUP BY reason`,
+    )
+    .all(experimentId, asOfDay) as { reason: string; n: number }[];
+  const count = (reason: string) => rows.find((r) => r.reason === reason)?.n ?? 0;
+  const notEligible = count('not_eligible');
+  const optedOut = count('opted_out');
+  const outsideCoverage = count('outside_coverage');
+  const screened = assigned + notEligible + optedOut + outsideCoverage;
+  return { screened, notEligible, optedOut, outsideCoverage, eligible: screened - notEligible - optedOut, assigned };
 }
 
 /** Sample-ratio check on the current phase only: earlier phases had other weights. */

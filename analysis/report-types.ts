@@ -111,6 +111,11 @@ export interface ExperimentReport {
   funnel: FunnelReport;
   weekly: WeeklyPoint[];
   consort: ConsortRow[];
+  /**
+   * The top of the CONSORT flow, before randomisation: people put forward for the
+   * experiment up to the report day, those not assigned and why, and those assigned.
+   */
+  screening: { screened: number; notEligible: number; optedOut: number; outsideCoverage: number; eligible: number; assigned: number };
   srm: { observed: number[]; expected: number[]; statistic: number; pValue: number; flagged: boolean } | null;
   subgroups: SubgroupBreakdown[];
   coaches: {

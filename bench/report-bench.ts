@@ -106,7 +106,7 @@ export async function reportBenchmark(options: { people?: number; log?: (line: s
     }
     log(`  ${events.toLocaleString('en-GB')} events written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const rebuildStarted = Date.now();
-    services.progress.rebuild(experiment.id);
+    services.progress.rebuild();
     const rebuildSeconds = (Date.now() - rebuildStarted) / 1000;
     log(`  read model rebuilt from the raw records in ${rebuildSeconds.toFixed(1)} s`);
     sqlite.pragma('optimize');

@@ -249,6 +249,16 @@ CREATE TABLE `report_snapshots` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `report_snapshots_week_ending_unique` ON `report_snapshots` (`week_ending`);--> statement-breakpoint
+CREATE TABLE `screenings` (
+	`experiment_id` integer NOT NULL,
+	`contact_id` integer NOT NULL,
+	`reason` text NOT NULL,
+	`screened_at` text NOT NULL,
+	PRIMARY KEY(`experiment_id`, `contact_id`),
+	FOREIGN KEY (`experiment_id`) REFERENCES `experiments`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`contact_id`) REFERENCES `contacts`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
 CREATE TABLE `sessions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`user_id` integer NOT NULL,

@@ -141,6 +141,10 @@ describe('assigning people through the API', () => {
     expect(optedOut.body).toMatchObject({ assigned: false, reason: 'opted_out' });
     expect(optedOut.body.message).toMatch(/not to be contacted/);
     expect(server.db.select({ n: count() }).from(assignments).get()!.n).toBe(0);
+
+    // Both count at the top of the CONSORT flow.
+    const report = await analyst.get('/api/experiments/channel-tone/report');
+    expect(report.body.screening).toEqual({ screened: 2, notEligible: 1, optedOut: 1, outsideCoverage: 0, eligible: 0, assigned: 0 });
   });
 
   it('ends concurrent requests for the same person with exactly one assignment', async () => {

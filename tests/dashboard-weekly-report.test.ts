@@ -50,6 +50,7 @@ function input(metrics: MetricReport[]): WeeklyReportInput {
     funnel: { stages: [], arms: [] },
     weekly: [],
     consort: [],
+    screening: { screened: 300, notEligible: 0, optedOut: 0, outsideCoverage: 0, eligible: 300, assigned: 300 },
     srm: null,
     subgroups: [],
     coaches: null,

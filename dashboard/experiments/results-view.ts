@@ -186,6 +186,7 @@ export function resultsView(report: ExperimentReport) {
     weekly,
     weeklyTable,
     consort: report.consort.map((row) => ({ ...row })),
+    screening: report.screening,
     srm: report.srm
       ? {
           flagged: report.srm.flagged,

@@ -72,6 +72,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
   // assignment is a handful of indexed lookups, and building SQL each time cost
   // more than running it (see bench/).
   const contactLookup = createContactLookup(db);
+  const recordScreening = db.$client.prepare('INSERT OR IGNORE INTO screenings (experiment_id, contact_id, reason, screened_at) VALUES (?, ?, ?, ?)');
   const blockCounter = db.$client.prepare('SELECT block_index AS blockIndex, block_position AS blockPosition FROM block_counters WHERE phase_id = ? AND stratum = ?');
   const saveBlockCounter = db.$client.prepare(`
     INSERT INTO block_counters (phase_id, stratum, block_index, block_position) VALUES (?, ?, ?, ?)
@@ -100,13 +101,17 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
     if (stored) return { assigned: true, created: false, assignment: stored };
     if (experiment.status !== 'running')
       throw new ConflictError(`The experiment is ${experiment.status}, so nobody new can be assigned`);
-    if (contact.optedOutAt) return { assigned: false, reason: 'opted_out', message: REASONS.opted_out };
+    const notAssigned = (reason: NotAssignedReason): AssignmentResult => {
+      recordScreening.run(experiment.id, contact.id, reason, clock.now().toISOString());
+      return { assigned: false, reason, message: REASONS[reason] };
+    };
+    if (contact.optedOutAt) return notAssigned('opted_out');
     const attributes = contactAttributes(contact);
-    if (!evalCondition(attributes, experiment.eligibility as never)) return { assigned: false, reason: 'not_eligible', message: REASONS.not_eligible };
+    if (!evalCondition(attributes, experiment.eligibility as never)) return notAssigned('not_eligible');
 
     const phase = experiment.phase;
     const hashed = hashAssignment({ experimentKey: experiment.key, seed: phase.seed, weights: phase.weights, coverage: phase.coverage, reference: contact.reference });
-    if (!hashed.inExperiment) return { assigned: false, reason: 'outside_coverage', message: REASONS.outside_coverage };
+    if (!hashed.inExperiment) return notAssigned('outside_coverage');
 
     let armIndex = hashed.armIndex;
     let block: { stratum: string; blockIndex: number; blockPosition: number } | null = null;

@@ -269,12 +269,14 @@ function createProgressProjection(db: Db) {
       const experiments = sqlite.prepare(`SELECT id, primary_metric AS primaryMetric FROM experiments ${experimentId === undefined ? '' : 'WHERE id = ?'}`);
       const list = (experimentId === undefined ? experiments.all() : experiments.all(experimentId)) as { id: number; primaryMetric: string }[];
       sqlite.transaction(() => {
-        // Bring the others up to date first, so the checkpoints can move to now.
-        if (experimentId !== undefined) catchUpInTransaction();
         const latest = maxIds.get() as { assignments: number; events: number };
         for (const experiment of list) rebuildExperiment(experiment.id, experiment.primaryMetric);
-        saveCheckpoint.run('assignments', latest.assignments);
-        saveCheckpoint.run('events', latest.events);
+        // A full rebuild has taken in everything. After one experiment's, the checkpoints stay
+        // where they were: catching up again changes nothing in the rebuilt rows.
+        if (experimentId === undefined) {
+          saveCheckpoint.run('assignments', latest.assignments);
+          saveCheckpoint.run('events', latest.events);
+        }
       }).immediate();
     },
   };

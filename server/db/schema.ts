@@ -182,6 +182,22 @@ export const assignments = sqliteTable(
   ],
 );
 
+/**
+ * People put forward for an experiment who were not assigned, and why
+ * (opted_out, not_eligible, outside_coverage): with the assignments, the top of
+ * the CONSORT flow. The first reason is kept: one row per experiment and person.
+ */
+export const screenings = sqliteTable(
+  'screenings',
+  {
+    experimentId: integer('experiment_id').notNull().references(() => experiments.id),
+    contactId: integer('contact_id').notNull().references(() => contacts.id),
+    reason: text('reason').notNull(),
+    screenedAt: text('screened_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.experimentId, t.contactId] })],
+);
+
 /** Where each stratum has got to in its sequence of permuted blocks. */
 export const blockCounters = sqliteTable(
   'block_counters',
