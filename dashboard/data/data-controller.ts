@@ -1,0 +1,74 @@
+import { Readable } from 'node:stream';
+import type { Request, Response } from 'express';
+import { ForbiddenError } from '../../server/errors.ts';
+import { CONTACT_CSV_COLUMNS, importContactsCsv, type RejectedRow } from '../../experiments/contacts/contact-import.ts';
+import { dashboardContext, render, type PageError } from '../page-context.ts';
+import { safeEqual } from '../page-guards.ts';
+import { parseMultipartForm } from './multipart-form.ts';
+
+const SHOWN_REJECTIONS = 20;
+
+function renderDataPage(req: Request, res: Response, extra: { errors?: PageError[]; rejected?: RejectedRow[]; imported?: number | null } = {}, status = 200) {
+  const { services } = dashboardContext(res);
+  const experiments = services.experiments.list().filter((e) => e.status !== 'draft');
+  const rejected = extra.rejected ?? [];
+  render(
+    req,
+    res,
+    'data/data.njk',
+    {
+      pageTitle: 'Data',
+      experiments,
+      columns: CONTACT_CSV_COLUMNS,
+      imported: extra.imported ?? null,
+      rejected: rejected.slice(0, SHOWN_REJECTIONS),
+      moreRejected: Math.max(0, rejected.length - SHOWN_REJECTIONS),
+      errors: extra.errors ?? [],
+    },
+    status,
+  );
+}
+
+/** Import a cohort and export each experiment's assignments and outcomes. */
+export function get(req: Request, res: Response): void {
+  const imported = typeof req.query.imported === 'string' && /^\d+$/.test(req.query.imported) ? Number(req.query.imported) : null;
+  renderDataPage(req, res, { imported });
+}
+
+/** The cohort upload: all rows or none, every wrong row reported with its line. */
+export async function postImport(req: Request, res: Response): Promise<void> {
+  const { services } = dashboardContext(res);
+  const form = parseMultipartForm(req.body as Buffer, req.headers['content-type']);
+  if (!form || !req.csrfToken || !safeEqual(form.fields._csrf ?? '', req.csrfToken))
+    throw new ForbiddenError('This form has expired or did not come from this service. Go back, refresh the page and try again.');
+  const file = form.files.cohortFile;
+  if (!file || file.content.length === 0) return renderDataPage(req, res, { errors: [{ field: 'cohortFile', message: 'Select a cohort CSV file' }] }, 400);
+  if (!/\.csv$/i.test(file.filename) && !/csv|text\/plain/i.test(file.contentType))
+    return renderDataPage(req, res, { errors: [{ field: 'cohortFile', message: 'The selected file must be a CSV' }] }, 400);
+  const report = await importContactsCsv(services.contacts, Readable.from([file.content.toString('utf8')]));
+  if (report.imported === 0) {
+    const errors: PageError[] = [
+      { field: 'cohortFile', message: report.rejected.length === 1 && report.rejected[0].line === 1 ? report.rejected[0].errors[0].message : `Nothing was imported: ${report.rejected.length} row${report.rejected.length === 1 ? ' has' : 's have'} problems. Correct them and upload the file again` },
+    ];
+    return renderDataPage(req, res, { errors, rejected: report.rejected }, 400);
+  }
+  services.audit.record(req.user!.id, 'import', 'contacts', report.imported);
+  res.redirect(303, `/data?imported=${report.imported}`);
+}
+
+function sendCsv(req: Request, res: Response, kind: 'assignments' | 'outcomes') {
+  const { services } = dashboardContext(res);
+  const experiment = services.experiments.get(String(req.params.key));
+  services.audit.record(req.user!.id, `export-${kind}`, 'experiment', experiment.key);
+  res.type('text/csv; charset=utf-8').attachment(`${experiment.key}-${kind}.csv`);
+  const stream = kind === 'assignments' ? services.exports.assignmentsCsv(experiment.id) : services.exports.outcomesCsv(experiment.id);
+  stream.pipe(res);
+}
+
+export function getAssignmentsCsv(req: Request, res: Response): void {
+  sendCsv(req, res, 'assignments');
+}
+
+export function getOutcomesCsv(req: Request, res: Response): void {
+  sendCsv(req, res, 'outcomes');
+}
