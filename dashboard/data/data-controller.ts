@@ -38,7 +38,7 @@ export function get(req: Request, res: Response): void {
 /** The cohort upload: all rows or none, every wrong row reported with its line. */
 export async function postImport(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
-  const form = parseMultipartForm(req.body as Buffer, req.headers['content-type']);
+  const form = await parseMultipartForm(req.body as Buffer, req.headers['content-type']);
   if (!form || !req.csrfToken || !safeEqual(form.fields._csrf ?? '', req.csrfToken))
     throw new ForbiddenError('This form has expired or did not come from this service. Go back, refresh the page and try again.');
   const file = form.files.cohortFile;

@@ -1,39 +1,37 @@
+import busboy from 'busboy';
+
 /**
- * A small reader for multipart/form-data (RFC 7578), enough for the cohort
- * upload form: text fields and one file, held in memory (the route limits the
- * size). Saves a dependency for one form.
+ * Reads a multipart/form-data body (the cohort upload form: text fields and
+ * one file) with busboy. The route has already read the body into memory with
+ * its size limit; null when the body is not a readable multipart form.
  */
 export interface MultipartForm {
   fields: Record<string, string>;
   files: Record<string, { filename: string; contentType: string; content: Buffer }>;
 }
 
-export function parseMultipartForm(body: Buffer, contentType: string | undefined): MultipartForm | null {
-  const match = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType ?? '');
-  if (!match || !Buffer.isBuffer(body)) return null;
-  const boundary = Buffer.from(`--${match[1] ?? match[2]}`);
-  const form: MultipartForm = { fields: {}, files: {} };
-  let position = body.indexOf(boundary);
-  if (position < 0) return null;
-  while (true) {
-    position += boundary.length;
-    if (body.subarray(position, position + 2).toString() === '--') break; // closing boundary
-    position += 2; // CRLF after the boundary
-    const headerEnd = body.indexOf('\r\n\r\n', position);
-    if (headerEnd < 0) return null;
-    const headers = body.subarray(position, headerEnd).toString('utf8');
-    const next = body.indexOf(boundary, headerEnd + 4);
-    if (next < 0) return null;
-    const content = body.subarray(headerEnd + 4, next - 2); // drop the CRLF before the boundary
-    const disposition = /content-disposition:[^\r\n]*/i.exec(headers)?.[0] ?? '';
-    const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
-    const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
-    if (name !== undefined) {
-      if (filename !== undefined)
-        form.files[name] = { filename, contentType: /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1] ?? 'application/octet-stream', content: Buffer.from(content) };
-      else form.fields[name] = content.toString('utf8');
+export function parseMultipartForm(body: Buffer, contentType: string | undefined): Promise<MultipartForm | null> {
+  if (!Buffer.isBuffer(body) || !contentType?.toLowerCase().startsWith('multipart/form-data')) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const form: MultipartForm = { fields: {}, files: {} };
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fields: 20 } });
+    } catch {
+      return resolve(null); // no boundary, or not multipart
     }
-    position = next;
-  }
-  return form;
+    parser.on('field', (name, value) => {
+      form.fields[name] = value;
+    });
+    parser.on('file', (name, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        form.files[name] = { filename: info.filename ?? '', contentType: info.mimeType, content: Buffer.concat(chunks) };
+      });
+    });
+    parser.on('close', () => resolve(form));
+    parser.on('error', () => resolve(null));
+    parser.end(body);
+  });
 }
