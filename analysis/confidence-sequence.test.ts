@@ -7,6 +7,7 @@ import {
 } from './confidence-sequence.ts';
 import { expectClose, expectIntervalClose } from './expect-close.ts';
 import { twoProportionZTest } from './two-proportion-z-test.ts';
+import { mulberry32 } from '../seed/mulberry32.ts';
 
 const arm = (successes: number, n: number, name = 'arm') => ({ arm: name, n, successes });
 
@@ -117,17 +118,6 @@ describe('alwaysValidPValue', () => {
   });
 });
 
-/** Tiny seeded PRNG (mulberry32, public domain) so the simulation is reproducible. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('weekly looks at an A/A test', () => {
   it('keep the confidence sequence false-positive rate within 5% while peeking at a z-test inflates it', () => {

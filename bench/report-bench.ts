@@ -6,6 +6,7 @@ import { fixedClock } from '../server/clock.ts';
 import { createServices } from '../server/services.ts';
 import { buildExperimentReport } from '../analysis/experiment-report.ts';
 import type { BenchSection } from './core.ts';
+import { mulberry32 } from '../seed/mulberry32.ts';
 
 /**
  * The full experiment report at 1,000,000 people and ~3,000,000 events, timed
@@ -53,13 +54,7 @@ export async function reportBenchmark(options: { people?: number; log?: (line: s
 
     log(`  writing ${people.toLocaleString('en-GB')} people, their assignments and events…`);
     const started = Date.now();
-    let state = 12345;
-    const random = () => {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = Math.imul(state ^ (state >>> 15), 1 | state);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const random = mulberry32(12345);
     const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)];
     const insertContact = sqlite.prepare(
       `INSERT INTO contacts (id, reference, coach_id, site_id, health_group, age_band, sex, ethnicity_group, caring, time_on_benefits, previous_work, benefit_type, adjustments, created_at, updated_at)

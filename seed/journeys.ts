@@ -3,7 +3,8 @@ import type { Services } from '../server/services.ts';
 import type { ContactInput, ContactPreferences } from '../experiments/contacts/contact-schema.ts';
 import type { OutcomeInput } from '../experiments/outcomes/outcome-schema.ts';
 import type { CHANNELS, MEETING_PLACES, MEETING_TOPICS, PLAN_KINDS } from '../experiments/vocabulary.ts';
-import { createRandom, standardNormalCdf, type Random } from './random.ts';
+import { createRandom, type Random } from './random.ts';
+import { normalCdf } from '../analysis/normal-distribution.ts';
 import type { Timeline } from './timeline.ts';
 import { TRUE_EFFECTS } from './true-effects.ts';
 
@@ -179,7 +180,7 @@ export function createJourneys(context: JourneyContext) {
     // Gaussian copula: one shared "how it went" draw links the answers without changing their margins.
     const rho = effects.scoreCorrelation;
     const shared = random.normal();
-    const uniform = () => standardNormalCdf(rho * shared + Math.sqrt(1 - rho * rho) * random.normal());
+    const uniform = () => normalCdf(rho * shared + Math.sqrt(1 - rho * rho) * random.normal());
     const pContinue = clampProbability(effects.wantsToContinue[format] + TRUE_EFFECTS.coachEffects.wantsToContinue[person.coachIndex]);
     const wantsToContinue = uniform() > 1 - pContinue;
     if (wantsToContinue) record(person, random, endedAt, { stage: 'wants_to_continue' });

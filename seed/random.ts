@@ -1,5 +1,3 @@
-import { errorFunction } from 'simple-statistics';
-
 /**
  * A small seeded pseudo-random generator for demo data, so the same seed always
  * gives the same people, journeys and outcomes. Never use it for anything
@@ -98,9 +96,4 @@ export function createRandom(seed: string | number): Random {
     },
   };
   return random;
-}
-
-/** The standard normal cumulative distribution, for turning correlated normals into uniforms. */
-export function standardNormalCdf(z: number): number {
-  return 0.5 * (1 + errorFunction(z / Math.SQRT2));
 }

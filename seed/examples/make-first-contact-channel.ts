@@ -17,22 +17,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../mulberry32.ts';
 
 const PEOPLE = 600;
 // Chosen among the first few seeds because its sample looks like the truth below and its first person is in the control arm (so arms appear letter, text, phone).
 const SEED = 11;
 
-/** mulberry32 (Tommy Ettinger, public domain): a tiny seeded generator giving fractions in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ARMS = ['letter', 'text', 'phone'] as const;
 type Arm = (typeof ARMS)[number];

@@ -1,27 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { seedTrial, TEST_PASSWORD, TRIAL_KEY } from './support/fixtures.ts';
-import { expectAccessible, launchBrowser, signIn, type TestBrowser } from './support/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { TEST_PASSWORD, TRIAL_KEY } from './support/fixtures.ts';
+import { expectAccessible, signIn, useSeededTrialInBrowser } from './support/browser.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  await seedTrial(server);
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const context = useSeededTrialInBrowser();
 
 describe('an analyst defines and launches an experiment', () => {
   it('signs in, defines a design with validation and the power calculator, launches it, and reads results', { timeout: 120_000 }, async () => {
-    const { page } = browser;
-    await page.goto(`${server.baseUrl}/sign-in`);
+    const { page } = context.browser;
+    await page.goto(`${context.server.baseUrl}/sign-in`);
     await expectAccessible(page);
-    await signIn(page, server.baseUrl, 'analyst', TEST_PASSWORD);
+    await signIn(page, context.server.baseUrl, 'analyst', TEST_PASSWORD);
     expect(new URL(page.url()).pathname).toBe('/experiments');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Experiments');
     expect(await page.getByRole('row', { name: /First contact: channel and tone/ }).textContent()).toMatch(/Running.*Journey phase 1.*4.*400/s);
@@ -58,7 +46,7 @@ describe('an analyst defines and launches an experiment', () => {
     await page.getByLabel('Stratified permuted blocks').check();
     await page.getByRole('group', { name: 'Balance the arms within (up to 3)' }).getByLabel('Health condition group').check();
 
-    // The power calculator beside the planned sample size, worked out on the server.
+    // The power calculator beside the planned sample size, worked out on the context.server.
     await page.getByLabel('Control rate you expect').fill('12');
     await page.getByLabel('Uplift you hope to detect').fill('6');
     await page.getByRole('button', { name: 'Calculate' }).click();
@@ -84,10 +72,10 @@ describe('an analyst defines and launches an experiment', () => {
     expect(await page.locator('main').textContent()).toContain('Design locked');
     expect(await page.getByRole('button', { name: 'Change design' }).count()).toBe(0);
     await expectAccessible(page);
-    expect(server.services.experiments.get('messenger-dwp-or-a-local-charity').status).toBe('running');
+    expect(context.server.services.experiments.get('messenger-dwp-or-a-local-charity').status).toBe('running');
 
     // Results of the running trial: tables, charts with their tables, CONSORT flow.
-    await page.goto(`${server.baseUrl}/experiments/${TRIAL_KEY}/results`);
+    await page.goto(`${context.server.baseUrl}/experiments/${TRIAL_KEY}/results`);
     await page.locator('#chart-forest').waitFor();
     await page.waitForFunction(() => (window as unknown as { Chart?: { getChart(id: string): unknown } }).Chart?.getChart('chart-forest') !== undefined);
     const text = await page.locator('main').textContent();
@@ -96,8 +84,8 @@ describe('an analyst defines and launches an experiment', () => {
     expect(await page.getByRole('table', { name: /Uplifts on Meeting agreed/ }).count()).toBe(1);
     await expectAccessible(page);
 
-    await page.goto(`${server.baseUrl}/data`);
+    await page.goto(`${context.server.baseUrl}/data`);
     await expectAccessible(page);
-    expect(browser.errors).toEqual([]);
+    expect(context.browser.errors).toEqual([]);
   });
 });

@@ -1,24 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { seedTrial, TEST_PASSWORD, TRIAL_KEY } from './support/fixtures.ts';
-import { expectAccessible, launchBrowser, signIn, type TestBrowser } from './support/browser.ts';
+import { TEST_PASSWORD, TRIAL_KEY } from './support/fixtures.ts';
+import { expectAccessible, signIn, useSeededTrialInBrowser } from './support/browser.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  await seedTrial(server);
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const context = useSeededTrialInBrowser();
 
 const analystView = { id: 0, username: 'test', displayName: 'test', role: 'analyst' as const, coachId: null };
-const stagesOf = (reference: string) => server.services.outcomes.forContact(analystView, reference).map((o) => o.stage);
+const stagesOf = (reference: string) => context.server.services.outcomes.forContact(analystView, reference).map((o) => o.stage);
 
 /** Clicks, counting them: recording an outcome must take at most three. */
 function clickCounter(page: Page) {
@@ -49,8 +37,8 @@ async function recordOutcome(page: Page, stage: string, detail?: { group: string
 
 describe('a work coach records a contact’s outcomes through phase 1', () => {
   it('finds the person, sees what to do for their arm, and records each step in a few clicks', { timeout: 120_000 }, async () => {
-    const { page } = browser;
-    await signIn(page, server.baseUrl, 'coach', TEST_PASSWORD);
+    const { page } = context.browser;
+    await signIn(page, context.server.baseUrl, 'coach', TEST_PASSWORD);
     expect(new URL(page.url()).pathname).toBe('/caseload');
     expect(await page.locator('main').textContent()).toContain('Nothing you record here affects anyone’s benefits.');
     expect(await page.getByRole('row', { name: /P-0001/ }).count()).toBe(1);
@@ -64,7 +52,7 @@ describe('a work coach records a contact’s outcomes through phase 1', () => {
 
     await page.getByRole('button', { name: 'Add to experiment: First contact: channel and tone' }).click();
     await page.waitForURL(`**/contacts/N-0002?assigned=${TRIAL_KEY}`);
-    const assignment = server.services.assignments.forContact(analystView, 'N-0002')[0];
+    const assignment = context.server.services.assignments.forContact(analystView, 'N-0002')[0];
     const arm = assignment.arm;
     const main = page.locator('main');
     expect(await main.textContent()).toContain(`What to do: ${arm.name}`);
@@ -118,7 +106,7 @@ describe('a work coach records a contact’s outcomes through phase 1', () => {
     await expectAccessible(page);
 
     // Opting out takes one click, and then no contact is offered.
-    await page.goto(`${server.baseUrl}/contacts/N-0003`);
+    await page.goto(`${context.server.baseUrl}/contacts/N-0003`);
     await Promise.all([page.waitForURL('**/contacts/N-0003?optedOut=1'), page.getByRole('button', { name: 'Record that they do not want to be contacted' }).click()]);
     expect(await page.locator('main').textContent()).toContain('Do not contact this person.');
     expect(await page.getByRole('group', { name: 'What happened?' }).count()).toBe(0);
@@ -126,10 +114,10 @@ describe('a work coach records a contact’s outcomes through phase 1', () => {
     await expectAccessible(page);
 
     // Coaches never see results.
-    const response = await page.goto(`${server.baseUrl}/experiments/${TRIAL_KEY}/results`);
+    const response = await page.goto(`${context.server.baseUrl}/experiments/${TRIAL_KEY}/results`);
     expect(response?.status()).toBe(403);
     expect(await page.locator('h1').textContent()).toContain('You do not have permission to see this page');
     await expectAccessible(page);
-    expect(browser.errors).toEqual([]);
+    expect(context.browser.errors).toEqual([]);
   });
 });

@@ -1,26 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { seedTrial, TEST_PASSWORD } from './support/fixtures.ts';
-import { expectAccessible, launchBrowser, signIn, type TestBrowser } from './support/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { TEST_PASSWORD } from './support/fixtures.ts';
+import { expectAccessible, signIn, useSeededTrialInBrowser } from './support/browser.ts';
 
-let server: TestServer;
-let browser: TestBrowser;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  await seedTrial(server);
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const context = useSeededTrialInBrowser();
 
 describe('a minister opens the weekly report', () => {
   it('reads the headline, the chart and its table, guardrails and learning; prints it and downloads the CSV', { timeout: 120_000 }, async () => {
-    const { page } = browser;
-    await signIn(page, server.baseUrl, 'minister', TEST_PASSWORD);
+    const { page } = context.browser;
+    await signIn(page, context.server.baseUrl, 'minister', TEST_PASSWORD);
     expect(new URL(page.url()).pathname).toBe('/report');
     expect(await page.locator('h1').textContent()).toContain('Weekly uplift report: week ending 22 November 2026');
     const main = page.locator('main');
@@ -59,14 +47,14 @@ describe('a minister opens the weekly report', () => {
     await page.waitForURL('**/report/weeks');
     expect(await page.getByRole('link', { name: 'Week ending 22 November 2026', exact: true }).count()).toBe(1);
     await expectAccessible(page);
-    await page.goto(`${server.baseUrl}/report/current`);
+    await page.goto(`${context.server.baseUrl}/report/current`);
     expect(await page.locator('main').textContent()).toContain('Provisional: this week is not over yet.');
     await expectAccessible(page);
 
     // Ministers never see person-level records.
-    const response = await page.goto(`${server.baseUrl}/contacts/P-0001`);
+    const response = await page.goto(`${context.server.baseUrl}/contacts/P-0001`);
     expect(response?.status()).toBe(403);
     await expectAccessible(page);
-    expect(browser.errors).toEqual([]);
+    expect(context.browser.errors).toEqual([]);
   });
 });

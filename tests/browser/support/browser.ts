@@ -3,6 +3,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestServer, type TestServer } from '../../support/test-server.ts';
+import { seedTrial } from './fixtures.ts';
 
 const require = createRequire(import.meta.url);
 export const AXE_PATH = require.resolve('axe-core/axe.min.js');
@@ -91,4 +94,23 @@ export async function signIn(page: Page, baseUrl: string, username: string, pass
 export async function expectAccessible(page: Page): Promise<void> {
   const violations = await axeViolations(page);
   if (violations.length > 0) throw new Error(`axe found ${violations.length} accessibility violation(s):\n${describeViolations(page.url(), violations)}`);
+}
+
+/**
+ * The hooks every journey file needs: a real server over a seeded trial and one
+ * Chromium, started before the file's tests and closed after. Read `server` and
+ * `browser` inside tests (they are set by then).
+ */
+export function useSeededTrialInBrowser(): { server: TestServer; browser: TestBrowser } {
+  const context = {} as { server: TestServer; browser: TestBrowser };
+  beforeAll(async () => {
+    context.server = await startTestServer();
+    await seedTrial(context.server);
+    context.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await context.browser?.close();
+    await context.server?.close();
+  });
+  return context;
 }

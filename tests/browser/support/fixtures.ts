@@ -1,22 +1,12 @@
 import { TEST_NOW, TEST_PASSWORD, contactFixture, createPeople, type TestServer } from '../../support/test-server.ts';
 import type { CurrentUser } from '../../../server/auth/auth-service.ts';
 import type { ContactInput } from '../../../experiments/contacts/contact-schema.ts';
+import { mulberry32 as random } from '../../../seed/mulberry32.ts';
 
 export { TEST_PASSWORD };
 
 const DAY = 86_400_000;
 
-/** A small deterministic random source (mulberry32), so fixtures are the same every run. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const TRIAL_KEY = 'channel-tone';
 
