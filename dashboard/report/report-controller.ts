@@ -7,6 +7,7 @@ import { buildWeeklyReport, type MinisterReport } from './weekly-report-builder.
 import { createWeeklyCountsReadModel } from './weekly-counts-read-model.ts';
 import { createReportSnapshotService } from './report-snapshot-service.ts';
 import { latestCompletedWeek, weekContaining, weekEndingOn, type ReportWeek } from './report-week.ts';
+import { formatDate } from '../format.ts';
 
 /**
  * Builds the ministers' report for a week, as of `asOf` (the end of the week,
@@ -57,7 +58,7 @@ function renderReport(req: Request, res: Response, report: MinisterReport, froze
   const snapshots = createReportSnapshotService(context.services.db, context.services.clock).list();
   context.services.audit.record(req.user!.id, 'view', 'weekly-report', report.weekEnding);
   render(req, res, 'report/report.njk', {
-    pageTitle: report.provisional ? 'This week so far (provisional)' : `Weekly uplift report: week ending ${report.weekEnding}`,
+    pageTitle: report.provisional ? 'This week so far (provisional)' : `Weekly uplift report: week ending ${formatDate(report.weekEnding)}`,
     report,
     frozenAt,
     earlierWeeks: snapshots.filter((s) => s.weekEnding !== report.weekEnding).slice(0, 8),
