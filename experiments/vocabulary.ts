@@ -79,6 +79,17 @@ export const CHARACTERISTICS = {
 } as const;
 export type CharacteristicKey = keyof typeof CHARACTERISTICS | 'caring';
 
+/** The characteristics analyses break results down by, and their column names (in files and tables). */
+export const BREAKDOWN_COLUMNS = {
+  healthGroup: 'health_group',
+  ageBand: 'age_band',
+  sex: 'sex',
+  ethnicityGroup: 'ethnicity_group',
+  caring: 'caring',
+  timeOnBenefits: 'time_on_benefits',
+  previousWork: 'previous_work',
+} as const;
+
 /**
  * Funnel stages recorded as outcome events. `value` says what the numeric value
  * holds, if any; `detail` names the required structured detail.

@@ -3,6 +3,7 @@ import { parse } from 'csv-parse';
 import type { FieldError } from '../../server/errors.ts';
 import type { ContactService } from './contact-service.ts';
 import { contactInputSchema, type ContactInput } from './contact-schema.ts';
+import { BREAKDOWN_COLUMNS } from '../vocabulary.ts';
 
 /** The columns of a cohort file, in the order the template shows them. */
 export const CONTACT_CSV_COLUMNS = [
@@ -23,16 +24,10 @@ export const CONTACT_CSV_COLUMNS = [
 const REQUIRED = CONTACT_CSV_COLUMNS.filter((c) => c !== 'preferred_channel' && c !== 'adjustments');
 
 const FIELD_TO_COLUMN: Record<string, string> = {
+  ...BREAKDOWN_COLUMNS,
   reference: 'reference',
   coach: 'coach',
   site: 'site',
-  healthGroup: 'health_group',
-  ageBand: 'age_band',
-  sex: 'sex',
-  ethnicityGroup: 'ethnicity_group',
-  caring: 'caring',
-  timeOnBenefits: 'time_on_benefits',
-  previousWork: 'previous_work',
   benefitType: 'benefit_type',
   preferredChannel: 'preferred_channel',
   adjustments: 'adjustments',

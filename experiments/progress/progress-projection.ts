@@ -1,5 +1,5 @@
 import type { Db } from '../../server/db/client.ts';
-import { STAGES } from '../vocabulary.ts';
+import { BREAKDOWN_COLUMNS, STAGES } from '../vocabulary.ts';
 
 /**
  * Keeps the reports' read model in step with the raw records (decision 0003):
@@ -33,16 +33,7 @@ export const ASSIGNED = '_assigned';
 export const OVERALL = '';
 
 /** Breakdowns kept for the primary metric: name → column of assignment_progress. */
-export const DIMENSIONS = {
-  healthGroup: 'health_group',
-  ageBand: 'age_band',
-  sex: 'sex',
-  ethnicityGroup: 'ethnicity_group',
-  caring: 'caring',
-  timeOnBenefits: 'time_on_benefits',
-  previousWork: 'previous_work',
-  coach: 'coach_id',
-} as const;
+export const DIMENSIONS = { ...BREAKDOWN_COLUMNS, coach: 'coach_id' } as const;
 const dimensionValueSql = (column: string) =>
   column === 'caring' ? `CASE caring WHEN 1 THEN 'caring' ELSE 'not caring' END` : `CAST(${column} AS TEXT)`;
 const dimensionValue = (column: string, row: Record<string, unknown>) =>
