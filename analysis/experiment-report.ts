@@ -3,7 +3,7 @@ import { fixedClock } from '../server/clock.ts';
 import { createExperimentService, type ExperimentView } from '../experiments/experiment/experiment-service.ts';
 import { metricByKey, type MetricDefinition } from '../experiments/metrics.ts';
 import { FUNNEL_PATH, stageByKey } from '../experiments/vocabulary.ts';
-import { ASSIGNED, DIMENSIONS, OVERALL, catchUpProgress, toJulianDay, unixDay } from '../experiments/progress/progress-projection.ts';
+import { ASSIGNED, DIMENSIONS, OVERALL, catchUpProgress, toJulianDay, unixDay, unixDaySql } from '../experiments/progress/progress-projection.ts';
 import { analyseBinaryMetric, type BinaryMetricResult } from './analyse-binary-metric.ts';
 import { describeNumeric, welchTTest } from './welch.ts';
 import { benjaminiHochbergAdjust, holmAdjust as holmFor } from './p-value-adjustment.ts';
@@ -297,7 +297,7 @@ function screeningCounts(db: Db, experimentId: number, asOfDay: number, assigned
   const rows = db.$client
     .prepare(
       `SELECT reason, COUNT(*) AS n FROM screenings
-       WHERE experiment_id = ? AND CAST(julianday(screened_at) - 2440587.5 + 1e-7 AS INTEGER) <= ? GROUP BY reason`,
+       WHERE experiment_id = ? AND ${unixDaySql('julianday(screened_at)')} <= ? GROUP BY reason`,
     )
     .all(experimentId, asOfDay) as { reason: string; n: number }[];
   const count = (reason: string) => rows.find((r) => r.reason === reason)?.n ?? 0;
@@ -370,13 +370,12 @@ function loadTallies(db: Db, experimentId: number, asOfDay: number, dailyStages:
  */
 function windowedCounts(db: Db, experimentId: number, asOfDay: number, metrics: { definition: MetricDefinition; windowDays: number | null }[]) {
   if (metrics.length === 0) return () => ({ n: 0, successes: 0 });
-  const day = (julian: string) => `CAST(${julian} - 2440587.5 + 1e-7 AS INTEGER)`;
   const parts = metrics.flatMap((m, i) => {
     const window = Number(m.windowDays);
     const column = dayColumn(m.definition.key);
     return [
-      `SUM(${day('assigned_day')} <= @asOfDay - ${window}) AS n${i}`,
-      `SUM(${day('assigned_day')} <= @asOfDay - ${window} AND ${column} IS NOT NULL AND ${column} <= ${window}) AS s${i}`,
+      `SUM(${unixDaySql('assigned_day')} <= @asOfDay - ${window}) AS n${i}`,
+      `SUM(${unixDaySql('assigned_day')} <= @asOfDay - ${window} AND ${column} IS NOT NULL AND ${column} <= ${window}) AS s${i}`,
     ];
   });
   const rows = db.$client

@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../server/services.ts';
+import { inTransaction } from '../../server/db/client.ts';
 import { currentUser, requireRole } from '../../server/middleware/authentication.ts';
 import { parseInput } from '../../server/middleware/validation.ts';
 import { allocationInputSchema, experimentInputSchema } from './experiment-schema.ts';
@@ -69,13 +70,11 @@ export function experimentRoutes(services: Services): Router {
     const user = currentUser(req);
     const { contact } = parseInput(assignmentRequestSchema, req.body);
     // The audit row goes in the assignment's own transaction: one commit per request.
-    const result = services.db.$client
-      .transaction(() => {
-        const outcome = assignments.assign(user, String(req.params.key), contact);
-        if (outcome.assigned && outcome.created) audit.record(user.id, 'assign', 'experiment', String(req.params.key));
-        return outcome;
-      })
-      .immediate();
+    const result = inTransaction(services.db, () => {
+      const outcome = assignments.assign(user, String(req.params.key), contact);
+      if (outcome.assigned && outcome.created) audit.record(user.id, 'assign', 'experiment', String(req.params.key));
+      return outcome;
+    });
     res.status(result.assigned && result.created ? 201 : 200).json(result);
   });
 

@@ -263,6 +263,22 @@ export function createExperimentService(db: Db, clock: Clock) {
     );
   }
 
+  /** A draft's arms and its first phase (the seed defaults to `<key>-1`). */
+  function insertDesign(experimentId: number, input: ExperimentInput, arms: ArmDraft[], at: string) {
+    const armIds = insertArms(experimentId, arms, 0);
+    db.insert(experimentPhases)
+      .values({
+        experimentId,
+        number: 1,
+        seed: input.seed ?? `${input.key}-1`,
+        armIds: JSON.stringify(armIds),
+        weights: JSON.stringify(normalise(arms.map((a) => a.weight))),
+        coverage: input.coverage,
+        startedAt: at,
+      })
+      .run();
+  }
+
   function designColumns(input: ExperimentInput) {
     return {
       name: input.name,
@@ -333,18 +349,7 @@ export function createExperimentService(db: Db, clock: Clock) {
           .values({ key: input.key, ...designColumns(input), status: 'draft', createdBy: userId, createdAt: at, updatedAt: at })
           .returning()
           .get();
-        const armIds = insertArms(row.id, arms, 0);
-        db.insert(experimentPhases)
-          .values({
-            experimentId: row.id,
-            number: 1,
-            seed: input.seed ?? `${input.key}-1`,
-            armIds: JSON.stringify(armIds),
-            weights: JSON.stringify(normalise(arms.map((a) => a.weight))),
-            coverage: input.coverage,
-            startedAt: at,
-          })
-          .run();
+        insertDesign(row.id, input, arms, at);
         return toView(row);
       });
     },
@@ -360,18 +365,7 @@ export function createExperimentService(db: Db, clock: Clock) {
         db.delete(experimentPhases).where(eq(experimentPhases.experimentId, existing.id)).run();
         db.delete(experimentArms).where(eq(experimentArms.experimentId, existing.id)).run();
         db.update(experiments).set({ ...designColumns(input), updatedAt: now() }).where(eq(experiments.id, existing.id)).run();
-        const armIds = insertArms(existing.id, arms, 0);
-        db.insert(experimentPhases)
-          .values({
-            experimentId: existing.id,
-            number: 1,
-            seed: input.seed ?? `${key}-1`,
-            armIds: JSON.stringify(armIds),
-            weights: JSON.stringify(normalise(arms.map((a) => a.weight))),
-            coverage: input.coverage,
-            startedAt: now(),
-          })
-          .run();
+        insertDesign(existing.id, input, arms, now());
         return toView(rowByKey(key));
       });
     },

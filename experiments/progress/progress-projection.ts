@@ -27,7 +27,8 @@ export const toJulianDay = (date: Date) => date.getTime() / 86_400_000 + 2_440_5
  * same expression is used in SQL, so both paths agree.
  */
 export const unixDay = (julianDay: number) => Math.trunc(julianDay - 2_440_587.5 + 1e-7);
-const UNIX_DAY_SQL = (julian: string) => `CAST(${julian} - 2440587.5 + 1e-7 AS INTEGER)`;
+/** The same as `unixDay`, in SQL, for a julian-day expression. */
+export const unixDaySql = (julian: string) => `CAST(${julian} - 2440587.5 + 1e-7 AS INTEGER)`;
 
 export const ASSIGNED = '_assigned';
 export const OVERALL = '';
@@ -163,7 +164,7 @@ function createProgressProjection(db: Db) {
     return sqlite.prepare(`
       INSERT INTO progress_tallies (experiment_id, dimension, dimension_value, stage, arm_id, day, people, value_sum, value_sum_squares)
       SELECT experiment_id, '${dimension}', ${dimensionColumn ? dimensionValueSql(dimensionColumn) : "''"}, '${stage}', arm_id,
-        ${UNIX_DAY_SQL(dayExpression)}, COUNT(*), TOTAL(${value}), TOTAL(${value} * ${value})
+        ${unixDaySql(dayExpression)}, COUNT(*), TOTAL(${value}), TOTAL(${value} * ${value})
       FROM assignment_progress
       WHERE experiment_id = @experimentId ${stage === ASSIGNED ? '' : `AND ${stage}_day IS NOT NULL`}
       GROUP BY 2, 3, 4, 5, 6`);
@@ -236,7 +237,12 @@ function createProgressProjection(db: Db) {
   return {
     /** Takes in every assignment and event written since the last catch-up; returns how many. */
     catchUp(): number {
-      return catchUpInTransaction.immediate();
+      // Readers call this on every report: look first, and take the write lock only when behind.
+      const latest = maxIds.get() as { assignments: number; events: number };
+      const upToDate =
+        ((checkpoint.get('assignments') as number | undefined) ?? 0) >= latest.assignments &&
+        ((checkpoint.get('events') as number | undefined) ?? 0) >= latest.events;
+      return upToDate ? 0 : catchUpInTransaction.immediate();
     },
 
     /** Asks for a catch-up shortly, so a burst of writes is taken in together. */
