@@ -3,7 +3,8 @@ import { fixedClock } from '../server/clock.ts';
 import { createExperimentService, type ExperimentView } from '../experiments/experiment/experiment-service.ts';
 import { metricByKey, type MetricDefinition } from '../experiments/metrics.ts';
 import { FUNNEL_PATH, stageByKey } from '../experiments/vocabulary.ts';
-import { ASSIGNED, DIMENSIONS, OVERALL, catchUpProgress, toJulianDay, unixDay, unixDaySql } from '../experiments/progress/progress-projection.ts';
+import { ASSIGNED, DIMENSIONS, OVERALL, catchUpProgress, unixDaySql } from '../experiments/progress/progress-projection.ts';
+import { isoDateOfDay, utcDayOf, weekContainingDay } from '../experiments/calendar/reporting-calendar.ts';
 import { analyseBinaryMetric, type BinaryMetricResult } from './analyse-binary-metric.ts';
 import { describeNumeric, welchTTest } from './welch.ts';
 import { benjaminiHochbergAdjust, holmAdjust as holmFor } from './p-value-adjustment.ts';
@@ -28,7 +29,10 @@ import type {
 } from './report-types.ts';
 
 export interface ReportOptions {
-  /** Report as things stood at the end of this day, UTC (default: today). Reports count whole days. */
+  /**
+   * Report as things stood at the end of the UTC day containing this moment
+   * (default: today). Reports count whole UTC days (experiments/calendar).
+   */
   asOf?: Date;
   /** Extra metrics to report, e.g. a later phase's stage for an earlier experiment's arms. */
   extraMetrics?: string[];
@@ -63,7 +67,7 @@ const dayColumn = (stage: string) => {
  */
 export function buildExperimentReport(db: Db, experimentKey: string, options: ReportOptions = {}): ExperimentReport {
   const asOf = options.asOf ?? new Date();
-  const asOfDay = unixDay(toJulianDay(asOf));
+  const asOfDay = utcDayOf(asOf);
   const experiment = createExperimentService(db, fixedClock(asOf.toISOString())).get(experimentKey);
   const arms: ArmInfo[] = experiment.arms.map((a) => ({ id: a.id, key: a.key, name: a.name, isControl: a.isControl }));
   const control = arms.find((a) => a.isControl)!;
@@ -120,7 +124,7 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
 
   const screening = screeningCounts(db, experiment.id, asOfDay, assignedByArm.reduce((a, b) => a + b, 0));
   const srm = sampleRatioCheck(db, experiment, arms);
-  const launchDay = experiment.launchedAt ? unixDay(toJulianDay(new Date(experiment.launchedAt))) : null;
+  const launchDay = experiment.launchedAt ? utcDayOf(new Date(experiment.launchedAt)) : null;
   const weekly = launchDay === null || primary.kind !== 'binary' ? [] : weeklySeries(tallies, experiment.primaryMetric, arms, control, launchDay, asOfDay, plannedTotal, weights);
   const breakdowns = primary.kind === 'binary' ? breakdownsFor(db, tallies, experiment.primaryMetric, arms, control, options.minSubgroupSize ?? 10) : { subgroups: [], coaches: null };
 
@@ -198,6 +202,7 @@ function binaryMetricReport(
       sequentialCi,
       alwaysValidPValue: c.sequential?.pValue ?? null,
       // Watched weekly: judge by the always-valid interval when there is one.
+      verdictInterval: sequentialCi ?? c.differenceCi,
       verdict: verdictFor(sequentialCi ?? c.differenceCi, definition.higherIsBetter, Math.min(armStats.n, controlStats.n)),
     };
   });
@@ -247,6 +252,7 @@ function numericMetricReport(
         probabilityBeatsControl: null,
         sequentialCi: null,
         alwaysValidPValue: null,
+        verdictInterval: welch.interval,
         verdict: verdictFor(welch.interval, definition.higherIsBetter, Math.min(s.n, controlStats.n)),
       };
     });
@@ -388,7 +394,11 @@ function windowedCounts(db: Db, experimentId: number, asOfDay: number, metrics: 
   };
 }
 
-/** Cumulative primary-metric counts at the end of each week (7 whole days) since launch. */
+/**
+ * Cumulative primary-metric counts at the end of each reporting week (Monday to
+ * Sunday, UTC) from the week of launch to the week of the report; the last week
+ * is cut at the report day and marked incomplete.
+ */
 function weeklySeries(
   tallies: Tallies,
   primaryMetric: string,
@@ -399,19 +409,19 @@ function weeklySeries(
   plannedTotal: number | undefined,
   weights: number[],
 ): WeeklyPoint[] {
-  const weeks = Math.max(1, Math.ceil((asOfDay - launchDay + 1) / 7));
   const controlIndex = arms.indexOf(control);
   const weightTotal = weights.reduce((a, b) => a + b, 0);
   const assignedDaily = arms.map((arm) => tallies.daily(ASSIGNED, arm.id));
   const reachedDaily = arms.map((arm) => tallies.daily(primaryMetric, arm.id));
   const upTo = (rows: { day: number; people: number }[], lastDay: number) => rows.reduce((sum, r) => (r.day <= lastDay ? sum + r.people : sum), 0);
   const points: WeeklyPoint[] = [];
-  for (let week = 0; week < weeks; week++) {
-    const lastDay = Math.min(launchDay + 7 * week + 6, asOfDay);
+  for (let sunday = weekContainingDay(launchDay).lastDay; sunday - 6 <= asOfDay; sunday += 7) {
+    const lastDay = Math.min(sunday, asOfDay);
     const counts = arms.map((arm, i) => ({ arm: arm.key, n: upTo(assignedDaily[i], lastDay), successes: upTo(reachedDaily[i], lastDay) }));
     const controlCounts = counts[controlIndex];
     points.push({
-      weekEnding: new Date(lastDay * 86_400_000).toISOString().slice(0, 10),
+      weekEnding: isoDateOfDay(sunday),
+      complete: lastDay === sunday,
       arms: counts,
       comparisons: counts
         .map((c, index) => ({ c, index }))

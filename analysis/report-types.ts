@@ -41,6 +41,8 @@ export interface ComparisonResult {
   /** Always-valid interval, safe under weekly looks (tuned to the planned sample size). */
   sequentialCi: Interval | null;
   alwaysValidPValue: number | null;
+  /** The interval the verdict is read from (the decision rule's); null when there is none yet. */
+  verdictInterval: Interval | null;
   verdict: Verdict;
 }
 
@@ -65,7 +67,10 @@ export interface FunnelReport {
 }
 
 export interface WeeklyPoint {
+  /** The reporting week's Sunday (experiments/calendar). */
   weekEnding: string;
+  /** False for the week the report day falls in, when that day is not its Sunday. */
+  complete: boolean;
   /** Cumulative counts up to the end of the week, primary metric. */
   arms: { arm: string; n: number; successes: number }[];
   comparisons: { arm: string; difference: number | null; differenceCi: Interval | null; sequentialCi: Interval | null }[];

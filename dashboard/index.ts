@@ -106,7 +106,7 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
 
   const readers = requirePageRole('minister', 'analyst');
   router.get('/report', readers, report.getLatest);
-  router.get('/report/current', readers, report.getCurrent);
+  router.get('/report/current', requirePageRole('analyst'), report.getCurrent);
   router.get('/report/weeks', readers, report.getWeeks);
   router.get('/report/weeks/:weekEnding.csv', readers, report.getCsv);
   router.get('/report/weeks/:weekEnding', readers, report.getWeek);

@@ -18,6 +18,8 @@ export function createNunjucksEnvironment(): nunjucks.Environment {
   const loader = new nunjucks.FileSystemLoader([VIEWS_DIRECTORY, GOVUK_FRONTEND_DIST], { noCache: false, watch: false });
   const env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false, trimBlocks: true, lstripBlocks: true });
   env.addFilter('humanise', humanise);
+  // Withheld counts in tables: "<10" and "withheld" keep the columns narrow; the report says what they mean.
+  env.addFilter('shortCount', (text: string) => (text === 'fewer than 10' ? '<10' : text === 'withheld (small numbers)' ? 'withheld' : text));
   env.addFilter('date', formatDate);
   env.addFilter('dateTime', formatDateTime);
   env.addFilter('number', formatNumber);

@@ -140,6 +140,7 @@ export const FUNNEL_PATH: StageKey[] = [
   'engaged_8w',
   'started_work',
   'in_work_13w',
+  'in_work_26w',
 ];
 
 /** Guardrails watched on every experiment, whatever its design says. */

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../server/db/client.ts';
 import { fixedClock } from '../server/clock.ts';
+import { createWeeklyReportService } from '../dashboard/report/weekly-report-service.ts';
+import { defaultReportBuilder } from '../dashboard/report-source.ts';
 import { createServices, type Services } from '../server/services.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';
 import { demoCredentials, learningNotes } from '../server/db/schema.ts';
@@ -88,6 +90,9 @@ export function readablePassword(): string {
   const chars = [...bytes].map((b) => alphabet[b & 31]);
   return [chars.slice(0, 4), chars.slice(4, 8), chars.slice(8, 12)].map((group) => group.join('')).join('-');
 }
+
+/** How long after a week's end the demo's past weeks were frozen (the schedule runs every few minutes). */
+const FREEZE_DELAY = 5 * 60_000;
 
 export async function seedDemoData(
   db: Db,
@@ -186,6 +191,15 @@ export async function seedDemoData(
   progress({ step: 'report tallies', done: 0, total: 1 });
   services.progress.rebuild();
   progress({ step: 'report tallies', done: 1, total: 1 });
+
+  // Each past week frozen shortly after it ended, as the scheduled job would have.
+  progress({ step: 'weekly reports', done: 0, total: 1 });
+  const reports = createWeeklyReportService({ db, clock, experiments: services.experiments, buildReport: defaultReportBuilder });
+  for (const week of reports.dueWeeks(new Date(end))) {
+    clock.set(new Date(Math.min(week.end.getTime() + FREEZE_DELAY, end)).toISOString());
+    reports.freezeDueWeeks();
+  }
+  progress({ step: 'weekly reports', done: 1, total: 1 });
 
   return {
     credentials: printed,

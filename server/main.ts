@@ -3,6 +3,8 @@ import { openDatabase } from './db/client.ts';
 import { createApp } from './app.ts';
 import { demoCredentials, users } from './db/schema.ts';
 import { seedDemoData } from '../seed/demo.ts';
+import { createWeeklyReportService, startWeeklyFreezeSchedule } from '../dashboard/report/weekly-report-service.ts';
+import { defaultReportBuilder } from '../dashboard/report-source.ts';
 
 /**
  * `npm start`: opens (and migrates) the database, loads the demo data the first
@@ -29,11 +31,20 @@ if (credentials.length > 0) {
   console.log('');
 }
 
+// Freezes each week's ministers' report shortly after the week ends, catching up
+// on any weeks missed while the server was down (decision 0015).
+const services = app.locals.services;
+const stopFreezing = startWeeklyFreezeSchedule(
+  createWeeklyReportService({ db, clock: services.clock, experiments: services.experiments, buildReport: defaultReportBuilder }),
+  { onError: (error) => console.error(`Weekly report freeze failed: ${(error as Error).message}`) },
+);
+
 const server = app.listen(port, () => {
   console.log(`EIU test-and-learn platform at http://localhost:${port} (database ${file})`);
 });
 
 const shutdown = () => {
+  stopFreezing();
   server.close(() => {
     db.$client.close();
     process.exit(0);

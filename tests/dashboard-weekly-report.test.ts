@@ -3,7 +3,7 @@ import type { ExperimentReport, MetricReport } from '../analysis/report-types.ts
 import { buildWeeklyReport, type WeeklyReportInput } from '../dashboard/report/weekly-report-builder.ts';
 import { comparisonSentence, readInterval } from '../dashboard/report/plain-english.ts';
 import { shownCount, shownProportion, shownTotal } from '../dashboard/report/suppression.ts';
-import { latestCompletedWeek, weekContaining, weekEndingOn } from '../dashboard/report/report-week.ts';
+import { latestCompletedWeek, weekContaining, weekEndingOn } from '../experiments/calendar/reporting-calendar.ts';
 
 function metric(overrides: Partial<MetricReport> & { counts: [number, number][]; intervals?: ([number, number] | null)[] }): MetricReport {
   const names = ['Standard letter', 'Warm text', 'Warm letter'];
@@ -32,6 +32,7 @@ function metric(overrides: Partial<MetricReport> & { counts: [number, number][];
       probabilityBeatsControl: null,
       sequentialCi: overrides.intervals?.[i] ?? null,
       alwaysValidPValue: null,
+      verdictInterval: overrides.intervals?.[i] ?? null,
       verdict: 'not_enough_evidence' as const,
     })),
     omnibus: null,
@@ -47,8 +48,14 @@ function input(metrics: MetricReport[]): WeeklyReportInput {
     daysRunning: 52,
     assigned: 300,
     metrics,
-    funnel: { stages: [], arms: [] },
-    weekly: [],
+    funnel: {
+      stages: [{ key: 'outreach_attempted', label: 'Outreach attempted' }, { key: 'responded', label: 'Responded' }],
+      arms: metrics[0].arms.map((a) => ({ arm: a.arm, name: a.name, assigned: a.n, counts: [a.n, a.successes ?? 0], conversion: [] })),
+    },
+    weekly: [
+      { weekEnding: '2026-11-15', complete: true, arms: metrics[0].arms.map((a) => ({ arm: a.arm, n: a.n - 4, successes: 0 })), comparisons: [] },
+      { weekEnding: '2026-11-22', complete: true, arms: metrics[0].arms.map((a) => ({ arm: a.arm, n: a.n, successes: 0 })), comparisons: [] },
+    ],
     consort: [],
     screening: { screened: 300, notEligible: 0, optedOut: 0, outsideCoverage: 0, eligible: 300, assigned: 300 },
     srm: null,
@@ -61,33 +68,39 @@ function input(metrics: MetricReport[]): WeeklyReportInput {
     weekEnding: '2026-11-22',
     weekStart: '2026-11-16T00:00:00.000Z',
     weekEnd: '2026-11-23T00:00:00.000Z',
-    provisional: false,
     generatedAt: '2026-11-23T09:00:00.000Z',
-    experiments: [{ report, people: { assignedThisWeek: 7, assignedTotal: 300, contactedThisWeek: 12, contactedTotal: 290 }, concludedAt: null }],
-    unit: { people: 300, attended: 40, engaged8w: 3, inWork13w: 0, inWork26w: 0, optedOut: 11, complaints: 2 },
-    notes: [{ note: 'Texts after 6pm got quicker replies', experiment: 'First contact', arm: 'Warm text' }],
+    experiments: [{ report, concludedAt: null }],
+    unit: { people: 302, attended: 40, engaged8w: 3, startedWork: 0, inWork13w: 0, inWork26w: 0, optedOut: 11, complaints: 2 },
+    learning: { text: 'Replies came faster to texts sent in the early evening.', approvedAt: '2026-11-23T10:00:00.000Z' },
   };
 }
 
 describe('small-number suppression', () => {
-  it('shows any count below 10 as "fewer than 10"', () => {
+  it('shows any count below 10 as "fewer than 10" and rounds every other count to the nearest 5', () => {
     expect(shownCount(9)).toEqual({ value: null, text: 'fewer than 10' });
     expect(shownCount(0)).toEqual({ value: null, text: 'fewer than 10' });
     expect(shownCount(10)).toEqual({ value: 10, text: '10' });
-    expect(shownCount(1234)).toEqual({ value: 1234, text: '1,234' });
+    expect(shownCount(12)).toEqual({ value: 10, text: '10' });
+    expect(shownCount(13)).toEqual({ value: 15, text: '15' });
+    expect(shownCount(1234)).toEqual({ value: 1235, text: '1,235' });
   });
 
   it('withholds a rate that would reveal a small count, including the people who did not reach the stage', () => {
     expect(shownProportion(100, 4)).toMatchObject({ reached: { value: null, text: 'fewer than 10' }, rate: null, withheld: true });
     expect(shownProportion(100, 95)).toMatchObject({ reached: { value: null }, rate: null, withheld: true });
     expect(shownProportion(8, 4)).toMatchObject({ people: { value: null, text: 'fewer than 10' }, rate: null, withheld: true });
-    expect(shownProportion(100, 30)).toMatchObject({ reached: { value: 30 }, rate: 0.3, rateText: '30%', withheld: false });
+    expect(shownProportion(100, 31)).toMatchObject({ reached: { value: 30 }, rate: 0.31, rateText: '31%', withheld: false });
   });
 
   it('withholds a total that, minus the parts shown, would reveal a suppressed part', () => {
-    expect(shownTotal(15, [shownCount(12), shownCount(3)], [12, 3]).value).toBeNull();
-    expect(shownTotal(40, [shownCount(30), shownCount(5), shownCount(5)], [30, 5, 5]).value).toBe(40);
-    expect(shownTotal(40, [shownCount(20), shownCount(20)], [20, 20]).value).toBe(40);
+    expect(shownTotal([shownCount(12), shownCount(3)], [12, 3]).value).toBeNull();
+    expect(shownTotal([shownCount(12), shownCount(0)], [12, 0]).value).toBeNull();
+  });
+
+  it('makes a total the sum of its rounded parts, adding the rounded sum of withheld parts only when that is at least 10', () => {
+    expect(shownTotal([shownCount(22), shownCount(22)], [22, 22]).value).toBe(40);
+    expect(shownTotal([shownCount(30), shownCount(6), shownCount(7)], [30, 6, 7]).value).toBe(45);
+    expect(shownTotal([shownCount(3), shownCount(4)], [3, 4])).toEqual({ value: null, text: 'fewer than 10' });
   });
 });
 
@@ -139,17 +152,31 @@ describe('the weekly report builder', () => {
 
   it('says "no clear difference yet" when no interval excludes zero', () => {
     const report = buildWeeklyReport(input([metric({ counts: [[100, 20], [100, 24]], intervals: [[-0.08, 0.16]] })]));
-    expect(report.experiments[0].headline).toBe('No clear difference yet between the arms in how many people agreed to a meeting.');
+    expect(report.experiments[0].headline).toBe('No clear difference yet between the approaches in how many people agreed to a meeting.');
   });
 
-  it('suppresses people counts and unit totals, and keeps notes as text only', () => {
-    const report = buildWeeklyReport(input([metric({ counts: [[150, 20], [150, 35]], intervals: [[0.02, 0.18]] })]));
-    expect(report.experiments[0].people.assignedThisWeek.text).toBe('fewer than 10');
-    expect(report.experiments[0].people.contactedThisWeek.text).toBe('12');
+  it('rounds and withholds the journey and unit counts, and carries only the approved learning summary', () => {
+    const report = buildWeeklyReport(input([metric({ counts: [[152, 20], [151, 35]], intervals: [[0.02, 0.18]] })]));
+    const journey = report.experiments[0].journey;
+    expect(journey.steps.map((s) => s.key)).toEqual(['assigned', 'outreach_attempted', 'responded']);
+    expect(journey.arms.map((a) => a.joinedThisWeek.text)).toEqual(['fewer than 10', 'fewer than 10']);
+    expect(journey.total.joinedThisWeek.text).toBe('fewer than 10');
+    expect(journey.arms.map((a) => a.counts[0].value)).toEqual([150, 150]);
+    expect(journey.total.counts[0].value).toBe(300);
+    expect(report.experiments[0].outlook).toMatch(/^300 of the planned 800 people are taking part\./);
+    expect(report.unit.people.text).toBe('300');
     expect(report.unit.engaged8w.text).toBe('fewer than 10');
-    expect(report.unit.optedOut.text).toBe('11');
-    expect(report.notes).toEqual([{ note: 'Texts after 6pm got quicker replies', tag: 'First contact: Warm text' }]);
-    expect(JSON.stringify(report)).not.toMatch(/"value":[0-9](?![0-9])/);
+    expect(report.unit.optedOut.text).toBe('10');
+    expect(report.learning?.text).toBe('Replies came faster to texts sent in the early evening.');
+    expect(JSON.stringify(report)).not.toMatch(/"value":[1-9](?![0-9])/);
+  });
+
+  it('says a guardrail has too few people to tell, never "no sign", when its numbers are withheld', () => {
+    const harm = metric({ key: 'complaint', label: 'Complaint', role: 'guardrail', higherIsBetter: false, counts: [[150, 2], [150, 4]], intervals: [[-0.05, 0.06]] });
+    const report = buildWeeklyReport(input([metric({ counts: [[150, 20], [150, 35]], intervals: [[0.02, 0.18]] }), harm]));
+    const guardrail = report.experiments[0].guardrails[0];
+    expect(guardrail).toMatchObject({ concern: false, tooFew: true, sentence: 'Too few people yet to tell whether any approach leads to more people who complained.' });
+    expect(guardrail.total.value).toBeNull();
   });
 
   it('flags a guardrail that is worse in an arm', () => {
@@ -160,17 +187,21 @@ describe('the weekly report builder', () => {
     expect(guardrail.concern).toBe(true);
     expect(guardrail.sentence).toBe('Watch: more people asked not to be contacted again with Warm text than with the control. The unit is looking into why.');
     expect(guardrail.total.text).toBe('35');
+    expect(guardrail.arms.map((a) => a.count.text)).toEqual(['10', '25']);
   });
 });
 
 describe('report weeks', () => {
   it('runs Monday to Sunday and is named by the Sunday', () => {
     expect(weekContaining(new Date('2026-11-23T09:00:00Z')).weekEnding).toBe('2026-11-29');
-    expect(latestCompletedWeek(new Date('2026-11-23T09:00:00Z'))).toEqual({
+    expect(latestCompletedWeek(new Date('2026-11-23T09:00:00Z'))).toMatchObject({
       weekEnding: '2026-11-22',
       start: new Date('2026-11-16T00:00:00Z'),
       end: new Date('2026-11-23T00:00:00Z'),
     });
+    // The last millisecond of Sunday is still in that week; Monday midnight starts the next.
+    expect(weekContaining(new Date('2026-11-29T23:59:59.999Z')).weekEnding).toBe('2026-11-29');
+    expect(weekContaining(new Date('2026-11-30T00:00:00.000Z')).weekEnding).toBe('2026-12-06');
     expect(latestCompletedWeek(new Date('2026-11-22T23:00:00Z')).weekEnding).toBe('2026-11-15');
     expect(weekEndingOn('2026-11-21')).toBeNull();
     expect(weekEndingOn('not-a-date')).toBeNull();

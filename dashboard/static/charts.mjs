@@ -55,7 +55,27 @@ function weekly(data) {
   };
 }
 
+// Counts at the end of each week; withheld weeks (null) are gaps. Harms are dashed.
+function history(data) {
+  return {
+    type: 'line',
+    data: {
+      labels: data.labels,
+      datasets: data.series.map((series, i) => ({
+        label: series.label,
+        data: series.values,
+        borderColor: COLOURS[i % COLOURS.length],
+        backgroundColor: COLOURS[i % COLOURS.length],
+        borderDash: series.harm ? [6, 4] : [],
+        spanGaps: false,
+      })),
+    },
+    options: { scales: { y: { beginAtZero: true, title: { display: true, text: data.unit } } } },
+  };
+}
+
 function configFor(data) {
+  if (data.type === 'history') return history(data);
   if (data.type === 'funnel') return funnel(data);
   if (data.type === 'forest') return intervalChart(data.labels, data.estimates, data.intervals, data.sequential, data.unit);
   if (data.type === 'uplift') return intervalChart(data.labels, data.estimates, data.intervals, null, data.unit, 'Likely range');

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { stringify } from 'csv-stringify';
 import type { Db } from '../../server/db/client.ts';
+import { csvStream } from '../../server/csv.ts';
 
 /**
  * CSV exports for analysts: one row per assignment (with the person's
@@ -40,7 +40,7 @@ export function createExportService(db: Db) {
   // Columns come from the statement, so an empty export still has its header.
   const toCsv = (statement: typeof assignmentRows, experimentId: number) =>
     Readable.from(statement.iterate(experimentId) as Iterable<Record<string, unknown>>).pipe(
-      stringify({ header: true, columns: statement.columns().map((c) => c.name) }),
+      csvStream({ header: true, columns: statement.columns().map((c) => c.name) }),
     );
 
   return {

@@ -22,13 +22,16 @@ const VALUED = new Set<string>(STAGES.filter((s) => 'value' in s).map((s) => s.k
 export const toJulianDay = (date: Date) => date.getTime() / 86_400_000 + 2_440_587.5;
 
 /**
- * The UTC day (days since 1970-01-01) of a julian day. The tiny offset keeps an
- * event at exactly midnight on its own day despite floating-point rounding; the
- * same expression is used in SQL, so both paths agree.
+ * The UTC day (days since 1970-01-01) of a julian day. Stage days are sums of
+ * julian days, which carry floating-point error of about 1e-9 days; the offset
+ * of 5e-9 days (0.4 ms) keeps an event at exactly midnight on its own day while
+ * an event at 23:59:59.999 still stays on its day (timestamps are whole
+ * milliseconds, 1.16e-8 days). The same expression is used in SQL, so both agree.
  */
-export const unixDay = (julianDay: number) => Math.trunc(julianDay - 2_440_587.5 + 1e-7);
+const DAY_OFFSET = 5e-9;
+export const unixDay = (julianDay: number) => Math.trunc(julianDay - 2_440_587.5 + DAY_OFFSET);
 /** The same as `unixDay`, in SQL, for a julian-day expression. */
-export const unixDaySql = (julian: string) => `CAST(${julian} - 2440587.5 + 1e-7 AS INTEGER)`;
+export const unixDaySql = (julian: string) => `CAST(${julian} - 2440587.5 + ${DAY_OFFSET} AS INTEGER)`;
 
 export const ASSIGNED = '_assigned';
 export const OVERALL = '';

@@ -240,12 +240,23 @@ export const learningNotes = sqliteTable('learning_notes', {
   createdAt: createdAt(),
 });
 
-/** Frozen weekly reports for ministers. */
+/** Frozen weekly reports for ministers. `created_at` is when the week was frozen. */
 export const reportSnapshots = sqliteTable('report_snapshots', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   weekEnding: text('week_ending').notNull().unique(),
   content: text('content').notNull(), // JSON
   createdAt: createdAt(),
+});
+
+/**
+ * Leases for background jobs (the weekly freeze, and later purges): the one
+ * instance holding an unexpired lease runs the job, so several server
+ * instances over one database never run it twice at once.
+ */
+export const jobLeases = sqliteTable('job_leases', {
+  job: text('job').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: text('expires_at').notNull(),
 });
 
 /** Who saw and changed what. Entity ids only: nothing personal. */
