@@ -13,7 +13,7 @@ import { confidenceSequenceDifference } from './confidence-sequence.ts';
 import { sampleRatioMismatch } from './sample-ratio-mismatch.ts';
 import { subgroupEffects } from './subgroups.ts';
 import { clusteredComparison } from './clustering.ts';
-import { factorialMainEffects } from './factorial.ts';
+import { factorialSummary } from './factorial-summary.ts';
 import { describeComparison } from './plain-english.ts';
 import type { BinaryArmStats } from './types.ts';
 import type {
@@ -483,7 +483,7 @@ function breakdownsFor(db: Db, tallies: Tallies, primaryMetric: string, arms: Ar
   return { subgroups, coaches };
 }
 
-/** Main effects of each factor on the primary metric, for designs with two or more factors. */
+/** The primary metric read interaction first (cells, interaction, main effects), for designs with two or more factors. */
 function factorialFor(experiment: ExperimentView, arms: ArmInfo[], primary: MetricReport): ExperimentReport['factorial'] {
   if (experiment.factors.length < 2 || primary.kind !== 'binary') return null;
   const controlLevels = experiment.arms.find((a) => a.isControl)!.levels;
@@ -491,7 +491,11 @@ function factorialFor(experiment: ExperimentView, arms: ArmInfo[], primary: Metr
   const levelCount = experiment.factors.reduce((product, f) => product * f.levels.length, 1);
   if (cells.length !== levelCount || cells.some((c) => c.n === 0)) return null;
   try {
-    return factorialMainEffects(cells, { reference: controlLevels });
+    // Factor labels read mid-sentence ("depends on the message channel"); acronyms keep their capitals.
+    const midSentence = (text: string) => (/^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text);
+    const factorLabels = new Map(experiment.factors.map((f) => [f.key, midSentence(f.label ?? f.key)]));
+    const label = (code: string) => (factorLabels.get(code) ?? code).replace(/_/g, ' ');
+    return factorialSummary(cells, { reference: controlLevels, factors: experiment.factors.map((f) => f.key), label });
   } catch {
     return null;
   }

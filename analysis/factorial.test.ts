@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { factorialInteraction, factorialMainEffects, type FactorialArmStats } from './factorial.ts';
+import { factorialInteraction, factorialLikelihoodRatio, factorialMainEffects, type FactorialArmStats } from './factorial.ts';
 
 // Reference scripts (run as written):
 //   /usr/bin/python3 with statsmodels 0.13.5: Newcombe intervals from
@@ -284,5 +284,57 @@ describe('factorialInteraction', () => {
     const emptyCell = channelByTone.map((a) => (a.arm === 'text-warm' ? { ...a, n: 0, successes: 0 } : a));
     expect(() => factorialInteraction(emptyCell, { factors, reference })).toThrow(RangeError);
     expect(() => factorialInteraction(channelByTone, { factors: ['channel', 'channel'], reference })).toThrow(RangeError);
+  });
+});
+
+describe('factorialLikelihoodRatio', () => {
+  const threeFactors = (successes: number[]): FactorialArmStats[] =>
+    [
+      ['letter', 'standard', 'dwp', 25],
+      ['letter', 'standard', 'charity', 24],
+      ['letter', 'warm', 'dwp', 26],
+      ['letter', 'warm', 'charity', 23],
+      ['text', 'standard', 'dwp', 25],
+      ['text', 'standard', 'charity', 27],
+      ['text', 'warm', 'dwp', 24],
+      ['text', 'warm', 'charity', 26],
+    ].map(([channel, tone, messenger, n], i) => ({
+      arm: `${channel}-${tone}-${messenger}`,
+      levels: { channel: channel as string, tone: tone as string, messenger: messenger as string },
+      n: n as number,
+      successes: successes[i],
+    }));
+  const threeReference = { channel: 'letter', tone: 'standard', messenger: 'dwp' };
+  const allThree = ['channel', 'tone', 'messenger'];
+
+  it('tests every interaction of three factors at once against the main-effects logistic model', () => {
+    const result = factorialLikelihoodRatio(threeFactors([4, 6, 7, 9, 8, 7, 12, 13]), { factors: allThree, reference: threeReference });
+    // R: d <- data.frame(A, B, C as factors with reference levels letter, standard, dwp, n = c(25,24,26,23,25,27,24,26),
+    //      s = c(4,6,7,9,8,7,12,13)); m0 <- glm(cbind(s, n - s) ~ A + B + C, binomial, d);
+    //    m1 <- glm(cbind(s, n - s) ~ A * B * C, binomial, d); a <- anova(m0, m1, test = "LRT"); a$Deviance[2]; a$`Pr(>Chi)`[2]
+    expect(result.statistic).toBeCloseTo(1.53840765273155311, 7);
+    expect(result.df).toBe(4);
+    expect(result.pValue).toBeCloseTo(0.81981694898430968, 7);
+  });
+
+  it('finds a three-way interaction when one combination goes against the others', () => {
+    const result = factorialLikelihoodRatio(threeFactors([4, 6, 7, 9, 8, 7, 22, 3]), { factors: allThree, reference: threeReference });
+    // R: as above with s = c(4,6,7,9,8,7,22,3)
+    expect(result.statistic).toBeCloseTo(32.351131110672434, 6);
+    expect(result.pValue).toBeCloseTo(1.6216315453317877e-6, 10);
+  });
+
+  it('agrees with the two-factor interaction test', () => {
+    const pair = factorialLikelihoodRatio(channelByTone, { factors: ['channel', 'tone'], reference });
+    const interaction = factorialInteraction(channelByTone, { factors: ['channel', 'tone'], reference });
+    expect(pair.df).toBe(2);
+    expect(pair.statistic).toBeCloseTo(interaction.likelihoodRatio.statistic, 12);
+  });
+
+  it('needs every combination of levels to have people, and two different factors', () => {
+    const arms = threeFactors([4, 6, 7, 9, 8, 7, 12, 13]);
+    expect(() => factorialLikelihoodRatio(arms.slice(1), { factors: allThree, reference: threeReference })).toThrow(/every combination/);
+    expect(() => factorialLikelihoodRatio(arms, { factors: ['channel'], reference: threeReference })).toThrow(RangeError);
+    expect(() => factorialLikelihoodRatio(arms, { factors: ['channel', 'channel'], reference: threeReference })).toThrow(RangeError);
   });
 });

@@ -313,7 +313,10 @@ export function factorialInteraction(arms: FactorialArmStats[], options: Interac
   }
 
   const cells = table.flat();
-  const fit = fitMainEffectsLogistic(table);
+  const fit = fitMainEffectsLogistic(
+    table.flatMap((row, i) => row.map((cell, j) => ({ ...cell, levelIndex: [i, j] }))),
+    [levelsA.length, levelsB.length],
+  );
   const df = (levelsA.length - 1) * (levelsB.length - 1);
   // The saturated model reproduces every cell's rate, so its deviance is 0; tiny
   // negative values from rounding in a perfectly fitting main-effects model are 0.
@@ -334,6 +337,81 @@ export function factorialInteraction(arms: FactorialArmStats[], options: Interac
   };
 }
 
+/** Likelihood-ratio test of every interaction among several factors at once. */
+export interface AllInteractionsLikelihoodRatio {
+  factors: string[];
+  /** Residual deviance of the main-effects model logit(p) ~ A + B + …. */
+  mainEffectsDeviance: number;
+  /** Deviance difference from the saturated model A * B * … (deviance 0). */
+  statistic: number;
+  /** Cells − 1 − Σ (levels − 1): the number of interaction terms. */
+  df: number;
+  pValue: number;
+  iterations: number;
+}
+
+/**
+ * Likelihood-ratio test of "no interaction of any order" among the given
+ * factors, on the log-odds scale: arms are pooled into the cells of the full
+ * table of the factors' levels (summing over any other factors), the binomial
+ * main-effects logistic model is fitted by IRLS, and its deviance (the
+ * saturated model A * B * … fits every cell exactly, deviance 0) is referred
+ * to chi-square on cells − 1 − Σ(levels − 1) degrees of freedom. With two
+ * factors this is `factorialInteraction`'s likelihood-ratio test.
+ *
+ * Every combination of levels needs at least one person (else RangeError).
+ *
+ * Source: analysis of deviance for binomial GLMs (McCullagh & Nelder, 2nd ed.,
+ * §4.4). Reference: R `anova(glm(cbind(s, n - s) ~ A + B + C, binomial),
+ * glm(cbind(s, n - s) ~ A * B * C, binomial), test = "LRT")`.
+ *
+ * @example
+ * // channel × tone × messenger, n = 25, 24, 26, 23, 25, 27, 24, 26 and
+ * // successes = 4, 6, 7, 9, 8, 7, 22, 3 (letter/text × standard/warm × dwp/charity, in that order)
+ * factorialLikelihoodRatio(arms, {
+ *   factors: ['channel', 'tone', 'messenger'],
+ *   reference: { channel: 'letter', tone: 'standard', messenger: 'dwp' },
+ * });
+ * // { factors: [...], statistic: 32.351, df: 4, pValue: 1.6216e-6, ... }
+ */
+export function factorialLikelihoodRatio(
+  arms: FactorialArmStats[],
+  options: { factors: string[]; reference: Record<string, string> },
+): AllInteractionsLikelihoodRatio {
+  const { factors, reference } = options;
+  if (factors.length < 2) throw new RangeError('an interaction needs at least two factors');
+  if (new Set(factors).size !== factors.length) throw new RangeError('each factor may appear only once');
+  validateArms(arms, factors, reference);
+  const levels = factors.map((factor) => levelsOf(arms, factor, reference[factor]));
+
+  const combinations: number[][] = levels.reduce<number[][]>(
+    (partial, factorLevels) => partial.flatMap((prefix) => factorLevels.map((_, index) => [...prefix, index])),
+    [[]],
+  );
+  const cells = combinations.map((levelIndex) => {
+    const counts = pool(arms, (arm) => factors.every((factor, f) => arm.levels[factor] === levels[f][levelIndex[f]]));
+    if (counts.n === 0) {
+      const where = factors.map((factor, f) => `${factor} "${levels[f][levelIndex[f]]}"`).join(', ');
+      throw new RangeError(`no people with ${where}: every combination needs at least one`);
+    }
+    return { ...counts, levelIndex };
+  });
+  const fit = fitMainEffectsLogistic(
+    cells,
+    levels.map((factorLevels) => factorLevels.length),
+  );
+  const df = cells.length - 1 - levels.reduce((total, factorLevels) => total + factorLevels.length - 1, 0);
+  const statistic = Math.max(0, fit.deviance);
+  return {
+    factors: [...factors],
+    mainEffectsDeviance: fit.deviance,
+    statistic,
+    df,
+    pValue: df === 0 ? 1 : chiSquareSurvival(statistic, df),
+    iterations: fit.iterations,
+  };
+}
+
 /** R's binomial()$linkinv clamps η to ±(−log ε) so fitted rates never reach 0 or 1 exactly. */
 const ETA_LIMIT = -Math.log(Number.EPSILON);
 
@@ -348,26 +426,34 @@ function binomialDeviance(successes: number, n: number, fitted: number): number 
 }
 
 /**
- * Fits logit(p_ij) = β0 + α_i + γ_j (treatment contrasts, α_0 = γ_0 = 0) to a
- * two-way table of binomial cells by iteratively reweighted least squares,
- * starting and stopping as R's glm.fit does (start μ = (s + ½)/(n + 1);
- * stop when |Δdeviance|/(|deviance| + 0.1) < ε), with a tighter ε of 1e-12
- * so the deviance is not limited by the stopping rule. Under separation
- * (a whole row or column at 0% or 100%) the coefficients drift to ±∞ and the
- * deviance converges to that of the limiting fit, as in R.
+ * Fits the main-effects logistic model logit(p) = β0 + Σ_f α_f[level_f]
+ * (treatment contrasts, the first level of every factor at 0) to binomial
+ * cells, each cell one combination of the factors' levels, by iteratively
+ * reweighted least squares, starting and stopping as R's glm.fit does (start
+ * μ = (s + ½)/(n + 1); stop when |Δdeviance|/(|deviance| + 0.1) < ε), with a
+ * tighter ε of 1e-12 so the deviance is not limited by the stopping rule.
+ * Under separation (a whole level at 0% or 100%) the coefficients drift to
+ * ±∞ and the deviance converges to that of the limiting fit, as in R.
  */
-function fitMainEffectsLogistic(table: { n: number; successes: number }[][]): { deviance: number; iterations: number } {
-  const rows = table.length;
-  const columns = table[0].length;
-  const parameters = 1 + (rows - 1) + (columns - 1);
-  const design = (i: number, j: number): number[] => {
+function fitMainEffectsLogistic(
+  groupedCells: { n: number; successes: number; levelIndex: number[] }[],
+  levelCounts: number[],
+): { deviance: number; iterations: number } {
+  const offsets: number[] = [];
+  let parameters = 1;
+  for (const count of levelCounts) {
+    offsets.push(parameters - 1);
+    parameters += count - 1;
+  }
+  const design = (levelIndex: number[]): number[] => {
     const x = new Array<number>(parameters).fill(0);
     x[0] = 1;
-    if (i > 0) x[i] = 1;
-    if (j > 0) x[rows - 1 + j] = 1;
+    levelIndex.forEach((index, f) => {
+      if (index > 0) x[offsets[f] + index] = 1;
+    });
     return x;
   };
-  const cells = table.flatMap((row, i) => row.map((cell, j) => ({ ...cell, x: design(i, j) })));
+  const cells = groupedCells.map((cell) => ({ ...cell, x: design(cell.levelIndex) }));
   let mu = cells.map((cell) => (cell.successes + 0.5) / (cell.n + 1));
   let eta = mu.map((m) => Math.log(m / (1 - m)));
   let deviance = cells.reduce((total, cell, k) => total + binomialDeviance(cell.successes, cell.n, mu[k]), 0);

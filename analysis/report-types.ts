@@ -4,7 +4,7 @@
  * from database aggregates, by assigned arm (intention to treat).
  */
 import type { Interval } from './types.ts';
-import type { FactorMainEffect } from './factorial.ts';
+import type { FactorialSummary } from './factorial-summary.ts';
 
 export type MetricRole = 'primary' | 'secondary' | 'guardrail';
 
@@ -92,6 +92,8 @@ export interface SubgroupBreakdown {
   subgroups: {
     subgroup: string;
     tooSmall: boolean;
+    /** Why a subgroup is withheld: too small itself, or withheld so a small one cannot be worked out from the total. */
+    withheldReason?: 'small' | 'secondary';
     arms?: { arm: string; n: number; successes: number; rate: number; ci: Interval }[];
     comparisons?: { arm: string; difference: number; differenceCi: Interval }[];
   }[];
@@ -131,8 +133,12 @@ export interface ExperimentReport {
     /** Per coach: people assigned and reaching the primary metric, by arm. */
     perCoach: { coach: string; arms: { arm: string; n: number; successes: number }[] }[];
   } | null;
-  /** Main effect of each factor on the primary metric (designs with two or more factors, all cells filled). */
-  factorial: { factors: FactorMainEffect[] } | null;
+  /**
+   * Factorial designs (two or more factors, all cells filled), primary metric, read interaction
+   * first: the cell rates, the interaction test with a plain-English reading, then each factor's
+   * main effect, flagged `misleading` when the interaction is clear (p < 0.05).
+   */
+  factorial: FactorialSummary | null;
   /** Guardrail breaches: a harm metric significantly worse in an arm (always-valid test). */
   warnings: string[];
 }

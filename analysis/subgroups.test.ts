@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../seed/mulberry32.ts';
 import { subgroupEffects, subgroupNumericEffects } from './subgroups.ts';
 import type { BinaryArmStats, NumericArmStats } from './types.ts';
 
@@ -29,6 +30,8 @@ const healthGroups = [
   { subgroup: 'musculoskeletal', arms: arms({ letter: [30, 5], text: [32, 6], phone: [29, 10] }) },
   { subgroup: 'neurological', arms: arms({ letter: [22, 4], text: [20, 9], phone: [21, 3] }) },
   { subgroup: 'other', arms: arms({ letter: [12, 2], text: [8, 3], phone: [11, 1] }) },
+  // Two small subgroups together have at least 10 people in every arm, so no other needs withholding.
+  { subgroup: 'sensory', arms: arms({ letter: [4, 0], text: [5, 1], phone: [3, 0] }) },
 ];
 
 describe('subgroupEffects', () => {
@@ -56,11 +59,14 @@ describe('subgroupEffects', () => {
 
   it('suppresses every number for a subgroup with an arm below minPerArm', () => {
     const result = subgroupEffects(healthGroups, { control: 'letter' });
-    expect(result.subgroups[3]).toEqual({ subgroup: 'other', tooSmall: true });
-    // With a lower threshold the same subgroup is reported.
-    const lenient = subgroupEffects(healthGroups, { control: 'letter', minPerArm: 5 });
+    expect(result.subgroups[3]).toEqual({ subgroup: 'other', tooSmall: true, withheldReason: 'small' });
+    expect(result.subgroups[4]).toEqual({ subgroup: 'sensory', tooSmall: true, withheldReason: 'small' });
+    expect(result.subgroups.slice(0, 3).every((group) => !group.tooSmall && group.withheldReason === undefined)).toBe(true);
+    // With a lower threshold the same subgroups are reported.
+    const lenient = subgroupEffects(healthGroups, { control: 'letter', minPerArm: 3 });
     expect(lenient.subgroups[3].tooSmall).toBe(false);
     expect(lenient.subgroups[3].arms).toHaveLength(3);
+    expect(lenient.subgroups[4].tooSmall).toBe(false);
   });
 
   it('treats an arm missing from a subgroup as having nobody, so the subgroup is too small', () => {
@@ -69,7 +75,84 @@ describe('subgroupEffects', () => {
       { subgroup: 'sensory', arms: arms({ letter: [25, 5], text: [24, 6] }) },
     ];
     const result = subgroupEffects(missing, { control: 'letter' });
-    expect(result.subgroups[2]).toEqual({ subgroup: 'sensory', tooSmall: true });
+    expect(result.subgroups[2]).toEqual({ subgroup: 'sensory', tooSmall: true, withheldReason: 'small' });
+  });
+
+  it('also withholds the next-smallest subgroup when one alone is withheld, so it cannot be worked out from the totals', () => {
+    const oneSmall = healthGroups.slice(0, 4);
+    const result = subgroupEffects(oneSmall, { control: 'letter' });
+    expect(result.subgroups[3]).toEqual({ subgroup: 'other', tooSmall: true, withheldReason: 'small' });
+    // neurological (63 people) is the smallest shown subgroup, so it goes with "other".
+    expect(result.subgroups[2]).toEqual({ subgroup: 'neurological', tooSmall: true, withheldReason: 'secondary' });
+    expect(result.subgroups.slice(0, 2).map((group) => group.tooSmall)).toEqual([false, false]);
+    expect(result.heterogeneity[0].subgroupsUsed).toEqual(['mental health', 'musculoskeletal']);
+  });
+
+  it('withholds another subgroup when the small ones together are still below the threshold in an arm', () => {
+    const twoTiny = [
+      ...healthGroups.slice(0, 3),
+      { subgroup: 'sensory', arms: arms({ letter: [4, 1], text: [3, 0], phone: [12, 2] }) },
+      { subgroup: 'skin', arms: arms({ letter: [5, 0], text: [4, 1], phone: [11, 3] }) },
+    ];
+    // Together letter 9, text 7: total minus the shown subgroups would still be a small cell.
+    const result = subgroupEffects(twoTiny, { control: 'letter' });
+    expect(result.subgroups.map((group) => group.withheldReason)).toEqual([undefined, undefined, 'secondary', 'small', 'small']);
+  });
+
+  it('withholds everything when the only other subgroup would give the small one away', () => {
+    const result = subgroupEffects(
+      [
+        { subgroup: 'carer', arms: arms({ letter: [8, 1], text: [9, 2] }) },
+        { subgroup: 'not a carer', arms: arms({ letter: [80, 11], text: [82, 20] }) },
+      ],
+      { control: 'letter' },
+    );
+    expect(result.subgroups).toEqual([
+      { subgroup: 'carer', tooSmall: true, withheldReason: 'small' },
+      { subgroup: 'not a carer', tooSmall: true, withheldReason: 'secondary' },
+    ]);
+    expect(result.heterogeneity[0]).toMatchObject({ df: 0, pValue: null, subgroupsUsed: [] });
+  });
+
+  it('never lets a withheld subgroup be recovered as the total minus the shown subgroups (random splits)', () => {
+    const random = mulberry32(26);
+    const whole = (max: number) => Math.floor(random() * (max + 1));
+    let splitsWithSecondary = 0;
+    let splitsWithHiddenRemainder = 0;
+    for (let trial = 0; trial < 2000; trial++) {
+      const minPerArm = 1 + whole(14);
+      const armNames = ['control', 'a', 'b', 'c'].slice(0, 2 + whole(2));
+      const groups = Array.from({ length: 1 + whole(6) }, (_, g) => ({
+        subgroup: `group ${g}`,
+        arms: armNames.map((arm) => {
+          // Mostly small cells, some large, so every kind of split turns up.
+          const n = random() < 0.5 ? whole(2 * minPerArm) : whole(120);
+          return { arm, n, successes: whole(n) };
+        }),
+      }));
+      if (!groups.some((group) => group.arms.some((stats) => stats.arm === 'control'))) continue;
+      const result = subgroupEffects(groups, { control: 'control', minPerArm });
+      const shown = result.subgroups.filter((group) => !group.tooSmall);
+      const withheld = result.subgroups.filter((group) => group.tooSmall);
+      for (const group of withheld) {
+        expect(group.arms).toBeUndefined();
+        expect(group.comparisons).toBeUndefined();
+        expect(['small', 'secondary']).toContain(group.withheldReason);
+      }
+      if (withheld.some((group) => group.withheldReason === 'secondary')) splitsWithSecondary += 1;
+      if (withheld.length === groups.length) continue; // nothing shown: the remainder is just the arm total
+      if (withheld.length > 0) splitsWithHiddenRemainder += 1;
+      for (const arm of armNames) {
+        const total = groups.reduce((sum, group) => sum + (group.arms.find((stats) => stats.arm === arm)?.n ?? 0), 0);
+        const shownTotal = shown.reduce((sum, group) => sum + (group.arms?.find((stats) => stats.arm === arm)?.n ?? 0), 0);
+        const remainder = total - shownTotal;
+        if (remainder !== 0) expect(remainder).toBeGreaterThanOrEqual(minPerArm);
+      }
+      expect(withheld.length === 0 || withheld.length >= 2).toBe(true);
+    }
+    // The splits must actually exercise the rule, not pass by showing everything or nothing.
+    expect(splitsWithSecondary).toBeGreaterThan(200);
+    expect(splitsWithHiddenRemainder).toBeGreaterThan(200);
   });
 
   it("tests heterogeneity with Cochran's Q over the reported subgroups", () => {
@@ -94,7 +177,7 @@ describe('subgroupEffects', () => {
       { subgroup: 'learning disability', arms: arms({ letter: [12, 0], text: [11, 0], phone: [12, 3] }) },
     ];
     const result = subgroupEffects(withZeros, { control: 'letter' });
-    const learning = result.subgroups[4];
+    const learning = result.subgroups[5];
     // statsmodels: confint_proportions_2indep(0, 11, 0, 12, method='newcomb', compare='diff')
     expect(learning.comparisons?.[0].difference).toBe(0);
     expect(learning.comparisons?.[0].differenceCi[0]).toBeCloseTo(-0.24249400665524096, 10);
@@ -156,6 +239,8 @@ describe('subgroupNumericEffects', () => {
     { subgroup: 'not a carer', arms: [numeric('standard', 15, 49, 169), numeric('warm', 14, 56, 230)] },
     { subgroup: 'no variation', arms: [numeric('standard', 10, 30, 90), numeric('warm', 10, 40, 160)] },
     { subgroup: 'small', arms: [numeric('standard', 10, 34, 122), numeric('warm', 5, 20, 82)] },
+    // With "small", enough people (13 and 11) that no other subgroup needs withholding.
+    { subgroup: 'tiny', arms: [numeric('standard', 3, 12, 50), numeric('warm', 6, 24, 98)] },
   ];
 
   it('gives means, t intervals and Welch differences per subgroup', () => {
@@ -181,7 +266,8 @@ describe('subgroupNumericEffects', () => {
 
   it('suppresses small subgroups and leaves subgroups without variation out of the Q test', () => {
     const result = subgroupNumericEffects(caring, { control: 'standard' });
-    expect(result.subgroups[3]).toEqual({ subgroup: 'small', tooSmall: true });
+    expect(result.subgroups[3]).toEqual({ subgroup: 'small', tooSmall: true, withheldReason: 'small' });
+    expect(result.subgroups[4]).toEqual({ subgroup: 'tiny', tooSmall: true, withheldReason: 'small' });
     const flat = result.subgroups[2];
     expect(flat.comparisons?.[0]).toEqual({ arm: 'warm', difference: 1, differenceCi: null, pValue: null });
     expect(flat.arms?.[0].ci).toEqual([3, 3]);
@@ -194,12 +280,18 @@ describe('subgroupNumericEffects', () => {
   });
 
   it('reports a small subgroup when the threshold allows it', () => {
-    const result = subgroupNumericEffects(caring, { control: 'standard', minPerArm: 5 });
+    const result = subgroupNumericEffects(caring.slice(0, 4), { control: 'standard', minPerArm: 5 });
     // R: small subgroup, t.test(x, y, var.equal = FALSE)
     const small = result.subgroups[3].comparisons?.[0];
     expect(small?.differenceCi?.[0]).toBeCloseTo(-0.32743086086558587, 10);
     expect(small?.differenceCi?.[1]).toBeCloseTo(1.527430860865586, 10);
     expect(small?.pValue).toBeCloseTo(0.17892143980186792, 10);
+  });
+
+  it('withholds the next-smallest subgroup as for binary metrics', () => {
+    const result = subgroupNumericEffects(caring.slice(0, 4), { control: 'standard' });
+    expect(result.subgroups[3].withheldReason).toBe('small');
+    expect(result.subgroups[2]).toEqual({ subgroup: 'no variation', tooSmall: true, withheldReason: 'secondary' });
   });
 
   it('needs at least two people per arm to report a numeric subgroup', () => {

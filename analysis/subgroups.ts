@@ -6,9 +6,13 @@
  *
  * Small-number suppression: a subgroup in which any arm (any arm seen in any
  * subgroup; an absent arm counts as 0 people) has fewer than `minPerArm`
- * people is returned as `{ subgroup, tooSmall: true }` with no counts, rates or
- * differences at all, and is left out of the heterogeneity test, so nothing
- * identifying can leak through a report or a difference of totals.
+ * people is returned as `{ subgroup, tooSmall: true, withheldReason: 'small' }`
+ * with no counts, rates or differences at all, and is left out of the
+ * heterogeneity test. Because arm totals are shown elsewhere, the next-smallest
+ * subgroups are withheld too (`withheldReason: 'secondary'`) until the withheld
+ * subgroups together have at least `minPerArm` people in every arm (or all are
+ * withheld): see `withheldSubgroups`. So nothing identifying can leak through a
+ * report or a difference of totals.
  *
  * Per-subgroup differences are descriptive: with several subgroups some will
  * look different by chance. The heterogeneity test is the one to read before
@@ -17,6 +21,7 @@
 import type { BinaryArmStats, Interval, NumericArmStats } from './types.ts';
 import { chiSquareSurvival } from './chi-square-distribution.ts';
 import { newcombeDifferenceInterval } from './newcombe-difference-interval.ts';
+import { withheldSubgroups, type WithheldReason } from './subgroup-suppression.ts';
 import { assertBinaryArm, assertCount, assertOpenUnitInterval } from './validate-input.ts';
 import { describeNumeric, numericMoments, welchTTest } from './welch.ts';
 import { wilsonInterval } from './wilson-interval.ts';
@@ -66,6 +71,8 @@ export interface BinarySubgroupComparison {
 export interface BinarySubgroupResult {
   subgroup: string;
   tooSmall: boolean;
+  /** Present when withheld: `small` itself, or `secondary` so a small one cannot be worked out from the total. */
+  withheldReason?: WithheldReason;
   arms?: BinarySubgroupArm[];
   comparisons?: BinarySubgroupComparison[];
 }
@@ -90,13 +97,13 @@ interface EffectEstimate {
 
 /**
  * Validates the subgroup list and returns the arm names (order of first
- * appearance, control first) and which subgroups are too small to report.
+ * appearance, control first) and which subgroups are withheld, and why.
  */
 function prepare<Stats extends { arm: string; n: number }>(
   groups: SubgroupInput<Stats>[],
   options: SubgroupOptions,
   smallestAllowed: number,
-): { armNames: string[]; tooSmall: Set<string>; confidence: number } {
+): { armNames: string[]; tooSmall: Map<string, WithheldReason>; confidence: number } {
   const minPerArm = options.minPerArm ?? 10;
   assertCount(minPerArm, 'minPerArm');
   if (minPerArm < smallestAllowed) {
@@ -125,14 +132,7 @@ function prepare<Stats extends { arm: string; n: number }>(
     throw new RangeError(`control arm "${options.control}" is not in any subgroup`);
   }
 
-  const tooSmall = new Set<string>();
-  for (const group of groups) {
-    const small = armNames.some((name) => {
-      const stats = group.arms.find((candidate) => candidate.arm === name);
-      return (stats?.n ?? 0) < minPerArm;
-    });
-    if (small) tooSmall.add(group.subgroup);
-  }
+  const tooSmall = withheldSubgroups(groups, armNames, minPerArm);
   return { armNames, tooSmall, confidence };
 }
 
@@ -198,8 +198,9 @@ function riskDifferenceEstimate(subgroup: string, arm: BinaryArmStats, control: 
  * Binary-metric results by subgroup. For every subgroup with at least
  * `minPerArm` people in every arm: each arm's rate with its Wilson score
  * interval, and each non-control arm's difference from control with the
- * Newcombe hybrid score interval. Smaller subgroups are `tooSmall: true` with
- * no numbers (see the module comment).
+ * Newcombe hybrid score interval. Smaller subgroups, and those withheld so a
+ * small one cannot be recovered from the totals, are `tooSmall: true` with no
+ * numbers (see the module comment).
  *
  * Heterogeneity, for each non-control arm: Cochran's Q test of equal risk
  * differences across the reported subgroups that contain the arm, with
@@ -218,6 +219,7 @@ function riskDifferenceEstimate(subgroup: string, arm: BinaryArmStats, control: 
  *   [
  *     { subgroup: 'mental health', arms: [{ arm: 'letter', n: 45, successes: 9 }, { arm: 'text', n: 48, successes: 16 }] },
  *     { subgroup: 'musculoskeletal', arms: [{ arm: 'letter', n: 30, successes: 5 }, { arm: 'text', n: 32, successes: 6 }] },
+ *     { subgroup: 'neurological', arms: [{ arm: 'letter', n: 22, successes: 4 }, { arm: 'text', n: 20, successes: 9 }] },
  *     { subgroup: 'other', arms: [{ arm: 'letter', n: 12, successes: 2 }, { arm: 'text', n: 8, successes: 3 }] },
  *   ],
  *   { control: 'letter' },
@@ -226,7 +228,8 @@ function riskDifferenceEstimate(subgroup: string, arm: BinaryArmStats, control: 
  * //     { subgroup: 'mental health', tooSmall: false, arms: [...],
  * //       comparisons: [{ arm: 'text', difference: 0.1333, differenceCi: [-0.04748, 0.30139] }] },
  * //     { subgroup: 'musculoskeletal', tooSmall: false, ... },
- * //     { subgroup: 'other', tooSmall: true } ],
+ * //     { subgroup: 'neurological', tooSmall: true, withheldReason: 'secondary' },
+ * //     { subgroup: 'other', tooSmall: true, withheldReason: 'small' } ],
  * //   heterogeneity: [{ arm: 'text', statistic: 0.7201, df: 1, pValue: 0.3961, ... }] }
  */
 export function subgroupEffects(
@@ -239,7 +242,8 @@ export function subgroupEffects(
   const estimates = new Map<string, EffectEstimate[]>(treatmentArms.map((name) => [name, []]));
 
   const subgroups = groups.map((group): BinarySubgroupResult => {
-    if (tooSmall.has(group.subgroup)) return { subgroup: group.subgroup, tooSmall: true };
+    const withheldReason = tooSmall.get(group.subgroup);
+    if (withheldReason) return { subgroup: group.subgroup, tooSmall: true, withheldReason };
     const byName = (name: string) => group.arms.find((stats) => stats.arm === name) as BinaryArmStats;
     const control = byName(options.control);
     const arms = armNames.map((name) => {
@@ -289,6 +293,8 @@ export interface NumericSubgroupComparison {
 export interface NumericSubgroupResult {
   subgroup: string;
   tooSmall: boolean;
+  /** As for binary subgroups. */
+  withheldReason?: WithheldReason;
   arms?: NumericSubgroupArm[];
   comparisons?: NumericSubgroupComparison[];
 }
@@ -339,7 +345,8 @@ export function subgroupNumericEffects(
   const estimates = new Map<string, EffectEstimate[]>(treatmentArms.map((name) => [name, []]));
 
   const subgroups = groups.map((group): NumericSubgroupResult => {
-    if (tooSmall.has(group.subgroup)) return { subgroup: group.subgroup, tooSmall: true };
+    const withheldReason = tooSmall.get(group.subgroup);
+    if (withheldReason) return { subgroup: group.subgroup, tooSmall: true, withheldReason };
     const byName = (name: string) => group.arms.find((stats) => stats.arm === name) as NumericArmStats;
     const control = byName(options.control);
     const arms = armNames.map((name) => {

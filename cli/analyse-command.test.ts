@@ -107,6 +107,24 @@ describe('eiu analyse --json', () => {
     expectClose(result.comparisons[0].pValue, 0.23511623511623519);
   });
 
+  it('withholds a small subgroup and the next-smallest, so neither can be worked out from the totals', async () => {
+    const rows: string[] = [];
+    for (let person = 0; person < 200; person++) {
+      const arm = person % 2 === 0 ? 'letter' : 'text';
+      const group = person < 12 ? 'sensory' : person < 60 ? 'neurological' : 'mental health';
+      rows.push(`${arm},${group},${person % 3 === 0 ? 1 : 0}`);
+    }
+    const file = writeCsv('small-subgroup.csv', `arm,health_group,went\n${rows.join('\n')}\n`);
+    const { code, stdout } = await runEiu(['analyse', file, '--outcome', 'went', '--by', 'health_group']);
+    expect(code).toBe(0);
+    const line = (name: string) => stdout.split('\n').filter((text) => text.trimStart().startsWith(name));
+    expect(line('sensory')).toHaveLength(1);
+    expect(line('sensory')[0]).toContain('too few people to show');
+    expect(line('neurological')).toHaveLength(1);
+    expect(line('neurological')[0]).toContain('withheld: would reveal a smaller group');
+    expect(line('mental health')).toHaveLength(2);
+  });
+
   it('adds subgroup and clustering results when --by and --cluster are given', async () => {
     const rows: string[] = [];
     for (let person = 0; person < 240; person++) {

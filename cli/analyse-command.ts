@@ -273,7 +273,8 @@ function formatSubgroups(column: string, effects: BinarySubgroupEffects, level: 
   const rows: string[][] = [];
   for (const group of effects.subgroups) {
     if (group.tooSmall) {
-      rows.push([group.subgroup, '', 'too few people to show', '', '', '']);
+      const why = group.withheldReason === 'secondary' ? 'withheld: would reveal a smaller group' : 'too few people to show';
+      rows.push([group.subgroup, '', why, '', '', '']);
       continue;
     }
     for (const arm of group.arms ?? []) {

@@ -1,5 +1,7 @@
 import type { ExperimentReport, MetricReport } from '../../analysis/report-types.ts';
-import { capitalise, formatDate, formatInterval, formatNumber, formatPercent, formatPercentagePoints, formatPValue, humanise } from '../format.ts';
+import { formatDate, formatInterval, formatNumber, formatPercent, formatPercentagePoints, formatPValue } from '../format.ts';
+import { factorialView } from './factorial-view.ts';
+import { subgroupsView } from './subgroups-view.ts';
 
 /**
  * Turns an ExperimentReport into what the analysts' results page shows:
@@ -124,19 +126,7 @@ export function resultsView(report: ExperimentReport) {
     ]),
   };
 
-  const subgroups = report.subgroups.map((breakdown) => ({
-    characteristic: humanise(breakdown.characteristic),
-    heterogeneity: breakdown.heterogeneity.map((h) => `${armName(h.arm)}: χ² = ${h.statistic.toFixed(2)} on ${h.df} df, p = ${formatPValue(h.pValue)}`),
-    rows: breakdown.subgroups.map((s) => {
-      if (s.tooSmall || !s.arms) return { subgroup: humanise(s.subgroup), tooSmall: true, arms: '', comparisons: '' };
-      return {
-        subgroup: humanise(s.subgroup),
-        tooSmall: false,
-        arms: s.arms.map((a) => `${armName(a.arm)}: ${formatNumber(a.successes)} of ${formatNumber(a.n)} (${formatPercent(a.rate)})`).join('; '),
-        comparisons: (s.comparisons ?? []).map((c) => `${armName(c.arm)}: ${formatPercentagePoints(c.difference)} (${formatInterval(c.differenceCi, 'points')})`).join('; '),
-      };
-    }),
-  }));
+  const subgroups = subgroupsView(report);
 
   const coaches = report.coaches
     ? {
@@ -160,20 +150,7 @@ export function resultsView(report: ExperimentReport) {
       }
     : null;
 
-  const factorial = (report.factorial?.factors ?? []).map((effect) => ({
-    factor: humanise(effect.factor),
-    reference: humanise(effect.reference.level),
-    rows: [
-      [capitalise(humanise(effect.reference.level)) + ' (reference)', formatNumber(effect.reference.n), `${formatNumber(effect.reference.successes)} (${formatPercent(effect.reference.rate)})`, '', ''],
-      ...effect.comparisons.map((c) => [
-        capitalise(humanise(c.level)),
-        formatNumber(c.n),
-        `${formatNumber(c.successes)} (${formatPercent(c.rate)})`,
-        `${formatPercentagePoints(c.difference)} (${formatInterval(c.differenceCi, 'points')})`,
-        formatPValue(c.pValue),
-      ]),
-    ],
-  }));
+  const factorial = factorialView(report);
 
   return {
     metrics,

@@ -82,6 +82,8 @@ describe('an analyst defines and launches an experiment', () => {
     expect(text).toContain('What the results say');
     expect(text).toContain('Flow of people (CONSORT)');
     expect(await page.getByRole('table', { name: /Uplifts on Meeting agreed/ }).count()).toBe(1);
+    expect(await page.getByRole('table', { name: /Meeting agreed: rate in each combination of channel and tone/ }).count()).toBe(1);
+    expect(text).toContain('Does the effect of one factor depend on another?');
     await expectAccessible(page);
 
     await page.goto(`${context.server.baseUrl}/data`);
