@@ -3,7 +3,7 @@ import type { Interval } from '../../analysis/types.ts';
 import { FUNNEL_PATH, stageByKey } from '../../experiments/vocabulary.ts';
 import { isoDateOfDay, utcDayOf } from '../../experiments/calendar/reporting-calendar.ts';
 import { comparisonSentence, intervalWords, metricPhrase, perHundred, type Reading } from './plain-english.ts';
-import { isSmall, roundToBase, shownCount, shownProportion, shownTotal, type ShownCount } from './suppression.ts';
+import { FEWER_THAN, isSmall, roundToBase, shownCount, shownProportion, shownTotal, type ShownCount } from './suppression.ts';
 
 /**
  * The ministers' weekly uplift report: aggregates only, with disclosure control
@@ -76,6 +76,12 @@ export interface MinisterJourney {
   total: { joinedThisWeek: ShownCount; counts: ShownCount[] };
   /** Said when a later step has more people than an earlier one. */
   note: string | null;
+  /**
+   * Index into `steps` from which every later step has fewer than 10 people in
+   * every approach and in total; the page says so in one line instead of rows
+   * of "<10". Null when there is no such tail.
+   */
+  quietFrom: number | null;
 }
 
 export interface MinisterExperiment {
@@ -178,10 +184,14 @@ function journeyFor(report: ExperimentReport): MinisterJourney {
   const isControl = (key: string) => report.experiment.arms.find((a) => a.key === key)?.isControl ?? false;
   const totals = [0, ...steps].map((_, column) => shownTotal(armRows.map((r) => r.shown[column]), armRows.map((r) => r.exact[column])));
   const nonMonotone = armRows.some((r) => r.exact.some((count, i) => i > 0 && count > r.exact[i - 1]));
+  const quiet = (column: number) => totals[column].text === FEWER_THAN && armRows.every((r) => r.shown[column].text === FEWER_THAN);
+  let quietFrom: number | null = null;
+  for (let column = totals.length - 1; column > 1 && quiet(column); column--) quietFrom = column;
   return {
     steps: [{ key: 'assigned', label: 'Taking part' }, ...steps.map((key) => ({ key, label: stepLabel(key) }))],
     arms: armRows.map((r) => ({ armName: r.arm.name, isControl: isControl(r.arm.arm), joinedThisWeek: r.joinedShown, counts: r.shown })),
     total: { joinedThisWeek: shownTotal(armRows.map((r) => r.joinedShown), armRows.map((r) => r.joined)), counts: totals },
+    quietFrom,
     note: nonMonotone ? 'Some people reached a later step without the earlier one being recorded (for example a meeting arranged by phone on first contact), so a later step can show more people.' : null,
   };
 }

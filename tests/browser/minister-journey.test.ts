@@ -14,8 +14,9 @@ describe('a minister opens the weekly report', () => {
     const main = page.locator('main');
     const text = (await main.textContent())!.replace(/\s+/g, ' ');
     expect(text).toMatch(/Text, warm voluntary: \d+ more people in every 100 agreed to a meeting than with letter, standard \(between \d+ and \d+ more\)\./);
-    expect(text).toContain('No sign that any arm leads to more people who asked not to be contacted again.');
-    expect(text).toContain('fewer than 10');
+    expect(text).toContain('Too few people yet to tell whether any approach leads to more people who asked not to be contacted again.');
+    expect(text).toContain('counts below 10 are withheld and every other count is rounded to the nearest 5');
+    expect(text).toContain('What we cannot tell yet:');
     expect(text).toContain('What the unit learned this week');
     expect(text).not.toMatch(/P-\d{4}/);
 
@@ -42,14 +43,14 @@ describe('a minister opens the weekly report', () => {
     expect(csv.split('\n')[0]).toBe('week_ending,experiment,section,arm,measure,value,interval');
     expect(csv).toContain('fewer than 10');
 
-    // Earlier weeks stay readable; this week so far is marked provisional.
-    await page.getByRole('link', { name: 'Earlier weeks' }).click();
+    // Earlier weeks stay readable, with the week-by-week chart; ministers never see a week in progress.
+    await page.getByRole('link', { name: 'Earlier weeks', exact: true }).click();
     await page.waitForURL('**/report/weeks');
     expect(await page.getByRole('link', { name: 'Week ending 22 November 2026', exact: true }).count()).toBe(1);
+    await page.waitForFunction(() => (window as unknown as { Chart?: { getChart(id: string): unknown } }).Chart?.getChart('chart-history') !== undefined);
+    expect(await page.getByRole('table', { name: /Across the unit at the end of each week/ }).textContent()).toContain('22 November 2026');
     await expectAccessible(page);
-    await page.goto(`${context.server.baseUrl}/report/current`);
-    expect(await page.locator('main').textContent()).toContain('Provisional: this week is not over yet.');
-    await expectAccessible(page);
+    expect((await page.goto(`${context.server.baseUrl}/report/current`))?.status()).toBe(403);
 
     // Ministers never see person-level records.
     const response = await page.goto(`${context.server.baseUrl}/contacts/P-0001`);
