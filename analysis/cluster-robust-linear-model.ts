@@ -87,7 +87,7 @@ export interface ClusterRobustFit {
  *     { cluster: 'B', row: [1, 0], n: 12, successes: 4 }, { cluster: 'B', row: [1, 1], n: 11, successes: 4 },
  *   ],
  *   { tested: [1] },
- * ).tested[0]; // { estimate: 0.1558, robustSe: 0.1322, degreesOfFreedom: 0.9998, ... }
+ * ).tested[1]; // { estimate: 0.1558, robustSe: 0.1345, degreesOfFreedom: 1.0002, naiveSe: 0.1473 }
  */
 export function clusterRobustLinearFit(
   cells: readonly GroupedDesignCell[],

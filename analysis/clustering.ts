@@ -140,8 +140,9 @@ export interface ClusteredComparisonResult {
  *   ],
  *   { control: 'letter' },
  * ).comparisons[0];
- * // { arm: 'text', difference: 0.1644, robustSe: 0.0856, degreesOfFreedom: 1.97,
- * //   robustCi: [-0.2081, 0.5369], naiveSe: 0.1220, varianceInflation: 0.49, ... }
+ * // { arm: 'text', difference: 0.1742, robustSe: 0.0879, degreesOfFreedom: 1.978,
+ * //   robustCi: [-0.2081, 0.5565], pValue: 0.1874, naiveSe: 0.1188, varianceInflation: 0.548, ... }
+ * // (R: clubSandwich coef_test as above, on these counts expanded to one row per person)
  */
 export function clusteredComparison(
   cells: ClusterArmStats[],
@@ -264,7 +265,7 @@ function varianceRatio(robustSe: number, naiveSe: number): number {
  *
  * @example
  * robustIntervalAt({ difference: 0.2, robustSe: 0.05, degreesOfFreedom: 8.5 }, 0.9995);
- * // [-0.0253, 0.4253] (R: 0.2 + c(-1, 1) * qt(1 - 0.0005 / 2, 8.5) * 0.05)
+ * // [-0.0720, 0.4720] (R: 0.2 + c(-1, 1) * qt(1 - 0.0005 / 2, 8.5) * 0.05)
  */
 export function robustIntervalAt(
   comparison: Pick<ClusteredArmComparison, 'difference' | 'robustSe' | 'degreesOfFreedom'>,
