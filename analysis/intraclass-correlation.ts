@@ -3,11 +3,11 @@
  * the intraclass correlation, by one-way analysis of variance on counts.
  */
 export interface IntraclassCorrelation {
-  /** Between-cluster mean square, SSB / (k − 1). */
+  /** Between-cluster mean square, SSB / (k − 1) (k − A within A arms). */
   meanSquareBetween: number;
   /** Within-cluster mean square, SSW / (N − k). */
   meanSquareWithin: number;
-  /** Average cluster size adjusted for unequal sizes, (N − Σn_g²/N) / (k − 1). */
+  /** Average cluster size adjusted for unequal sizes, (N − Σn_g²/N) / (k − 1) (within arms: see below). */
   adjustedClusterSize: number;
   /** (MSB − MSW) / (MSB + (n₀ − 1)·MSW) before truncation (can be negative). */
   untruncated: number;
@@ -43,6 +43,36 @@ export interface IntraclassCorrelation {
 export function intraclassCorrelation(
   clusters: Array<{ cluster: string; n: number; successes: number }>,
 ): IntraclassCorrelation {
+  return anovaIntraclassCorrelation(clusters.map((cluster) => ({ ...cluster, arm: '' })));
+}
+
+/**
+ * As `intraclassCorrelation`, for clusters that were randomised whole: the
+ * between-cluster mean square is taken within arms, so a difference between
+ * arms is not mistaken for clustering. With A arms and k clusters,
+ * MSB = (Σ s_g²/n_g − Σ_a S_a²/N_a) / (k − A), MSW = SSW / (N − k) and
+ * n₀ = (N − Σ_a Σ_{g∈a} n_g² / N_a) / (k − A), the one-way estimator for
+ * clusters nested in arms (Donner & Klar 2000, Design and Analysis of Cluster
+ * Randomization Trials, §4.3). Each cluster belongs to one arm. RangeError
+ * unless there are more clusters than arms and more people than clusters.
+ * Reference: R `anova(aov(y ~ arm + g, d))`, MSB the `g` row, MSW the residual
+ * row, n₀ as above.
+ *
+ * @example
+ * intraclassCorrelationWithinArms([
+ *   { cluster: 'A', arm: 'letter', n: 10, successes: 2 }, { cluster: 'B', arm: 'letter', n: 12, successes: 6 },
+ *   { cluster: 'C', arm: 'text', n: 9, successes: 5 }, { cluster: 'D', arm: 'text', n: 11, successes: 4 },
+ * ]).icc; // 0.0339 (R: as above)
+ */
+export function intraclassCorrelationWithinArms(
+  clusters: Array<{ cluster: string; arm: string; n: number; successes: number }>,
+): IntraclassCorrelation {
+  return anovaIntraclassCorrelation(clusters);
+}
+
+function anovaIntraclassCorrelation(
+  clusters: Array<{ cluster: string; arm: string; n: number; successes: number }>,
+): IntraclassCorrelation {
   const used = clusters.filter((cluster) => cluster.n > 0);
   const k = used.length;
   if (k < 2) throw new RangeError(`an intraclass correlation needs at least 2 clusters with people (got ${k})`);
@@ -50,14 +80,25 @@ export function intraclassCorrelation(
   if (people <= k) {
     throw new RangeError('an intraclass correlation needs some cluster with more than one person');
   }
+  const arms = new Map<string, { n: number; successes: number; sumSquaredSizes: number }>();
+  for (const cluster of used) {
+    const arm = arms.get(cluster.arm) ?? { n: 0, successes: 0, sumSquaredSizes: 0 };
+    arm.n += cluster.n;
+    arm.successes += cluster.successes;
+    arm.sumSquaredSizes += cluster.n ** 2;
+    arms.set(cluster.arm, arm);
+  }
+  const betweenDf = k - arms.size;
+  if (betweenDf < 1) throw new RangeError('an intraclass correlation within arms needs more clusters than arms');
   const successes = used.reduce((total, cluster) => total + cluster.successes, 0);
   const sumSquaredOverSize = used.reduce((total, cluster) => total + cluster.successes ** 2 / cluster.n, 0);
-  const sumSquaredSizes = used.reduce((total, cluster) => total + cluster.n ** 2, 0);
-  const betweenSquares = Math.max(0, sumSquaredOverSize - successes ** 2 / people);
+  const armSquares = [...arms.values()].reduce((total, arm) => total + arm.successes ** 2 / arm.n, 0);
+  const betweenSquares = Math.max(0, sumSquaredOverSize - armSquares);
   const withinSquares = Math.max(0, successes - sumSquaredOverSize);
-  const meanSquareBetween = betweenSquares / (k - 1);
+  const meanSquareBetween = betweenSquares / betweenDf;
   const meanSquareWithin = withinSquares / (people - k);
-  const adjustedClusterSize = (people - sumSquaredSizes / people) / (k - 1);
+  const adjustedClusterSize =
+    (people - [...arms.values()].reduce((total, arm) => total + arm.sumSquaredSizes / arm.n, 0)) / betweenDf;
   const denominator = meanSquareBetween + (adjustedClusterSize - 1) * meanSquareWithin;
   const untruncated = denominator > 0 ? (meanSquareBetween - meanSquareWithin) / denominator : 0;
   return {
