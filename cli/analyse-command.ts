@@ -307,19 +307,23 @@ function formatSubgroups(column: string, effects: BinarySubgroupEffects, level: 
 
 function formatClustering(column: string, result: ClusteredComparisonResult, level: string): string {
   return [
-    `Allowing for clustering by ${column} (${result.clusters} clusters, ICC ${result.icc.toFixed(3)}, design effect ${result.designEffect.toFixed(2)}):`,
+    `Allowing for clustering by ${column} (${result.clusters} clusters, ICC ${result.icc.toFixed(3)}; CR2 standard errors, Bell-McCaffrey df):`,
     '',
     table(
-      ['Arm', 'Difference', 'Robust SE', `${level} CI`, 'p'],
+      ['Arm', 'Difference', 'Robust SE', 'df', `${level} CI`, 'p', 'Variance ×'],
       result.comparisons.map((comparison) => [
         comparison.arm,
         points(comparison.difference),
         `${(comparison.robustSe * 100).toFixed(1)} pp`,
+        comparison.degreesOfFreedom.toFixed(1),
         pointsInterval(comparison.robustCi),
         pValueText(comparison.pValue),
+        comparison.varianceInflation.toFixed(2),
       ]),
-      [false, true, true, false, true],
+      [false, true, true, true, false, true, true],
     ),
+    '',
+    result.explanation,
   ].join('\n');
 }
 
