@@ -475,8 +475,19 @@ function breakdownsFor(db: Db, tallies: Tallies, primaryMetric: string, arms: Ar
     coaches = {
       icc: clustered?.icc ?? null,
       designEffect: clustered?.designEffect ?? null,
+      explanation: clustered?.explanation ?? null,
       clusters: perCoach.length,
-      comparisons: clustered?.comparisons.map((c) => ({ arm: c.arm, difference: c.difference, robustCi: c.robustCi, pValue: c.pValue })) ?? [],
+      comparisons:
+        clustered?.comparisons.map((c) => ({
+          arm: c.arm,
+          difference: c.difference,
+          robustSe: c.robustSe,
+          robustCi: c.robustCi,
+          pValue: c.pValue,
+          degreesOfFreedom: c.degreesOfFreedom,
+          naiveSe: c.naiveSe,
+          varianceInflation: c.varianceInflation,
+        })) ?? [],
       perCoach,
     };
   }

@@ -127,9 +127,13 @@ export interface ExperimentReport {
   subgroups: SubgroupBreakdown[];
   coaches: {
     icc: number | null;
+    /** For people randomised within coaches: the largest variance inflation (robust ÷ naive variance) over the comparisons. */
     designEffect: number | null;
+    /** One sentence on why the interval allowing for coaches can be narrower than the one ignoring them. */
+    explanation: string | null;
     clusters: number;
-    comparisons: { arm: string; difference: number; robustCi: [number, number]; pValue: number }[];
+    /** CR2 cluster-robust comparisons with Bell–McCaffrey (Satterthwaite) degrees of freedom. */
+    comparisons: { arm: string; difference: number; robustSe: number; robustCi: [number, number]; pValue: number; degreesOfFreedom: number; naiveSe: number; varianceInflation: number }[];
     /** Per coach: people assigned and reaching the primary metric, by arm. */
     perCoach: { coach: string; arms: { arm: string; n: number; successes: number }[] }[];
   } | null;

@@ -131,13 +131,15 @@ export function resultsView(report: ExperimentReport) {
   const coaches = report.coaches
     ? {
         icc: report.coaches.icc === null ? 'not available' : report.coaches.icc.toFixed(3),
-        designEffect: report.coaches.designEffect === null ? 'not available' : report.coaches.designEffect.toFixed(2),
+        designEffect: report.coaches.designEffect === null ? 'not available' : `${report.coaches.designEffect.toFixed(2)} (largest over the comparisons)`,
+        explanation: report.coaches.explanation,
         clusters: report.coaches.clusters,
         comparisons: report.coaches.comparisons.map((c) => ({
           arm: armName(c.arm),
           difference: formatPercentagePoints(c.difference),
-          robustCi: formatInterval(c.robustCi, 'points'),
+          robustCi: `${formatInterval(c.robustCi, 'points')} (t on ${c.degreesOfFreedom.toFixed(1)} df)`,
           pValue: formatPValue(c.pValue),
+          varianceInflation: c.varianceInflation.toFixed(2),
         })),
         head: ['Work coach', ...report.experiment.arms.map((a) => a.name)],
         rows: report.coaches.perCoach.map((coach) => [
