@@ -60,9 +60,13 @@ const MESSAGES: Record<DisclosureKind, string> = {
 /** Characters people put inside an identifier when they write it out: spaces, dashes, dots, slashes, underscores. */
 const SEPARATOR = String.raw`[\s.\-‐‑–—_/]*`;
 
-/** The National Insurance number shape used by the contacts schema, allowing any separators between characters. */
+/**
+ * The National Insurance number shape the contacts schema refuses (two letters,
+ * six digits, an optional A to D; any letters, so made-up examples such as
+ * QQ 12 34 56 C count too), allowing any separators between characters.
+ */
 const NI_NUMBER = new RegExp(
-  String.raw`(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z]${SEPARATOR}[A-CEGHJ-PR-TW-Z]${SEPARATOR}(?:\d${SEPARATOR}){5}\d(?:${SEPARATOR}[A-D](?![A-Za-z0-9]))?(?![0-9])`,
+  String.raw`(?<![A-Za-z0-9])[A-Z]${SEPARATOR}[A-Z]${SEPARATOR}(?:\d${SEPARATOR}){5}\d(?:${SEPARATOR}[A-D](?![A-Za-z0-9]))?(?![0-9])`,
   'gi',
 );
 
