@@ -65,7 +65,7 @@ function input(metrics: MetricReport[]): WeeklyReportInput {
     generatedAt: '2026-11-23T09:00:00.000Z',
     experiments: [{ report, people: { assignedThisWeek: 7, assignedTotal: 300, contactedThisWeek: 12, contactedTotal: 290 }, concludedAt: null }],
     unit: { people: 300, attended: 40, engaged8w: 3, inWork13w: 0, inWork26w: 0, optedOut: 11, complaints: 2 },
-    notes: [{ note: 'Texts after 6pm got quicker replies', experiment: 'First contact', arm: 'Warm text' }],
+    learning: { text: 'People sent texts in the evening replied sooner.', approvedAt: '2026-11-23T10:00:00.000Z' },
   };
 }
 
@@ -142,14 +142,15 @@ describe('the weekly report builder', () => {
     expect(report.experiments[0].headline).toBe('No clear difference yet between the arms in how many people agreed to a meeting.');
   });
 
-  it('suppresses people counts and unit totals, and keeps notes as text only', () => {
+  it('suppresses people counts and unit totals, and carries only the approved learning summary', () => {
     const report = buildWeeklyReport(input([metric({ counts: [[150, 20], [150, 35]], intervals: [[0.02, 0.18]] })]));
     expect(report.experiments[0].people.assignedThisWeek.text).toBe('fewer than 10');
     expect(report.experiments[0].people.contactedThisWeek.text).toBe('12');
     expect(report.unit.engaged8w.text).toBe('fewer than 10');
     expect(report.unit.optedOut.text).toBe('11');
-    expect(report.notes).toEqual([{ note: 'Texts after 6pm got quicker replies', tag: 'First contact: Warm text' }]);
+    expect(report.learning).toEqual({ text: 'People sent texts in the evening replied sooner.', approvedAt: '2026-11-23T10:00:00.000Z' });
     expect(JSON.stringify(report)).not.toMatch(/"value":[0-9](?![0-9])/);
+    expect(buildWeeklyReport({ ...input([]), learning: null }).learning).toBeNull();
   });
 
   it('flags a guardrail that is worse in an arm', () => {

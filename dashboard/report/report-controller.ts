@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { stringify } from 'csv-stringify/sync';
 import { NotFoundError } from '../../server/errors.ts';
 import { dashboardContext, render, type DashboardContext } from '../page-context.ts';
-import { createLearningNoteService } from '../learning-log/learning-note-service.ts';
+import { createLearningSummaryService } from '../learning-log/learning-summary-service.ts';
 import { buildWeeklyReport, type MinisterReport } from './weekly-report-builder.ts';
 import { createWeeklyCountsReadModel } from './weekly-counts-read-model.ts';
 import { createReportSnapshotService } from './report-snapshot-service.ts';
@@ -27,7 +27,6 @@ export function buildReportForWeek(context: DashboardContext, week: ReportWeek, 
       people: counts.forExperiment(e.id, week.start, options.asOf),
       concludedAt: e.concludedAt,
     }));
-  const notesUntil = options.asOf < week.end ? options.asOf : week.end;
   return buildWeeklyReport({
     weekEnding: week.weekEnding,
     weekStart: week.start.toISOString(),
@@ -36,7 +35,7 @@ export function buildReportForWeek(context: DashboardContext, week: ReportWeek, 
     generatedAt: services.clock.now().toISOString(),
     experiments,
     unit: counts.unitTotals(options.asOf),
-    notes: createLearningNoteService(services.db, services.clock).between(week.start, notesUntil),
+    learning: createLearningSummaryService(services.db, services.clock).approvedFor(week.weekEnding),
   });
 }
 
@@ -48,9 +47,19 @@ export function buildReportForWeek(context: DashboardContext, week: ReportWeek, 
 function frozenWeek(context: DashboardContext, week: ReportWeek, allowFreeze: boolean) {
   const snapshots = createReportSnapshotService(context.services.db, context.services.clock);
   const existing = snapshots.get(week.weekEnding);
-  if (existing) return existing;
+  if (existing) return withApprovedLearning(context, existing);
   if (!allowFreeze) return null;
-  return snapshots.freeze(buildReportForWeek(context, week, { asOf: week.end, provisional: false }));
+  return withApprovedLearning(context, snapshots.freeze(buildReportForWeek(context, week, { asOf: week.end, provisional: false })));
+}
+
+/**
+ * The figures stay frozen, but the learning section is the week's latest
+ * approved summary, read when the report is shown: analysts often approve it
+ * after the first minister has opened the week (docs/decisions/0027).
+ */
+function withApprovedLearning<T extends { report: MinisterReport }>(context: DashboardContext, snapshot: T): T {
+  const learning = createLearningSummaryService(context.services.db, context.services.clock).approvedFor(snapshot.report.weekEnding);
+  return { ...snapshot, report: { ...snapshot.report, learning } };
 }
 
 function renderReport(req: Request, res: Response, report: MinisterReport, frozenAt: string | null) {
@@ -85,7 +94,7 @@ function dataVersion(context: DashboardContext, now: Date): string {
   const version = sql
     .prepare(
       `SELECT (SELECT MAX(id) FROM outcome_events) || '|' || (SELECT MAX(id) FROM assignments) || '|' ||
-              (SELECT MAX(id) FROM learning_notes) || '|' || (SELECT MAX(updated_at) FROM experiments)`,
+              IFNULL((SELECT MAX(id) FROM learning_summary_approvals), 0) || '|' || (SELECT MAX(updated_at) FROM experiments)`,
     )
     .pluck()
     .get() as string | null;
@@ -155,6 +164,6 @@ export function getCsv(req: Request, res: Response): void {
       for (const arm of g.arms) add(e.name, 'guardrail', arm.armName, g.label, arm.count.text);
     }
   }
-  for (const note of report.notes) add(note.tag ?? '', 'learning', '', 'note', note.note);
+  if (report.learning) add('(all experiments)', 'learning', '', 'approved summary', report.learning.text);
   res.type('text/csv; charset=utf-8').attachment(`eiu-weekly-report-${report.weekEnding}.csv`).send(stringify(rows));
 }

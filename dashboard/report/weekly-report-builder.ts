@@ -35,7 +35,8 @@ export interface WeeklyReportInput {
   generatedAt: string;
   experiments: { report: ExperimentReport; people: WeeklyPeople; concludedAt: string | null }[];
   unit: UnitTotals;
-  notes: { note: string; experiment: string | null; arm: string | null }[];
+  /** The analysts' approved learning summary for the week; coaches' raw notes never reach this report (docs/decisions/0027). */
+  learning: { text: string; approvedAt: string } | null;
 }
 
 export interface MinisterComparison {
@@ -83,7 +84,7 @@ export interface MinisterReport {
   generatedAt: string;
   unit: Record<keyof UnitTotals, ShownCount>;
   experiments: MinisterExperiment[];
-  notes: { note: string; tag: string | null }[];
+  learning: { text: string; approvedAt: string } | null;
 }
 
 const READING_ORDER: Record<Reading, number> = { more: 0, fewer: 1, no_clear_difference: 2, too_early: 3 };
@@ -211,6 +212,6 @@ export function buildWeeklyReport(input: WeeklyReportInput): MinisterReport {
     generatedAt: input.generatedAt,
     unit,
     experiments: input.experiments.map((e) => experimentView(e, input.weekEnd)),
-    notes: input.notes.map((n) => ({ note: n.note, tag: n.experiment ? `${n.experiment}${n.arm ? `: ${n.arm}` : ''}` : null })),
+    learning: input.learning ? { text: input.learning.text, approvedAt: input.learning.approvedAt } : null,
   };
 }
