@@ -20,6 +20,7 @@ import * as caseload from './caseload/caseload-controller.ts';
 import * as contact from './contact/contact-controller.ts';
 import * as preferences from './contact/preferences-controller.ts';
 import * as learningLog from './learning-log/learning-log-controller.ts';
+import * as learningSummary from './learning-log/learning-summary-controller.ts';
 import * as report from './report/report-controller.ts';
 import * as admin from './admin/admin-controller.ts';
 
@@ -103,6 +104,12 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   const team = requirePageRole('coach', 'analyst');
   router.get('/learning-log', team, learningLog.get);
   router.post('/learning-log', team, verifyCsrf, learningLog.post);
+  // Only analysts write and approve what ministers read about the unit's learning (docs/decisions/0027).
+  router.get('/learning-log/summaries', analyst, learningSummary.getList);
+  router.get('/learning-log/summaries/:weekEnding', analyst, learningSummary.getWeek);
+  router.post('/learning-log/summaries/:weekEnding', analyst, verifyCsrf, learningSummary.postWeek);
+  router.get('/learning-log/summaries/:weekEnding/approve', analyst, learningSummary.getApprove);
+  router.post('/learning-log/summaries/:weekEnding/approve', analyst, verifyCsrf, learningSummary.postApprove);
 
   const readers = requirePageRole('minister', 'analyst');
   router.get('/report', readers, report.getLatest);

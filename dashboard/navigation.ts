@@ -18,6 +18,7 @@ const NAVIGATION: Record<Role, NavigationItem[]> = {
     { text: 'Experiments', href: '/experiments' },
     { text: 'Data', href: '/data' },
     { text: 'Learning log', href: '/learning-log' },
+    { text: 'Learning summaries', href: '/learning-log/summaries' },
     { text: 'Weekly report', href: '/report' },
   ],
   coach: [

@@ -12,7 +12,8 @@ import { generateCohort } from './cohort.ts';
 import { createTimeline } from './timeline.ts';
 import { createJourneys, EXPERIMENT_KEYS, type Person, type SimulationCounts } from './journeys.ts';
 import { DEMO_EXPERIMENTS } from './demo-experiments.ts';
-import { DEMO_LEARNING_NOTES } from './learning-notes.ts';
+import { DEMO_LEARNING_NOTES, type DemoNote } from './learning-notes.ts';
+import { scheduleLearningSummaries } from './learning-summaries.ts';
 import { PROPENSITY } from './true-effects.ts';
 
 /**
@@ -172,8 +173,10 @@ export async function seedDemoData(
     journeys.enterPhaseOne(person, experiment, intakeAt + random.between(0, 8 * HOUR));
   }
 
+  const notesAt: { at: number; note: DemoNote }[] = [];
   for (const note of DEMO_LEARNING_NOTES) {
     const at = today - note.daysAgo * DAY + 16 * HOUR + random.int(90) * MINUTE;
+    notesAt.push({ at: Math.min(at, end), note });
     timeline.at(Math.min(at, end), () => {
       const experiment = note.experiment ? services.experiments.get(note.experiment) : null;
       const arm = experiment?.arms.find((a) => a.key === note.arm) ?? null;
@@ -182,6 +185,9 @@ export async function seedDemoData(
         .run();
     });
   }
+
+  // Ministers read only these approved summaries, never the notes (docs/decisions/0027).
+  scheduleLearningSummaries({ services, timeline, analyst, notes: notesAt });
 
   runInBatches(db, (onStep) => timeline.runAll(onStep), (at, steps) => {
     clock.set(new Date(at).toISOString());

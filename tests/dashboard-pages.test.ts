@@ -102,6 +102,8 @@ describe('every page checks the role on the server', () => {
     ['/contacts/P-0001', { analyst: 403, coach: 200, minister: 403, admin: 403 }],
     ['/contacts/P-0001/preferences', { analyst: 403, coach: 200, minister: 403, admin: 403 }],
     ['/learning-log', { analyst: 200, coach: 200, minister: 403, admin: 403 }],
+    ['/learning-log/summaries', { analyst: 200, coach: 403, minister: 403, admin: 403 }],
+    ['/learning-log/summaries/2026-11-22', { analyst: 200, coach: 403, minister: 403, admin: 403 }],
     ['/report', { analyst: 200, coach: 403, minister: 200, admin: 403 }],
     ['/report/current', { analyst: 200, coach: 403, minister: 403, admin: 403 }],
     ['/report/weeks', { analyst: 200, coach: 403, minister: 200, admin: 403 }],
@@ -432,8 +434,9 @@ describe('the weekly report for ministers', () => {
     expect(text).toMatch(/Text, warm voluntary: \d+ more people in every 100 agreed to a meeting than with letter, standard \(between \d+ and \d+ more\)/);
     expect(text).toContain('fewer than 10');
     expect(text).toContain('What the unit learned this week');
-    // Coaches' raw notes never reach ministers.
+    // The fixture's raw learning note stays in the learning log: ministers see only an approved summary.
     expect(text).not.toContain('often replied asking whether it would affect their payments');
+    expect(text).toContain('No learning summary was approved for this week.');
     const snapshots = server.db.$client.prepare('SELECT week_ending FROM report_snapshots ORDER BY week_ending DESC').pluck().all();
     expect(snapshots[0]).toBe('2026-11-22');
     const again = await minister.get('/report/weeks/2026-11-22');

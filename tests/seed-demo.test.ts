@@ -3,7 +3,10 @@ import { openDatabase, type Db } from '../server/db/client.ts';
 import { createServices } from '../server/services.ts';
 import { systemClock } from '../server/clock.ts';
 import { CHARACTERISTICS, STAGE_KEYS } from '../experiments/vocabulary.ts';
-import { seedDemoData } from '../seed/demo.ts';
+import { DEMO_SITES, seedDemoData } from '../seed/demo.ts';
+import { DEMO_LEARNING_NOTES } from '../seed/learning-notes.ts';
+import { checkDisclosure } from '../dashboard/learning-log/disclosure-check.ts';
+import { contactReferenceLookup } from '../dashboard/learning-log/learning-note-service.ts';
 
 /** Seeding 300 people into a fresh in-memory database, as `npm start` does with 3,000. */
 const NOW = new Date('2026-11-23T09:00:00.000Z');
@@ -176,6 +179,24 @@ describe('the demo data', () => {
     expect(notes.length).toBeGreaterThanOrEqual(12);
     expect(new Set(notes.map((n) => n.role))).toEqual(new Set(['coach']));
     expect(notes.filter((n) => n.experiment_id !== null && n.arm_id !== null).length).toBeGreaterThan(3);
+  });
+
+  it('approves a summary for each past week with notes, in aggregate language that copies no note and passes the disclosure check', () => {
+    const summaries = all<{ week_ending: string; status: string; text: string; approved_by: number; role: string }>(
+      first.db,
+      'SELECT s.week_ending, s.status, s.text, s.approved_by, u.role FROM learning_summaries s JOIN users u ON u.id = s.approved_by ORDER BY s.week_ending',
+    );
+    expect(summaries.length).toBeGreaterThanOrEqual(8);
+    expect(summaries.at(-1)!.week_ending).toBe('2026-11-22');
+    const siteNames = DEMO_SITES.map((site) => site.name);
+    const isContactReference = contactReferenceLookup(first.db);
+    for (const summary of summaries) {
+      expect({ week: summary.week_ending, status: summary.status, role: summary.role }).toEqual({ week: summary.week_ending, status: 'approved', role: 'analyst' });
+      for (const note of DEMO_LEARNING_NOTES) expect(summary.text).not.toContain(note.note);
+      expect({ week: summary.week_ending, warnings: checkDisclosure(summary.text, { placeNames: siteNames, isContactReference }) }).toEqual({ week: summary.week_ending, warnings: [] });
+    }
+    const audited = all<{ n: number }>(first.db, "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'learning-summary' AND action = 'approve'");
+    expect(audited[0].n).toBe(summaries.length);
   });
 
   it('gives the same people and arms for the same seed, and different ones for another seed', async () => {

@@ -4,6 +4,7 @@ import type { Db } from '../../server/db/client.ts';
 import { experimentArms, experiments, learningNotes, users } from '../../server/db/schema.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import type { PageError } from '../page-context.ts';
+import { containsIdentifier } from './disclosure-check.ts';
 
 export const MAX_NOTE_LENGTH = 1000;
 
@@ -16,22 +17,25 @@ export interface LearningNoteView {
   createdAt: string;
 }
 
-const NI_NUMBER = /\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]?\b/i;
+/**
+ * Finds a contact reference however it was written: compared without case,
+ * spaces, dashes or dots, through the contacts_reference_compact_idx index.
+ */
+export function contactReferenceLookup(db: Db): (compact: string) => boolean {
+  const exists = db.$client.prepare("SELECT 1 FROM contacts WHERE replace(upper(reference), '-', '') = ? LIMIT 1");
+  return (compact) => exists.get(compact) !== undefined;
+}
 
 /**
  * The team's daily learning log: short reflective notes, optionally tagged to
- * an experiment and arm, readable by the whole team and (text only) in the
- * weekly report. Notes must not identify anyone, so a note that contains a
- * contact reference or something shaped like a National Insurance number is refused.
+ * an experiment and arm, readable by the whole team. Ministers never see notes:
+ * analysts write an approved weekly summary from them (docs/decisions/0027).
+ * Notes must not identify anyone, so a note that contains a contact reference
+ * or something shaped like a National Insurance number, however spaced, is refused.
  */
 export function createLearningNoteService(db: Db, clock: Clock) {
-  const referenceExists = db.$client.prepare('SELECT 1 FROM contacts WHERE reference = ? COLLATE NOCASE LIMIT 1');
-
-  function identifiesSomeone(note: string): boolean {
-    if (NI_NUMBER.test(note)) return true;
-    const candidates = new Set((note.match(/[A-Za-z0-9-]{4,32}/g) ?? []).filter((token) => /\d/.test(token)));
-    return [...candidates].some((token) => referenceExists.get(token) !== undefined);
-  }
+  const isContactReference = contactReferenceLookup(db);
+  const identifiesSomeone = (note: string) => containsIdentifier(note, isContactReference);
 
   const select = () =>
     db
@@ -56,7 +60,7 @@ export function createLearningNoteService(db: Db, clock: Clock) {
       if (!note) errors.push({ field: 'note', message: 'Enter your note' });
       else if (note.length > MAX_NOTE_LENGTH) errors.push({ field: 'note', message: `Notes must be ${MAX_NOTE_LENGTH.toLocaleString('en-GB')} characters or fewer` });
       else if (identifiesSomeone(note))
-        errors.push({ field: 'note', message: 'Remove the person’s reference or National Insurance number: notes are shared with the whole team and in the weekly report' });
+        errors.push({ field: 'note', message: 'Remove the person’s reference or National Insurance number: notes are shared with the whole team' });
       let experimentId: number | null = null;
       let armId: number | null = null;
       if (input.tag) {
@@ -82,13 +86,12 @@ export function createLearningNoteService(db: Db, clock: Clock) {
       return { notes, total };
     },
 
-    /** Notes written in [from, to): text and tags only, for the weekly report. */
-    between(from: Date, to: Date): { note: string; experiment: string | null; arm: string | null }[] {
+    /** Notes written in [from, to), oldest first: for the analyst writing that week's learning summary. */
+    between(from: Date, to: Date): LearningNoteView[] {
       return select()
         .where(and(gte(learningNotes.createdAt, from.toISOString()), lt(learningNotes.createdAt, to.toISOString())))
-        .orderBy(learningNotes.createdAt)
-        .all()
-        .map(({ note, experiment, arm }) => ({ note, experiment, arm }));
+        .orderBy(learningNotes.createdAt, learningNotes.id)
+        .all();
     },
   };
 }

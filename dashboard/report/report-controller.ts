@@ -7,6 +7,7 @@ import { formatDate } from '../format.ts';
 import { UNIT_FIGURES, type MinisterReport } from './weekly-report-builder.ts';
 import { createWeeklyReportService } from './weekly-report-service.ts';
 import { historyView } from './report-history-view.ts';
+import { createLearningSummaryService } from '../learning-log/learning-summary-service.ts';
 
 /**
  * The ministers' weekly report. Ministers read frozen weeks only (decision
@@ -16,14 +17,26 @@ import { historyView } from './report-history-view.ts';
  */
 function reportService(context: DashboardContext) {
   const { services, buildReport } = context;
-  return createWeeklyReportService({ db: services.db, clock: services.clock, experiments: services.experiments, buildReport });
+  const learning = createLearningSummaryService(services.db, services.clock);
+  return createWeeklyReportService({ db: services.db, clock: services.clock, experiments: services.experiments, buildReport, learningFor: (week) => learning.approvedFor(week) });
+}
+
+/**
+ * The figures stay as frozen, but the learning section is the week's latest
+ * approved summary (decision 0027): reports freeze minutes after the week ends,
+ * usually before the analysts have written it.
+ */
+function withApprovedLearning<T extends { report: MinisterReport }>(context: DashboardContext, snapshot: T): T {
+  const learning = createLearningSummaryService(context.services.db, context.services.clock).approvedFor(snapshot.report.weekEnding);
+  return { ...snapshot, report: { ...snapshot.report, learning } };
 }
 
 /** The frozen report of a completed week; freezes any due weeks first (the schedule may not have run yet). */
 function frozenWeek(context: DashboardContext, weekEnding: string) {
   const service = reportService(context);
   service.freezeDueWeeks();
-  return service.snapshots.get(weekEnding);
+  const snapshot = service.snapshots.get(weekEnding);
+  return snapshot ? withApprovedLearning(context, snapshot) : null;
 }
 
 function renderReport(req: Request, res: Response, report: MinisterReport, frozenAt: string | null, provisional = false) {
@@ -50,7 +63,7 @@ export function getLatest(req: Request, res: Response): void {
     render(req, res, 'report/no-report.njk', { pageTitle: 'Weekly uplift report' });
     return;
   }
-  const snapshot = service.snapshots.get(latest.weekEnding)!;
+  const snapshot = withApprovedLearning(context, service.snapshots.get(latest.weekEnding)!);
   renderReport(req, res, snapshot.report, snapshot.frozenAt);
 }
 
@@ -117,7 +130,7 @@ export function getCsv(req: Request, res: Response): void {
       add(e.name, 'guardrail', '', `${g.label}: reading`, g.sentence);
     }
   }
-  if (report.learning) add('(all experiments)', 'learning', '', 'what we learned this week', report.learning.text);
+  if (report.learning) add('(all experiments)', 'learning', '', 'approved summary', report.learning.text);
   res.set('Cache-Control', 'no-store');
   res.type('text/csv; charset=utf-8').attachment(`eiu-weekly-report-${report.weekEnding}.csv`).send(csvText(rows));
 }

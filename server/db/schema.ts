@@ -6,6 +6,7 @@
  * Lists and small structured values are JSON text, validated by zod at the edge.
  */
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type SQLiteColumnBuilderBase } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
 import { STAGES } from '../../experiments/vocabulary.ts';
 
 const createdAt = () => text('created_at').notNull();
@@ -80,7 +81,11 @@ export const contacts = sqliteTable(
     createdAt: createdAt(),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [index('contacts_coach_idx').on(t.coachId)],
+  (t) => [
+    index('contacts_coach_idx').on(t.coachId),
+    // Finds a reference however it was written in free text ("eiu 7k2q 9d" is EIU-7K2Q9D).
+    index('contacts_reference_compact_idx').on(sql`replace(upper("reference"), '-', '')`),
+  ],
 );
 
 /** History of changes to a contact's preferences and adjustments. */
@@ -239,6 +244,38 @@ export const learningNotes = sqliteTable('learning_notes', {
   armId: integer('arm_id').references(() => experimentArms.id),
   createdAt: createdAt(),
 });
+
+/**
+ * Analysts' weekly summary of what the unit learned: the only learning text
+ * ministers see (docs/decisions/0027). One row per week holds the working
+ * text; status says whether that text is the approved one.
+ */
+export const learningSummaries = sqliteTable('learning_summaries', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  weekEnding: text('week_ending').notNull().unique(), // the Sunday, YYYY-MM-DD
+  text: text('text').notNull(),
+  status: text('status').notNull(), // draft | approved
+  createdBy: integer('created_by').notNull().references(() => users.id),
+  updatedBy: integer('updated_by').notNull().references(() => users.id),
+  // The latest approval (kept while a later draft waits for approval).
+  approvedBy: integer('approved_by').references(() => users.id),
+  approvedAt: text('approved_at'),
+  createdAt: createdAt(),
+  updatedAt: text('updated_at').notNull(),
+});
+
+/** Every approved version of a week's summary, never changed: ministers see the latest. */
+export const learningSummaryApprovals = sqliteTable(
+  'learning_summary_approvals',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    summaryId: integer('summary_id').notNull().references(() => learningSummaries.id),
+    text: text('text').notNull(),
+    approvedBy: integer('approved_by').notNull().references(() => users.id),
+    approvedAt: text('approved_at').notNull(),
+  },
+  (t) => [index('learning_summary_approvals_summary_idx').on(t.summaryId, t.id)],
+);
 
 /** Frozen weekly reports for ministers. `created_at` is when the week was frozen. */
 export const reportSnapshots = sqliteTable('report_snapshots', {
