@@ -106,7 +106,7 @@ describe('analyseBinaryMetric', () => {
     expectIntervalClose(comparison.relativeUpliftCi, [0.61891393452417776 - 1, 1.494095917192924 - 1]); // R: rrci(9, 9, 11, 11) - 1
   });
 
-  it('uses the exact omnibus test for small counts and gives a null relative uplift when control has no successes', () => {
+  it('uses the exact omnibus test for small counts, and a one-sided uplift bound when control has no successes', () => {
     const result = analyseBinaryMetric({
       arms: [
         { arm: 'letter', n: 15, successes: 0 },
@@ -120,7 +120,8 @@ describe('analyseBinaryMetric', () => {
     expect(result.omnibus!.test).toBe('fisher-freeman-halton');
     expectClose(result.omnibus!.pValue, 0.042145593869731789); // R: fisher.test(matrix(c(0, 4, 15, 10), ncol = 2))$p.value
     expect(text.relativeUplift).toBeNull();
-    expect(text.relativeUpliftCi).toBeNull();
+    expectClose(text.relativeUpliftCi![0], 0.9592035240361152 - 1); // R: rrci(4, 14, 0, 15)[1] - 1
+    expect(text.relativeUpliftCi![1]).toBe(Infinity);
     expect(text.difference).toBeCloseTo(4 / 14, 12);
     expect(result.arms[0].ci![0]).toBe(0);
   });

@@ -51,7 +51,11 @@ export interface ArmComparison {
   differenceCi: Interval | null;
   /** arm rate ÷ control rate − 1; also null when the control arm has no successes. */
   relativeUplift: number | null;
-  /** Score interval for the relative uplift (`relativeUpliftScoreInterval`). */
+  /**
+   * Score interval for the relative uplift (`relativeUpliftScoreInterval`).
+   * When the control arm has no successes it is the one-sided bound
+   * [lower, Infinity] (relativeUplift is then null); JSON writes Infinity as null.
+   */
   relativeUpliftCi: Interval | null;
   /**
    * Two-sided p-value of the score test (`scoreDifferenceTest`) that
@@ -125,8 +129,8 @@ function validateInput(input: AnalyseBinaryMetricInput): void {
  * experiment: each arm's rate with a continuity-corrected Wilson interval; for
  * each non-control arm, the difference with its score interval and the p-value
  * of the same score test (so "the interval excludes 0" and "p < 1 − confidence"
- * always agree), the relative uplift with its score interval (null when the
- * control rate is zero), the Holm-adjusted p-value across the non-control
+ * always agree), the relative uplift with its score interval (a one-sided
+ * bound when the control rate is zero), the Holm-adjusted p-value across the non-control
  * arms, the Bayesian chance of beating control and expected loss; the omnibus
  * test (chi-square, or exact when counts are small); the sample-ratio check
  * when planned weights are given; and, when the planned total is given, an
@@ -183,8 +187,8 @@ export function analyseBinaryMetric(input: AnalyseBinaryMetricInput): BinaryMetr
         arm: arm.arm,
         difference,
         differenceCi: interval,
-        relativeUplift: uplift?.relativeUplift ?? null,
-        relativeUpliftCi: uplift?.interval ?? null,
+        relativeUplift: uplift.relativeUplift,
+        relativeUpliftCi: uplift.interval,
         pValue,
         test: 'score',
         pValueHolm: null,

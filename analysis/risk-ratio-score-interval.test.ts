@@ -91,12 +91,19 @@ describe('riskRatioScoreInterval', () => {
 describe('relativeUpliftScoreInterval', () => {
   it('is the risk ratio interval shifted by −1', () => {
     const result = relativeUpliftScoreInterval(arm(21, 118), arm(12, 120));
-    expectClose(result!.relativeUplift, 21 / 118 / 0.1 - 1);
-    expectIntervalClose(result!.interval, [0.90217747690644956 - 1, 3.630742186023598 - 1]); // R: rrci(21, 118, 12, 120) - 1
+    expectClose(result.relativeUplift, 21 / 118 / 0.1 - 1);
+    expectIntervalClose(result.interval, [0.90217747690644956 - 1, 3.630742186023598 - 1]); // R: rrci(21, 118, 12, 120) - 1
   });
 
-  it('is −100% at the lower end when the arm has no successes, and null when the control has none', () => {
-    expect(relativeUpliftScoreInterval(arm(0, 20), arm(3, 20))!.interval[0]).toBe(-1);
-    expect(relativeUpliftScoreInterval(arm(4, 20), arm(0, 20))).toBeNull();
+  it('is −100% at the lower end when the arm has no successes', () => {
+    expect(relativeUpliftScoreInterval(arm(0, 20), arm(3, 20)).interval[0]).toBe(-1);
+  });
+
+  it('has no estimate but a one-sided bound when the control has no successes', () => {
+    const result = relativeUpliftScoreInterval(arm(4, 14), arm(0, 15));
+    expect(result.relativeUplift).toBeNull();
+    expectClose(result.interval[0], 0.9592035240361152 - 1); // R: rrci(4, 14, 0, 15)[1] - 1
+    expect(result.interval[1]).toBe(Infinity);
+    expect(relativeUpliftScoreInterval(arm(0, 14), arm(0, 15))).toEqual({ relativeUplift: null, interval: [-1, Infinity] });
   });
 });

@@ -11,8 +11,9 @@ export interface RiskRatioScoreInterval {
 }
 
 export interface RelativeUpliftScoreInterval {
-  /** arm rate ÷ control rate − 1 (0.5 = "50% more people"). */
-  relativeUplift: number;
+  /** arm rate ÷ control rate − 1 (0.5 = "50% more people"); null when the control arm has no successes. */
+  relativeUplift: number | null;
+  /** Lower limit ≥ −1; the upper limit is Infinity when the control arm has no successes. */
   interval: Interval;
 }
 
@@ -140,23 +141,27 @@ export function riskRatioScoreInterval(
 }
 
 /**
- * Relative uplift (risk ratio − 1) with the score interval of `riskRatioScoreInterval`
- * shifted the same way, so −1 means "nobody in the arm". Null when the control
- * arm has no successes: the uplift is then undefined, and the one-sided bound
- * from `riskRatioScoreInterval` is the only honest statement.
+ * Relative uplift (risk ratio − 1) with the score interval of
+ * `riskRatioScoreInterval` shifted the same way, so −1 means "nobody in the
+ * arm". When the control arm has no successes the uplift itself is undefined
+ * (null) and the interval is the one-sided bound [lower − 1, Infinity]: "at
+ * least this much more"; [−1, Infinity] when neither arm has any. Reporting
+ * that bound, rather than nothing, is what keeps the coverage at 95% when the
+ * control rate is small (docs/decisions/0022-small-sample-intervals.md).
  *
  * Source: as `riskRatioScoreInterval`.
  *
  * @example
  * relativeUpliftScoreInterval({ arm: 'text', n: 50, successes: 15 }, { arm: 'letter', n: 50, successes: 8 })
  * // { relativeUplift: 0.875, interval: [-0.144067, 3.397052] }
+ * relativeUpliftScoreInterval({ arm: 'text', n: 14, successes: 4 }, { arm: 'letter', n: 15, successes: 0 })
+ * // { relativeUplift: null, interval: [-0.040796, Infinity] }
  */
 export function relativeUpliftScoreInterval(
   arm: BinaryArmStats,
   control: BinaryArmStats,
   confidence = 0.95,
-): RelativeUpliftScoreInterval | null {
+): RelativeUpliftScoreInterval {
   const { riskRatio, interval } = riskRatioScoreInterval(arm, control, confidence);
-  if (riskRatio === null) return null;
-  return { relativeUplift: riskRatio - 1, interval: [interval[0] - 1, interval[1] - 1] };
+  return { relativeUplift: riskRatio === null ? null : riskRatio - 1, interval: [interval[0] - 1, interval[1] - 1] };
 }
