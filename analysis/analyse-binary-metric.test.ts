@@ -9,46 +9,44 @@ const threeArms = [
 ];
 
 describe('analyseBinaryMetric', () => {
-  it('reports each arm with its rate and Wilson interval, in input order', () => {
+  it('reports each arm with its rate and continuity-corrected Wilson interval, in input order', () => {
     const result = analyseBinaryMetric({ arms: threeArms, control: 'letter' });
     expect(result.arms.map((arm) => arm.arm)).toEqual(['letter', 'text', 'phone']);
     expectClose(result.arms[0].rate, 0.1);
-    expectIntervalClose(result.arms[0].ci, [0.058133592026010802, 0.16668174110895201]); // R: prop.test(12, 120, correct = FALSE)$conf.int
-    expectIntervalClose(result.arms[1].ci, [0.11944980105584078, 0.25678879017898604]); // R: prop.test(21, 118, correct = FALSE)$conf.int
-    expectIntervalClose(result.arms[2].ci, [0.15679115287881554, 0.30284638917407686]); // R: prop.test(27, 122, correct = FALSE)$conf.int
+    expectIntervalClose(result.arms[0].ci, [0.055032047929437562, 0.171629715641382796]); // R: prop.test(12, 120, correct = TRUE)$conf.int
+    expectIntervalClose(result.arms[1].ci, [0.11595959534690782, 0.26149262489130148]); // R: prop.test(21, 118, correct = TRUE)$conf.int
+    expectIntervalClose(result.arms[2].ci, [0.15328566204018185, 0.30727766388381739]); // R: prop.test(27, 122, correct = TRUE)$conf.int
   });
 
+  // R reference functions mnz, mnci (difference) and rrci (ratio) are written out in
+  // score-difference-interval.test.ts and risk-ratio-score-interval.test.ts.
   it('compares each non-control arm with control using the reference methods', () => {
     const result = analyseBinaryMetric({ arms: threeArms, control: 'letter' });
     expect(result.comparisons.map((comparison) => comparison.arm)).toEqual(['text', 'phone']);
     const [text, phone] = result.comparisons;
 
     expectClose(text.difference, 21 / 118 - 0.1);
-    // python: confint_proportions_2indep(21, 118, 12, 120, method='newcomb', compare='diff')
-    expectIntervalClose(text.differenceCi, [-0.01075036824051362, 0.16721750132820606]);
+    expectIntervalClose(text.differenceCi, [-0.014756143670724697, 0.17338212056944172]); // R: mnci(21, 118, 12, 120)
     expectClose(text.relativeUplift, 21 / 118 / 0.1 - 1);
-    // python: confint_proportions_2indep(21, 118, 12, 120, compare='ratio', method='log') minus 1
-    expectIntervalClose(text.relativeUpliftCi, [0.9178178865101482 - 1, 3.4507862418014357 - 1]);
-    expect(text.test).toBe('z');
-    expectClose(text.pValue, 0.08182892728888537); // R: prop.test(c(21, 12), c(118, 120), correct = FALSE)$p.value
+    expectIntervalClose(text.relativeUpliftCi, [0.90217747690644956 - 1, 3.630742186023598 - 1]); // R: rrci(21, 118, 12, 120) - 1
+    expect(text.test).toBe('score');
+    expectClose(text.pValue, 0.10056180488914221); // R: 2 * pnorm(-abs(mnz(21, 118, 12, 120, 0)))
     // R: integrate(function(x) dbeta(x, 22, 98) * pbeta(x, 13, 109), 0, 1, rel.tol = 1e-12)$value
     expectClose(text.probabilityBeatsControl, 0.95763454584793073, 1e-9);
     expect(text.expectedLoss!.chooseArm).toBeLessThan(text.expectedLoss!.chooseControl);
 
-    // python: confint_proportions_2indep(27, 122, 12, 120, method='newcomb', compare='diff')
-    expectIntervalClose(phone.differenceCi, [0.02852501833323344, 0.21296701686362215]);
-    // python: confint_proportions_2indep(27, 122, 12, 120, compare='ratio', method='log') minus 1
-    expectIntervalClose(phone.relativeUpliftCi, [1.176821259482765 - 1, 4.161954821380908 - 1]);
-    expectClose(phone.pValue, 0.01028032646225681); // R: prop.test(c(27, 12), c(122, 120), correct = FALSE)$p.value
+    expectIntervalClose(phone.differenceCi, [0.025136570833456207, 0.21929763164309299]); // R: mnci(27, 122, 12, 120)
+    expectIntervalClose(phone.relativeUpliftCi, [1.1616418013262164 - 1, 4.3905893144998585 - 1]); // R: rrci(27, 122, 12, 120) - 1
+    expectClose(phone.pValue, 0.013398912049812587); // R: 2 * pnorm(-abs(mnz(27, 122, 12, 120, 0)))
     // R: integrate(function(x) dbeta(x, 28, 96) * pbeta(x, 13, 109), 0, 1, rel.tol = 1e-12)$value
     expectClose(phone.probabilityBeatsControl, 0.99477028401814915, 1e-9);
   });
 
   it('adjusts p-values across the non-control arms with Holm', () => {
     const [text, phone] = analyseBinaryMetric({ arms: threeArms, control: 'letter' }).comparisons;
-    // R: p.adjust(c(0.08182892728888537, 0.01028032646225681), 'holm')
-    expectClose(text.pValueHolm, 0.08182892728888537);
-    expectClose(phone.pValueHolm, 0.020560652924513621);
+    // R: p.adjust(c(0.10056180488914221, 0.013398912049812587), 'holm')
+    expectClose(text.pValueHolm, 0.10056180488914221);
+    expectClose(phone.pValueHolm, 0.026797824099625174);
   });
 
   it('includes the omnibus chi-square, and the sample-ratio check only when weights are given', () => {
@@ -57,6 +55,7 @@ describe('analyseBinaryMetric', () => {
     expectClose(without.omnibus!.statistic, 6.5714253959433186);
     expect(without.omnibus!.df).toBe(2);
     expectClose(without.omnibus!.pValue, 0.037413910770850385);
+    expect(without.omnibus!.test).toBe('chi-square');
     expect(without.srm).toBeUndefined();
 
     const withWeights = analyseBinaryMetric({ arms: threeArms, control: 'letter', plannedWeights: [1, 1, 1] });
@@ -80,7 +79,34 @@ describe('analyseBinaryMetric', () => {
     expectIntervalClose(weighted.comparisons[1].sequential!.ci, [-0.02161565944831273, 0.26423861026798484]);
   });
 
-  it('uses Fisher for small counts and gives a null relative uplift when control has no successes', () => {
+  it('shows the p-value of the test its interval inverts, so the two always agree', () => {
+    // 4/10 vs 0/10: Newcombe's interval excluded 0 while Fisher's p was 0.087
+    const result = analyseBinaryMetric({
+      arms: [
+        { arm: 'letter', n: 10, successes: 0 },
+        { arm: 'text', n: 10, successes: 4 },
+      ],
+      control: 'letter',
+    });
+    const [text] = result.comparisons;
+    expectIntervalClose(text.differenceCi, [-0.012882244363696149, 0.7317371454696]); // R: mnci(4, 10, 0, 10)
+    expectClose(text.pValue, 0.056518219361909858); // R: 2 * pnorm(-abs(mnz(4, 10, 0, 10, 0)))
+    expect(text.differenceCi![0] > 0).toBe(text.pValue! < 0.05);
+  });
+
+  it('gives a relative uplift interval of real width when both arms are at 100%', () => {
+    const [comparison] = analyseBinaryMetric({
+      arms: [
+        { arm: 'letter', n: 11, successes: 11 },
+        { arm: 'text', n: 9, successes: 9 },
+      ],
+      control: 'letter',
+    }).comparisons;
+    expectClose(comparison.relativeUplift, 0);
+    expectIntervalClose(comparison.relativeUpliftCi, [0.61891393452417776 - 1, 1.494095917192924 - 1]); // R: rrci(9, 9, 11, 11) - 1
+  });
+
+  it('uses the exact omnibus test for small counts, and a one-sided uplift bound when control has no successes', () => {
     const result = analyseBinaryMetric({
       arms: [
         { arm: 'letter', n: 15, successes: 0 },
@@ -89,9 +115,13 @@ describe('analyseBinaryMetric', () => {
       control: 'letter',
     });
     const [text] = result.comparisons;
-    expect(text.test).toBe('fisher');
+    expect(text.test).toBe('score');
+    expectClose(text.pValue, 0.055234253718063869); // R: 2 * pnorm(-abs(mnz(4, 14, 0, 15, 0)))
+    expect(result.omnibus!.test).toBe('fisher-freeman-halton');
+    expectClose(result.omnibus!.pValue, 0.042145593869731789); // R: fisher.test(matrix(c(0, 4, 15, 10), ncol = 2))$p.value
     expect(text.relativeUplift).toBeNull();
-    expect(text.relativeUpliftCi).toBeNull();
+    expectClose(text.relativeUpliftCi![0], 0.9592035240361152 - 1); // R: rrci(4, 14, 0, 15)[1] - 1
+    expect(text.relativeUpliftCi![1]).toBe(Infinity);
     expect(text.difference).toBeCloseTo(4 / 14, 12);
     expect(result.arms[0].ci![0]).toBe(0);
   });
@@ -108,7 +138,7 @@ describe('analyseBinaryMetric', () => {
     const comparison = result.comparisons[2];
     expect(comparison).toMatchObject({ arm: 'visit', difference: null, pValue: null, pValueHolm: null, probabilityBeatsControl: null });
     // the empty arm is left out of the Holm family and the omnibus test …
-    expectClose(result.comparisons[1].pValueHolm, 0.020560652924513621);
+    expectClose(result.comparisons[1].pValueHolm, 0.026797824099625174);
     expect(result.omnibus!.df).toBe(2);
     // … but it is exactly what the sample-ratio check should flag
     expect(result.srm!.flagged).toBe(true);
@@ -135,7 +165,8 @@ describe('analyseBinaryMetric', () => {
       control: 'letter',
       plannedTotal: 100,
     });
-    expect(result.comparisons[0]).toMatchObject({ difference: 1, test: 'fisher', pValue: 1 });
+    expect(result.comparisons[0]).toMatchObject({ difference: 1, test: 'score' });
+    expectClose(result.comparisons[0].pValue, 0.61707507745197387); // R: 2 * pnorm(-abs(mnz(1, 1, 0, 1, 0)))
     expect(result.comparisons[0].sequential!.ci).toBeNull(); // zero variance with one person each
   });
 
@@ -161,11 +192,12 @@ describe('adjustAcrossMetrics', () => {
       control: 'letter',
     });
     const [adjustedAttended, adjustedResponded] = adjustAcrossMetrics([attended, responded]);
-    // R: p.adjust(c(0.08182892728888537, 0.01028032646225681, 0.10037435083325479, 0.0037802166983080315), 'BH')
-    expectClose(adjustedAttended.comparisons[0].pValueAcrossMetrics, 0.10037435083325479);
-    expectClose(adjustedAttended.comparisons[1].pValueAcrossMetrics, 0.020560652924513621);
-    expectClose(adjustedResponded.comparisons[0].pValueAcrossMetrics, 0.10037435083325479);
-    expectClose(adjustedResponded.comparisons[1].pValueAcrossMetrics, 0.015120866793232126);
+    // score p-values, R: 2 * pnorm(-abs(mnz(x1, n1, x2, n2, 0))) for each comparison, then
+    // R: p.adjust(c(0.1005618048891422089, 0.0133989120498125870, 0.1168111989970714581, 0.0047781072301886739), 'BH')
+    expectClose(adjustedAttended.comparisons[0].pValueAcrossMetrics, 0.116811198997071458);
+    expectClose(adjustedAttended.comparisons[1].pValueAcrossMetrics, 0.026797824099625174);
+    expectClose(adjustedResponded.comparisons[0].pValueAcrossMetrics, 0.116811198997071458);
+    expectClose(adjustedResponded.comparisons[1].pValueAcrossMetrics, 0.019112428920754695);
     // the inputs are not modified
     expect(attended.comparisons[0].pValueAcrossMetrics).toBeUndefined();
   });

@@ -1,14 +1,14 @@
 import type { BinaryArmStats, Interval } from './types.ts';
-import { chiSquareIndependence, type ChiSquareResult } from './chi-square-independence.ts';
-import { compareProportions, type ProportionTestName } from './compare-proportions.ts';
+import type { ProportionTestName } from './compare-proportions.ts';
 import { alwaysValidPValue, confidenceSequenceDifference } from './confidence-sequence.ts';
-import { newcombeDifferenceInterval } from './newcombe-difference-interval.ts';
+import { continuityCorrectedWilsonInterval } from './continuity-corrected-wilson-interval.ts';
+import { omnibusRateTest, type OmnibusRateResult } from './omnibus-rate-test.ts';
 import { benjaminiHochbergAdjust, holmAdjust } from './p-value-adjustment.ts';
 import { expectedLoss, probabilityBeatsControl, type ExpectedLoss } from './probability-beats-control.ts';
-import { relativeUpliftInterval } from './risk-ratio-interval.ts';
+import { relativeUpliftScoreInterval } from './risk-ratio-score-interval.ts';
 import { sampleRatioMismatch, type SampleRatioMismatchResult } from './sample-ratio-mismatch.ts';
+import { scoreDifferenceInterval, scoreDifferenceTest } from './score-difference-interval.ts';
 import { assertBinaryArm, assertOpenUnitInterval } from './validate-input.ts';
-import { wilsonInterval } from './wilson-interval.ts';
 
 export interface AnalyseBinaryMetricInput {
   /** Counts per arm, in the order they should be reported. Arm names must be unique. */
@@ -29,7 +29,7 @@ export interface AnalyseBinaryMetricInput {
 export interface ArmSummary extends BinaryArmStats {
   /** successes ÷ n; null when the arm has nobody yet. */
   rate: number | null;
-  /** Wilson score interval for the rate; null when the arm has nobody yet. */
+  /** Continuity-corrected Wilson interval for the rate; null when the arm has nobody yet. */
   ci: Interval | null;
 }
 
@@ -47,14 +47,22 @@ export interface ArmComparison {
   arm: string;
   /** arm rate − control rate (fraction; 0.05 = 5 percentage points). */
   difference: number | null;
-  /** Newcombe hybrid score interval for the difference. */
+  /** Score interval for the difference (`scoreDifferenceInterval`): the inversion of the test behind `pValue`. */
   differenceCi: Interval | null;
-  /** arm rate ÷ control rate − 1; also null when either arm has no successes. */
+  /** arm rate ÷ control rate − 1; also null when the control arm has no successes. */
   relativeUplift: number | null;
-  /** Katz log-scale interval for the relative uplift. */
+  /**
+   * Score interval for the relative uplift (`relativeUpliftScoreInterval`).
+   * When the control arm has no successes it is the one-sided bound
+   * [lower, Infinity] (relativeUplift is then null); JSON writes Infinity as null.
+   */
   relativeUpliftCi: Interval | null;
-  /** Two-sided p-value from `compareProportions`. */
+  /**
+   * Two-sided p-value of the score test (`scoreDifferenceTest`) that
+   * `differenceCi` inverts: below 1 − confidence exactly when the interval leaves out 0.
+   */
   pValue: number | null;
+  /** Which test produced `pValue`: always 'score' here. */
   test: ProportionTestName | null;
   /** Holm-adjusted across this metric's non-control comparisons. */
   pValueHolm: number | null;
@@ -72,8 +80,12 @@ export interface BinaryMetricResult {
   confidence: number;
   arms: ArmSummary[];
   comparisons: ArmComparison[];
-  /** Chi-square test of "all arms have the same rate"; null with fewer than two arms with people. */
-  omnibus: ChiSquareResult | null;
+  /**
+   * Test of "all arms have the same rate": chi-square, or the exact
+   * Fisher–Freeman–Halton test when an expected count is below 5 (`test` says
+   * which); null with fewer than two arms with people.
+   */
+  omnibus: OmnibusRateResult | null;
   /** Present when planned weights were given; null if nobody has been assigned yet. */
   srm?: SampleRatioMismatchResult | null;
 }
@@ -114,13 +126,17 @@ function validateInput(input: AnalyseBinaryMetricInput): void {
 
 /**
  * The full analysis of one binary (funnel-stage) metric across the arms of an
- * experiment: each arm's rate with a Wilson interval; for each non-control arm,
- * the difference with a Newcombe interval, relative uplift with a Katz interval
- * (null when a rate is zero), a p-value (z-test, or Fisher when counts are
- * small), the Holm-adjusted p-value across the non-control arms, the Bayesian
- * chance of beating control and expected loss; the omnibus chi-square; the
- * sample-ratio check when planned weights are given; and, when the planned
- * total is given, an always-valid interval and p-value for weekly looks.
+ * experiment: each arm's rate with a continuity-corrected Wilson interval; for
+ * each non-control arm, the difference with its score interval and the p-value
+ * of the same score test (so "the interval excludes 0" and "p < 1 − confidence"
+ * always agree), the relative uplift with its score interval (a one-sided
+ * bound when the control rate is zero), the Holm-adjusted p-value across the non-control
+ * arms, the Bayesian chance of beating control and expected loss; the omnibus
+ * test (chi-square, or exact when counts are small); the sample-ratio check
+ * when planned weights are given; and, when the planned total is given, an
+ * always-valid interval and p-value for weekly looks. Every interval keeps at
+ * least 95.4% coverage from 10 people per arm
+ * (docs/decisions/0022-small-sample-intervals.md).
  *
  * Empty arms (n = 0, e.g. early in a phase) do not throw: their rate and ci are
  * null, every comparison involving them has null fields (and is left out of
@@ -138,8 +154,8 @@ function validateInput(input: AnalyseBinaryMetricInput): void {
  *   arms: [{ arm: 'letter', n: 120, successes: 12 }, { arm: 'text', n: 118, successes: 21 }],
  *   control: 'letter',
  * }).comparisons[0]
- * // { arm: 'text', difference: 0.077966, differenceCi: [-0.010750, 0.167218], relativeUplift: 0.779661,
- * //   relativeUpliftCi: [-0.082182, 2.450786], pValue: 0.081829, test: 'z', pValueHolm: 0.081829,
+ * // { arm: 'text', difference: 0.077966, differenceCi: [-0.014756, 0.173382], relativeUplift: 0.779661,
+ * //   relativeUpliftCi: [-0.097823, 2.630742], pValue: 0.100562, test: 'score', pValueHolm: 0.100562,
  * //   probabilityBeatsControl: 0.957635, expectedLoss: { chooseArm: 0.000781, chooseControl: 0.077557 } }
  */
 export function analyseBinaryMetric(input: AnalyseBinaryMetricInput): BinaryMetricResult {
@@ -153,7 +169,7 @@ export function analyseBinaryMetric(input: AnalyseBinaryMetricInput): BinaryMetr
     n: arm.n,
     successes: arm.successes,
     rate: arm.n === 0 ? null : arm.successes / arm.n,
-    ci: arm.n === 0 ? null : wilsonInterval(arm.successes, arm.n, confidence),
+    ci: arm.n === 0 ? null : continuityCorrectedWilsonInterval(arm.successes, arm.n, confidence),
   }));
 
   const weights = plannedWeights ?? arms.map(() => 1);
@@ -164,17 +180,17 @@ export function analyseBinaryMetric(input: AnalyseBinaryMetricInput): BinaryMetr
     .filter(({ index }) => index !== controlIndex)
     .map(({ arm, index }) => {
       if (arm.n === 0 || control.n === 0) return emptyComparison(arm.arm);
-      const { difference, interval } = newcombeDifferenceInterval(arm, control, confidence);
-      const uplift = relativeUpliftInterval(arm, control, confidence);
-      const { pValue, test } = compareProportions(arm, control);
+      const { difference, interval } = scoreDifferenceInterval(arm, control, confidence);
+      const uplift = relativeUpliftScoreInterval(arm, control, confidence);
+      const { pValue } = scoreDifferenceTest(arm, control);
       const comparison: ArmComparison = {
         arm: arm.arm,
         difference,
         differenceCi: interval,
-        relativeUplift: uplift?.relativeUplift ?? null,
-        relativeUpliftCi: uplift?.interval ?? null,
+        relativeUplift: uplift.relativeUplift,
+        relativeUpliftCi: uplift.interval,
         pValue,
-        test,
+        test: 'score',
         pValueHolm: null,
         probabilityBeatsControl: probabilityBeatsControl(arm, control),
         expectedLoss: expectedLoss(arm, control),
@@ -201,7 +217,7 @@ export function analyseBinaryMetric(input: AnalyseBinaryMetricInput): BinaryMetr
     confidence,
     arms: armSummaries,
     comparisons,
-    omnibus: armsWithPeople.length >= 2 ? chiSquareIndependence(armsWithPeople) : null,
+    omnibus: armsWithPeople.length >= 2 ? omnibusRateTest(armsWithPeople) : null,
   };
   if (plannedWeights !== undefined) {
     const counts = arms.map((arm) => arm.n);

@@ -3,13 +3,18 @@ import { fisherExactTest } from './fisher-exact-test.ts';
 import { twoProportionZTest } from './two-proportion-z-test.ts';
 import { assertNonEmptyBinaryArm } from './validate-input.ts';
 
-export type ProportionTestName = 'z' | 'fisher';
+/**
+ * Which test produced a p-value comparing two rates: 'z' and 'fisher' from
+ * `compareProportions`, 'score' from `scoreDifferenceTest` (what
+ * `analyseBinaryMetric` reports, the test its difference interval inverts).
+ */
+export type ProportionTestName = 'z' | 'fisher' | 'score';
 
 export interface ProportionComparison {
   /** Two-sided p-value of "arm and control have the same rate". */
   pValue: number;
   /** Which test produced it. */
-  test: ProportionTestName;
+  test: Exclude<ProportionTestName, 'score'>;
 }
 
 /** The usual rule of thumb (Cochran 1954) for when the chi-square/z approximation is trusted. */

@@ -32,7 +32,7 @@ export interface ComparisonResult {
   relativeUplift: number | null;
   relativeUpliftCi: Interval | null;
   pValue: number | null;
-  test: 'z' | 'fisher' | 'welch' | null;
+  test: 'z' | 'fisher' | 'score' | 'welch' | null;
   /** Holm across this metric's arms. */
   pValueHolm: number | null;
   /** Benjamini–Hochberg across all the report's metrics and arms. */
@@ -56,7 +56,8 @@ export interface MetricReport {
   windowDays: number | null;
   arms: ArmResult[];
   comparisons: ComparisonResult[];
-  omnibus: { statistic: number; df: number; pValue: number } | null;
+  /** `test` (when present) says which test gave pValue: chi-square, or exact Fisher–Freeman–Halton for small counts. */
+  omnibus: { statistic: number; df: number; pValue: number; test?: 'chi-square' | 'fisher-freeman-halton' } | null;
   /** One plain-English sentence per comparison that never overstates the evidence. */
   readings: string[];
 }

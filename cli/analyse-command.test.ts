@@ -57,24 +57,22 @@ describe('eiu analyse --json', () => {
     expect(result.arms.map((arm: { arm: string }) => arm.arm)).toEqual(['letter', 'text', 'phone']);
     expect(result.arms[1]).toMatchObject({ arm: 'text', n: 118, successes: 21 });
     expectClose(result.arms[0].rate, 0.1);
-    expectIntervalClose(result.arms[0].ci, [0.058133592026010802, 0.16668174110895201]); // R: prop.test(12, 120, correct = FALSE)$conf.int
-    expectIntervalClose(result.arms[2].ci, [0.15679115287881554, 0.30284638917407686]); // R: prop.test(27, 122, correct = FALSE)$conf.int
+    expectIntervalClose(result.arms[0].ci, [0.055032047929437562, 0.171629715641382796]); // R: prop.test(12, 120, correct = TRUE)$conf.int
+    expectIntervalClose(result.arms[2].ci, [0.15328566204018185, 0.30727766388381739]); // R: prop.test(27, 122, correct = TRUE)$conf.int
 
     const [text, phone] = result.comparisons;
     expect(text.arm).toBe('text');
     expectClose(text.difference, 21 / 118 - 0.1);
-    // python: confint_proportions_2indep(21, 118, 12, 120, method='newcomb', compare='diff')
-    expectIntervalClose(text.differenceCi, [-0.01075036824051362, 0.16721750132820606]);
-    // python: confint_proportions_2indep(21, 118, 12, 120, compare='ratio', method='log') minus 1
-    expectIntervalClose(text.relativeUpliftCi, [0.9178178865101482 - 1, 3.4507862418014357 - 1]);
-    expect(text.test).toBe('z');
-    expectClose(text.pValue, 0.08182892728888537); // R: prop.test(c(21, 12), c(118, 120), correct = FALSE)$p.value
-    expectClose(text.pValueHolm, 0.08182892728888537); // R: p.adjust(c(0.0818289, 0.0102803), 'holm')[1]
+    // R reference functions mnz, mnci and rrci: analysis/score-difference-interval.test.ts, analysis/risk-ratio-score-interval.test.ts
+    expectIntervalClose(text.differenceCi, [-0.014756143670724697, 0.17338212056944172]); // R: mnci(21, 118, 12, 120)
+    expectIntervalClose(text.relativeUpliftCi, [0.90217747690644956 - 1, 3.630742186023598 - 1]); // R: rrci(21, 118, 12, 120) - 1
+    expect(text.test).toBe('score');
+    expectClose(text.pValue, 0.10056180488914221); // R: 2 * pnorm(-abs(mnz(21, 118, 12, 120, 0)))
+    expectClose(text.pValueHolm, 0.10056180488914221); // R: p.adjust(c(0.10056180488914221, 0.013398912049812587), 'holm')[1]
     expectClose(text.probabilityBeatsControl, 0.95763454584793073, 1e-9); // R: integrate(function(x) dbeta(x, 22, 98) * pbeta(x, 13, 109), 0, 1, rel.tol = 1e-12)$value
-    expectClose(phone.pValue, 0.01028032646225681); // R: prop.test(c(27, 12), c(122, 120), correct = FALSE)$p.value
-    expectClose(phone.pValueHolm, 0.020560652924513621); // R: p.adjust(c(0.0818289, 0.0102803), 'holm')[2]
-    // python: confint_proportions_2indep(27, 122, 12, 120, method='newcomb', compare='diff')
-    expectIntervalClose(phone.differenceCi, [0.02852501833323344, 0.21296701686362215]);
+    expectClose(phone.pValue, 0.013398912049812587); // R: 2 * pnorm(-abs(mnz(27, 122, 12, 120, 0)))
+    expectClose(phone.pValueHolm, 0.026797824099625174); // R: p.adjust(c(0.10056180488914221, 0.013398912049812587), 'holm')[2]
+    expectIntervalClose(phone.differenceCi, [0.025136570833456207, 0.21929763164309299]); // R: mnci(27, 122, 12, 120)
 
     // R: chisq.test(matrix(c(12, 21, 27, 108, 97, 95), ncol = 2), correct = FALSE)
     expectClose(result.omnibus.statistic, 6.5714253959433186);
@@ -102,9 +100,12 @@ describe('eiu analyse --json', () => {
     const result = JSON.parse(stdout);
     expect(result.control).toBe('control');
     expect(result.arms.map((arm: { arm: string }) => arm.arm)).toEqual(['text', 'control']);
-    // expected successes 20 × 8 / 40 = 4 < 5 → Fisher; R: fisher.test(matrix(c(6, 2, 14, 18), 2))$p.value
-    expect(result.comparisons[0].test).toBe('fisher');
-    expectClose(result.comparisons[0].pValue, 0.23511623511623519);
+    // the score test its interval inverts, whatever the counts; R: 2 * pnorm(-abs(mnz(6, 20, 2, 20, 0)))
+    expect(result.comparisons[0].test).toBe('score');
+    expectClose(result.comparisons[0].pValue, 0.17190967716601427);
+    // expected successes 20 × 8 / 40 = 4 < 5 → exact omnibus; R: fisher.test(matrix(c(6, 2, 14, 18), 2))$p.value
+    expect(result.omnibus.test).toBe('fisher-freeman-halton');
+    expectClose(result.omnibus.pValue, 0.23511623511623519);
   });
 
   it('withholds a small subgroup and the next-smallest, so neither can be worked out from the totals', async () => {

@@ -52,7 +52,7 @@ export function resultsView(report: ExperimentReport) {
         relativeUplift: c.relativeUplift === null ? 'not available' : formatPercentagePoints(c.relativeUplift).replace(' points', '%'),
         relativeUpliftCi: formatInterval(c.relativeUpliftCi, 'relative'),
         pValue: formatPValue(c.pValue),
-        test: c.test ? { z: 'z-test', fisher: 'Fisher’s exact', welch: 'Welch’s t' }[c.test] : '',
+        test: c.test ? { z: 'z-test', fisher: 'Fisher’s exact', score: 'score test', welch: 'Welch’s t' }[c.test] : '',
         pValueHolm: formatPValue(c.pValueHolm),
         pValueBh: formatPValue(c.pValueBh),
         probabilityBeatsControl: c.probabilityBeatsControl === null ? 'not available' : formatPercent(c.probabilityBeatsControl, 0),
