@@ -84,26 +84,57 @@ export function groupSequentialBoundaries(
   options: GroupSequentialOptions = {},
 ): GroupSequentialLook[] {
   assertInformationFractions(informationFractions);
+  let design = startGroupSequentialDesign(options);
+  for (const t of informationFractions) design = addLook(design, t);
+  return [...design.looks];
+}
+
+/**
+ * A design part-way through its looks, carrying what the next look's boundary
+ * needs (the sub-density of the last look's statistic is built lazily, once
+ * the next fraction is known). Lets a simulation extend one trial's schedule a
+ * look at a time instead of recomputing every earlier look.
+ */
+export interface GroupSequentialDesignSoFar {
+  readonly alpha: number;
+  readonly spending: SpendingFunctionName;
+  readonly looks: readonly GroupSequentialLook[];
+  /** Sub-density at the look before the last (null until there are two looks). */
+  readonly densityBeforeLast: ContinuationDensity | null;
+}
+
+/** A design with no looks yet. */
+export function startGroupSequentialDesign(options: GroupSequentialOptions = {}): GroupSequentialDesignSoFar {
   const { alpha, spending } = validatedGroupSequentialOptions(options);
-  const looks: GroupSequentialLook[] = [];
-  let previous: ContinuationDensity | null = null;
-  let spentBefore = 0;
-  informationFractions.forEach((t, index) => {
-    const spent = alphaSpent(t, { alpha, spending });
-    const toSpend = spent - spentBefore;
-    let boundary = Infinity;
-    if (toSpend > 0) {
-      const previousDensity = previous;
-      const excess = (c: number) => {
-        const crossing = crossingProbabilities(previousDensity, t, 0, -c, c);
-        return crossing.upper + crossing.lower - toSpend;
-      };
-      boundary = excess(LARGEST_BOUNDARY) > 0 ? LARGEST_BOUNDARY : solveDecreasing(excess, 0, LARGEST_BOUNDARY);
-    }
-    looks.push({ informationFraction: t, zBoundary: boundary, alphaSpent: spent, nominalAlpha: 2 * normalSurvival(boundary) });
-    spentBefore = spent;
-    const next = informationFractions[index + 1];
-    if (next !== undefined) previous = continuationDensity(previous, t, 0, -boundary, boundary, gridResolution(t, next));
-  });
-  return looks;
+  return { alpha, spending, looks: [], densityBeforeLast: null };
+}
+
+/** The design with one more look at information fraction `t` (which must exceed the last). */
+export function addLook(design: GroupSequentialDesignSoFar, t: number): GroupSequentialDesignSoFar {
+  const { alpha, spending, looks } = design;
+  const last = looks[looks.length - 1];
+  assertInformationFractions(last === undefined ? [t] : [last.informationFraction, t]);
+  const previous =
+    last === undefined
+      ? null
+      : continuationDensity(
+          design.densityBeforeLast,
+          last.informationFraction,
+          0,
+          -last.zBoundary,
+          last.zBoundary,
+          gridResolution(last.informationFraction, t),
+        );
+  const spent = alphaSpent(t, { alpha, spending });
+  const toSpend = spent - (last?.alphaSpent ?? 0);
+  let boundary = Infinity;
+  if (toSpend > 0) {
+    const excess = (c: number) => {
+      const crossing = crossingProbabilities(previous, t, 0, -c, c);
+      return crossing.upper + crossing.lower - toSpend;
+    };
+    boundary = excess(LARGEST_BOUNDARY) > 0 ? LARGEST_BOUNDARY : solveDecreasing(excess, 0, LARGEST_BOUNDARY);
+  }
+  const look = { informationFraction: t, zBoundary: boundary, alphaSpent: spent, nominalAlpha: 2 * normalSurvival(boundary) };
+  return { alpha, spending, looks: [...looks, look], densityBeforeLast: previous };
 }

@@ -105,6 +105,18 @@ describe('lookDecision', () => {
     expect(decision.interval).toEqual([-Infinity, Infinity]);
   });
 
+  it('cannot stop at a look whose boundary is too far out to express as a confidence level', () => {
+    const decision = lookDecision({
+      informationFractions: [0.05],
+      intervalAt: () => {
+        throw new Error('not called');
+      },
+    });
+    expect(decision.zBoundary).toBeGreaterThan(9);
+    expect(decision.crossed).toBeNull();
+    expect(decision.interval).toEqual([-Infinity, Infinity]);
+  });
+
   it('accepts boundaries computed once, giving the same decision', () => {
     const intervalAt = (confidence: number) => newcombeDifferenceInterval(arm(40, 200), arm(22, 200), confidence).interval;
     const fractions = [0.2, 0.4, 0.6];

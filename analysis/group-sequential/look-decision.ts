@@ -46,6 +46,15 @@ export interface LookDecision {
   crossed: 'upper' | 'lower' | null;
 }
 
+/**
+ * A confidence level within 1e-12 of 1 cannot be passed to an interval function
+ * accurately (1 − level loses its digits in floating point), so looks with a
+ * boundary above about 7.1 — the first week or two of an O'Brien–Fleming design
+ * with many looks — are treated as looks that cannot stop, with the interval
+ * (−∞, ∞). This gives up at most 1e-12 of α per look.
+ */
+const SMALLEST_EXPRESSIBLE_NOMINAL_ALPHA = 1e-12;
+
 /** The boundaries up to and including the current look. */
 export function scheduleBoundaries(schedule: LookSchedule): readonly GroupSequentialLook[] {
   if (schedule.boundaries !== undefined) {
@@ -66,7 +75,9 @@ export function scheduleBoundaries(schedule: LookSchedule): readonly GroupSequen
  * nominal α (direction from `estimate`). Repeated confidence intervals of
  * Jennison & Turnbull (1989) keep their coverage jointly over all looks, so
  * the interval at any look — including the one where the trial stops — is a
- * valid ≥ 1 − α interval whatever the stopping rule.
+ * valid ≥ 1 − α interval whatever the stopping rule. A look with nothing left to
+ * spend, or a boundary above about 7.1 (see SMALLEST_EXPRESSIBLE_NOMINAL_ALPHA),
+ * cannot stop: its interval is (−∞, ∞).
  *
  * Source: Jennison, C. & Turnbull, B. W. (1989) "Interim analyses: the repeated
  * confidence interval approach", JRSS B 51:305–361; Jennison & Turnbull (2000) ch. 9.
@@ -83,8 +94,7 @@ export function lookDecision(options: LookDecisionOptions): LookDecision {
   const boundaries = scheduleBoundaries(options);
   const current = boundaries[boundaries.length - 1];
   const confidence = 1 - current.nominalAlpha;
-  const interval: Interval =
-    current.zBoundary === Infinity ? [-Infinity, Infinity] : options.intervalAt(confidence);
+  const interval: Interval = current.nominalAlpha < SMALLEST_EXPRESSIBLE_NOMINAL_ALPHA ? [-Infinity, Infinity] : options.intervalAt(confidence);
   let crossed: LookDecision['crossed'] = null;
   if (options.pValueToCompare !== undefined) {
     const { pValueToCompare } = options;
