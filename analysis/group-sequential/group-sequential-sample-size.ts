@@ -19,7 +19,7 @@ import { boundaryCrossingProbabilities, solveDecreasing } from './sequential-int
  * only a correct "better").
  *
  * @example
- * groupSequentialPower(groupSequentialBoundaries([0.25, 0.5, 0.75, 1]), 2.828993) // 0.8
+ * groupSequentialPower(groupSequentialBoundaries([0.25, 0.5, 0.75, 1]), 2.828959) // 0.8000 (the drift rpact sizes 80% power with)
  */
 export function groupSequentialPower(looks: readonly GroupSequentialLook[], drift: number): number {
   const crossings = boundaryCrossingProbabilities(
