@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { register as registerAnalyse } from './analyse-command.ts';
 import { register as registerPower } from './power-command.ts';
 import { register as registerImport } from './import-command.ts';
+import { register as registerSimulate } from './simulate-command.ts';
 
 /**
  * The `eiu` command. Each sub-command lives in its own module and registers
@@ -13,7 +14,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('EIU test-and-learn platform: analysis and data tools')
     .exitOverride()
     .showHelpAfterError();
-  for (const register of [registerAnalyse, registerPower, registerImport]) register(program);
+  for (const register of [registerAnalyse, registerPower, registerImport, registerSimulate]) register(program);
 
   try {
     await program.parseAsync(argv);

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
+import { SPENDING_FUNCTION_NAMES, type SpendingFunctionName } from '../analysis/group-sequential/alpha-spending.ts';
+import { groupSequentialSampleSize, type GroupSequentialSampleSize } from '../analysis/group-sequential/group-sequential-sample-size.ts';
 import { minimumDetectableEffect, sampleSizePerArm } from '../analysis/two-proportion-power.ts';
 
 /**
  * `eiu power --baseline 0.10 --target 0.15`: people needed in each arm to
  * detect a change in a rate (two-sided test, R's power.prop.test). With
  * `--per-arm N` instead of `--target` it answers the reverse question: the
- * smallest increase N people per arm would detect.
+ * smallest increase N people per arm would detect. With `--looks K` the trial is
+ * looked at K times (e.g. weekly) under a group-sequential design and the answer
+ * is the most people per arm it may need, with the boundary at each look.
  */
 
 interface PowerOptions {
@@ -14,6 +18,8 @@ interface PowerOptions {
   perArm?: string;
   alpha: string;
   power: string;
+  looks?: string;
+  spending?: string;
   json?: boolean;
 }
 
@@ -46,6 +52,33 @@ function run(options: PowerOptions): void {
   }
   const conditions = `with ${percent(power)} power at the ${percent(alpha)} significance level (two-sided)`;
 
+  if (options.looks !== undefined || options.spending !== undefined) {
+    if (options.target === undefined) throw new InputError('--looks and --spending work with --target, not --per-arm');
+    const target = parseProportion(options.target, '--target');
+    if (target === baseline) throw new InputError('--target must differ from --baseline');
+    if (options.looks === undefined) throw new InputError('--spending needs --looks (how many times the results will be looked at)');
+    const looks = parseNumber(options.looks, '--looks');
+    if (!(Number.isInteger(looks) && looks >= 1 && looks <= 200)) {
+      throw new InputError(`--looks must be a whole number of looks from 1 to 200 (got "${options.looks}")`);
+    }
+    const spending = (options.spending ?? 'obf') as SpendingFunctionName;
+    if (!SPENDING_FUNCTION_NAMES.includes(spending)) {
+      throw new InputError(`--spending must be one of ${SPENDING_FUNCTION_NAMES.join(', ')} (got "${options.spending}")`);
+    }
+    const size = groupSequentialSampleSize({ baseline, target, alpha, power, looks, spending });
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify({
+            perArm: size.perArm,
+            fixedPerArm: size.fixedPerArm,
+            inflation: size.inflation,
+            looks: size.looks.map(({ informationFraction, zBoundary, alphaSpent }) => ({ informationFraction, zBoundary, alphaSpent })),
+          })}\n`
+        : groupSequentialText(size, { baseline, target, conditions, spending }),
+    );
+    return;
+  }
+
   if (options.target !== undefined) {
     const target = parseProportion(options.target, '--target');
     if (target === baseline) throw new InputError('--target must differ from --baseline');
@@ -74,6 +107,42 @@ function run(options: PowerOptions): void {
   );
 }
 
+const SPENDING_NAMES: Record<SpendingFunctionName, string> = {
+  obf: 'O’Brien–Fleming-like',
+  pocock: 'Pocock-like',
+};
+
+function nominalPText(nominalAlpha: number): string {
+  if (nominalAlpha === 0) return 'no stop';
+  return nominalAlpha < 0.0001 ? '< 0.0001' : nominalAlpha.toFixed(4);
+}
+
+function groupSequentialText(
+  size: GroupSequentialSampleSize,
+  context: { baseline: number; target: number; conditions: string; spending: SpendingFunctionName },
+): string {
+  const { perArm, fixedPerArm, inflation, looks } = size;
+  const header =
+    `To detect a change from ${percent(context.baseline)} to ${percent(context.target)} ${context.conditions}, ` +
+    `looking at the results ${looks.length} times (${SPENDING_NAMES[context.spending]} alpha spending), ` +
+    `you need at most ${perArm.toLocaleString('en-GB')} people in each arm ` +
+    `(${(2 * perArm).toLocaleString('en-GB')} for a two-arm trial). ` +
+    `A single look at the end would need ${fixedPerArm.toLocaleString('en-GB')} (the looks add ${((inflation - 1) * 100).toFixed(1)}%).\n\n`;
+  const rows = [['Look', 'People per arm', 'Stop if |z| at least', 'or p below', 'Alpha spent']];
+  looks.forEach((look, index) => {
+    rows.push([
+      String(index + 1),
+      Math.ceil(look.informationFraction * perArm - 1e-9).toLocaleString('en-GB'),
+      Number.isFinite(look.zBoundary) ? look.zBoundary.toFixed(3) : '-',
+      nominalPText(look.nominalAlpha),
+      look.alphaSpent.toFixed(4),
+    ]);
+  });
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const table = rows.map((row) => row.map((cell, column) => cell.padStart(widths[column])).join('  ')).join('\n');
+  return `${header}${table}\n`;
+}
+
 /** Adds `eiu power` to the program. */
 export function register(program: Command): void {
   program
@@ -84,6 +153,8 @@ export function register(program: Command): void {
     .option('--per-arm <people>', 'instead of --target: people available per arm; prints the minimum detectable increase')
     .option('--alpha <level>', 'two-sided significance level', '0.05')
     .option('--power <power>', 'chance of detecting the difference if it is real', '0.8')
+    .option('--looks <count>', 'with --target: looks at the results (e.g. weekly) under a group-sequential design')
+    .option('--spending <shape>', 'with --looks: alpha spending, obf (O’Brien–Fleming-like, default) or pocock')
     .option('--json', 'print JSON instead of a sentence')
     .action((options: PowerOptions) => {
       try {
