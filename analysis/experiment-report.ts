@@ -9,13 +9,18 @@ import { analyseBinaryMetric, type BinaryMetricResult } from './analyse-binary-m
 import { describeNumeric, welchTTest } from './welch.ts';
 import { benjaminiHochbergAdjust, holmAdjust as holmFor } from './p-value-adjustment.ts';
 import { newcombeDifferenceInterval } from './newcombe-difference-interval.ts';
-import { confidenceSequenceDifference } from './confidence-sequence.ts';
+import { alwaysValidPValue, confidenceSequenceDifference } from './confidence-sequence.ts';
+import { decideComparison, type ComparisonDecision } from './decision-rule.ts';
+import { scoreDifferenceInterval } from './score-difference-interval.ts';
+import { robustIntervalAt } from './clustering.ts';
+import { criticalValue } from './distributions.ts';
+import type { DecisionRule, SpendingFunction } from '../experiments/vocabulary.ts';
 import { sampleRatioMismatch } from './sample-ratio-mismatch.ts';
 import { subgroupEffects } from './subgroups.ts';
 import { clusteredComparison } from './clustering.ts';
 import { factorialSummary } from './factorial-summary.ts';
 import { describeComparison } from './plain-english.ts';
-import type { BinaryArmStats } from './types.ts';
+import type { BinaryArmStats, Interval, NumericArmStats } from './types.ts';
 import type {
   ComparisonResult,
   ConsortRow,
@@ -93,17 +98,31 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
 
   const plannedTotal = experiment.plannedSampleSize ?? undefined;
   const weights = experiment.arms.map((a) => a.weight);
-  const metricReports = metrics.map((m) =>
+  const primaryIsBinary = metrics[0].definition.kind === 'binary';
+  const breakdowns = primaryIsBinary ? breakdownsFor(db, tallies, experiment.primaryMetric, arms, control, options.minSubgroupSize ?? 10) : { subgroups: [], coaches: null };
+  const launchDay = experiment.launchedAt ? utcDayOf(new Date(experiment.launchedAt)) : null;
+  const lastLookDay = experiment.concludedAt ? Math.min(asOfDay, utcDayOf(new Date(experiment.concludedAt))) : asOfDay;
+  const decisions = decisionContext({
+    rule: experiment.decisionRule,
+    spending: experiment.alphaSpending,
+    plannedTotal,
+    weights,
+    arms,
+    control,
+    weeklyAssigned: (arm) => weeklyCumulative(tallies.daily(ASSIGNED, arm.id), launchDay, lastLookDay),
+    coaches: breakdowns.coaches,
+  });
+  const metricReports = metrics.map((m, index) =>
     m.definition.kind === 'binary'
       ? binaryMetricReport(m.definition, m.role, m.windowDays, arms, control, (arm) =>
           m.windowDays === null
             ? { n: tallies.total(ASSIGNED, arm.id).people, successes: tallies.total(m.definition.key, arm.id).people }
             : windowed(m.definition.key, arm.id),
-        plannedTotal, weights)
+        plannedTotal, weights, decisions, index === 0)
       : numericMetricReport(m.definition, m.role, m.windowDays, arms, control, (arm) => {
           const total = tallies.total(m.definition.key, arm.id);
           return { n: total.people, sum: total.valueSum, sumSquares: total.valueSumSquares };
-        }),
+        }, decisions),
   );
   adjustAcrossMetrics(metricReports);
 
@@ -124,9 +143,7 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
 
   const screening = screeningCounts(db, experiment.id, asOfDay, assignedByArm.reduce((a, b) => a + b, 0));
   const srm = sampleRatioCheck(db, experiment, arms);
-  const launchDay = experiment.launchedAt ? utcDayOf(new Date(experiment.launchedAt)) : null;
   const weekly = launchDay === null || primary.kind !== 'binary' ? [] : weeklySeries(tallies, experiment.primaryMetric, arms, control, launchDay, asOfDay, plannedTotal, weights);
-  const breakdowns = primary.kind === 'binary' ? breakdownsFor(db, tallies, experiment.primaryMetric, arms, control, options.minSubgroupSize ?? 10) : { subgroups: [], coaches: null };
 
   const warnings: string[] = [];
   if (srm?.flagged)
@@ -163,11 +180,105 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
   };
 }
 
-function verdictFor(interval: [number, number] | null, higherIsBetter: boolean, smallestArm: number): Verdict {
-  if (smallestArm < TOO_EARLY_PER_ARM || !interval) return 'too_early';
-  if (interval[0] > 0) return higherIsBetter ? 'better' : 'worse';
-  if (interval[1] < 0) return higherIsBetter ? 'worse' : 'better';
-  return 'not_enough_evidence';
+/** Open-ended monitoring with no planned size: the confidence sequence is tuned to this many people per comparison. */
+const OPEN_ENDED_TUNING = 1000;
+
+interface DecisionRequest {
+  arm: ArmInfo;
+  armN: number;
+  controlN: number;
+  higherIsBetter: boolean;
+  estimate: number | null;
+  intervalAt: ((confidence: number) => Interval) | null;
+  pValue: number | null;
+  standardError: number | null;
+  alwaysValid: { interval: Interval | null; pValue: number | null };
+  stats: [BinaryArmStats, BinaryArmStats] | [NumericArmStats, NumericArmStats];
+}
+
+type DecisionContext = ReturnType<typeof decisionContext>;
+
+/**
+ * What every comparison needs to reach its verdict under the locked plan:
+ * the weekly looks so far (people per arm at the end of each reporting week),
+ * the planned people per arm, and for the primary metric the cluster-robust
+ * comparison when people are nested in several coaches.
+ */
+function decisionContext(options: {
+  rule: DecisionRule;
+  spending: SpendingFunction;
+  plannedTotal: number | undefined;
+  weights: number[];
+  arms: ArmInfo[];
+  control: ArmInfo;
+  weeklyAssigned: (arm: ArmInfo) => number[];
+  coaches: ExperimentReport['coaches'];
+}) {
+  const { arms, control, weights, plannedTotal } = options;
+  const weightTotal = weights.reduce((a, b) => a + b, 0);
+  const controlIndex = arms.indexOf(control);
+  const controlWeeks = options.weeklyAssigned(control);
+  const rule: DecisionRule = options.rule === 'group_sequential' && plannedTotal ? 'group_sequential' : 'confidence_sequence';
+  const useCoaches = options.coaches !== null && options.coaches.clusters >= MINIMUM_COACHES_FOR_ROBUST;
+  return {
+    rule,
+    robustFor: (armKey: string) => (useCoaches ? (options.coaches!.comparisons.find((c) => c.arm === armKey) ?? null) : null),
+    decide(request: DecisionRequest): ComparisonDecision {
+      const index = arms.indexOf(request.arm);
+      const planned =
+        plannedTotal && weightTotal > 0 && weights[index] > 0 && weights[controlIndex] > 0
+          ? { armN: (plannedTotal * weights[index]) / weightTotal, controlN: (plannedTotal * weights[controlIndex]) / weightTotal }
+          : null;
+      const armWeeks = options.weeklyAssigned(request.arm);
+      const looks = armWeeks.map((armN, week) => ({ armN, controlN: controlWeeks[week] ?? 0 }));
+      looks.push({ armN: request.armN, controlN: request.controlN });
+      let alwaysValid = request.alwaysValid;
+      if (rule === 'confidence_sequence' && !alwaysValid.interval && request.armN > 0 && request.controlN > 0) {
+        // No planned size: tune the sequence to a fixed size, never to the data seen so far.
+        const [arm, ctrl] = request.stats as [BinaryArmStats, BinaryArmStats];
+        alwaysValid = {
+          interval: confidenceSequenceDifference(arm, ctrl, { alpha: 0.05, plannedTotal: OPEN_ENDED_TUNING }),
+          pValue: alwaysValidPValue(arm, ctrl, { plannedTotal: OPEN_ENDED_TUNING }),
+        };
+      }
+      return decideComparison({
+        plan: { rule, spending: options.spending, planned },
+        looks,
+        higherIsBetter: request.higherIsBetter,
+        estimate: request.estimate,
+        intervalAt: request.intervalAt,
+        pValue: request.pValue,
+        standardError: request.standardError,
+        alwaysValid,
+      });
+    },
+  };
+}
+
+/** Several coaches are needed before the cluster-robust interval is the headline (decision 0024). */
+const MINIMUM_COACHES_FOR_ROBUST = 4;
+
+/** The verdict and the figures it is read from, for a comparison in the report. */
+function verdictFields(decision: ComparisonDecision, clustered: boolean) {
+  return {
+    verdict: decision.verdict,
+    verdictRule: decision.rule,
+    verdictInterval: decision.interval && decision.interval.every(Number.isFinite) ? decision.interval : null,
+    verdictConfidence: decision.confidence,
+    verdictPValue: decision.pValue,
+    verdictThreshold: decision.threshold,
+    verdictAllowsForCoaches: clustered && decision.rule === 'group_sequential',
+    look: decision.look,
+    finalInference: decision.final,
+  };
+}
+
+/** People assigned by the end of each complete reporting week before the last look day (cumulative). */
+function weeklyCumulative(daily: { day: number; people: number }[], launchDay: number | null, lastLookDay: number): number[] {
+  if (launchDay === null) return [];
+  const totals: number[] = [];
+  for (let sunday = weekContainingDay(launchDay).lastDay; sunday < lastLookDay; sunday += 7) totals.push(daily.reduce((sum, r) => (r.day <= sunday ? sum + r.people : sum), 0));
+  return totals;
 }
 
 function binaryMetricReport(
@@ -179,6 +290,8 @@ function binaryMetricReport(
   counts: (arm: ArmInfo) => { n: number; successes: number },
   plannedTotal: number | undefined,
   weights: number[],
+  decisions: DecisionContext,
+  isPrimary: boolean,
 ): MetricReport {
   const stats: BinaryArmStats[] = arms.map((arm) => ({ arm: arm.key, ...counts(arm) }));
   const result: BinaryMetricResult = analyseBinaryMetric({ arms: stats, control: control.key, plannedTotal, plannedWeights: weights.some((w) => w === 0) ? undefined : weights });
@@ -187,6 +300,21 @@ function binaryMetricReport(
     const arm = arms.find((a) => a.key === c.arm)!;
     const armStats = stats.find((s) => s.arm === c.arm)!;
     const sequentialCi = c.sequential?.ci ?? null;
+    const robust = isPrimary ? decisions.robustFor(c.arm) : null;
+    const rate = (x: BinaryArmStats) => x.successes / x.n;
+    const decision = decisions.decide({
+      arm,
+      armN: armStats.n,
+      controlN: controlStats.n,
+      higherIsBetter: definition.higherIsBetter,
+      estimate: c.difference,
+      // The interval inverts the test whose p-value is shown beside it: CR2 t-test when coaches are allowed for, else the score test.
+      intervalAt: robust ? (confidence) => robustIntervalAt(robust, confidence) : armStats.n > 0 && controlStats.n > 0 ? (confidence) => scoreDifferenceInterval(armStats, controlStats, confidence).interval : null,
+      pValue: robust ? robust.pValue : c.pValue,
+      standardError: robust ? robust.robustSe : armStats.n > 0 && controlStats.n > 0 ? Math.sqrt((rate(armStats) * (1 - rate(armStats))) / armStats.n + (rate(controlStats) * (1 - rate(controlStats))) / controlStats.n) : null,
+      alwaysValid: { interval: sequentialCi, pValue: c.sequential?.pValue ?? null },
+      stats: [armStats, controlStats],
+    });
     return {
       arm: c.arm,
       name: arm.name,
@@ -201,9 +329,7 @@ function binaryMetricReport(
       probabilityBeatsControl: c.probabilityBeatsControl,
       sequentialCi,
       alwaysValidPValue: c.sequential?.pValue ?? null,
-      // Watched weekly: judge by the always-valid interval when there is one.
-      verdictInterval: sequentialCi ?? c.differenceCi,
-      verdict: verdictFor(sequentialCi ?? c.differenceCi, definition.higherIsBetter, Math.min(armStats.n, controlStats.n)),
+      ...verdictFields(decision, robust !== null),
     };
   });
   return {
@@ -230,6 +356,7 @@ function numericMetricReport(
   arms: ArmInfo[],
   control: ArmInfo,
   sums: (arm: ArmInfo) => { n: number; sum: number; sumSquares: number },
+  decisions: DecisionContext,
 ): MetricReport {
   const stats = arms.map((arm) => ({ arm: arm.key, ...sums(arm) }));
   const controlStats = stats.find((s) => s.arm === control.key)!;
@@ -238,6 +365,24 @@ function numericMetricReport(
     .map((s) => {
       const arm = arms.find((a) => a.key === s.arm)!;
       const welch = welchTTest(s, controlStats);
+      const decision = decisions.decide({
+        arm,
+        armN: s.n,
+        controlN: controlStats.n,
+        higherIsBetter: definition.higherIsBetter,
+        estimate: welch.difference,
+        // Welch's t interval at the look's level, inverting the Welch test shown beside it.
+        intervalAt: welch.difference !== null && welch.standardError !== null && welch.df !== null && welch.standardError > 0
+          ? (confidence) => {
+              const half = criticalValue(confidence, welch.df!) * welch.standardError!;
+              return [welch.difference! - half, welch.difference! + half];
+            }
+          : null,
+        pValue: welch.pValue,
+        standardError: welch.standardError,
+        alwaysValid: { interval: null, pValue: null },
+        stats: [s, controlStats],
+      });
       return {
         arm: s.arm,
         name: arm.name,
@@ -252,8 +397,7 @@ function numericMetricReport(
         probabilityBeatsControl: null,
         sequentialCi: null,
         alwaysValidPValue: null,
-        verdictInterval: welch.interval,
-        verdict: verdictFor(welch.interval, definition.higherIsBetter, Math.min(s.n, controlStats.n)),
+        ...verdictFields(decision, false),
       };
     });
   const holm = holmFor(comparisons.map((c) => c.pValue));

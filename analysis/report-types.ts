@@ -41,9 +41,26 @@ export interface ComparisonResult {
   /** Always-valid interval, safe under weekly looks (tuned to the planned sample size). */
   sequentialCi: Interval | null;
   alwaysValidPValue: number | null;
-  /** The interval the verdict is read from (the decision rule's); null when there is none yet. */
-  verdictInterval: Interval | null;
+  /** What the evidence says, by the locked decision rule (analysis/decision-rule.ts). */
   verdict: Verdict;
+  verdictRule: 'group_sequential' | 'confidence_sequence';
+  /**
+   * The interval the verdict is read from: the repeated confidence interval at
+   * this week's look (group-sequential) or the always-valid interval; null while too early.
+   */
+  verdictInterval: Interval | null;
+  /** Its confidence level: the look's adjusted level, or 0.95 for the sequence. */
+  verdictConfidence: number | null;
+  /** The p-value of the test that interval inverts (score test, Welch, or CR2 t when coaches are allowed for). */
+  verdictPValue: number | null;
+  /** The verdict says better or worse exactly when verdictPValue is below this (the look's nominal α). */
+  verdictThreshold: number | null;
+  /** True when the verdict's interval allows for people being nested in work coaches (CR2). */
+  verdictAllowsForCoaches: boolean;
+  /** Group-sequential: this week's look in the design. */
+  look: { number: number; informationFraction: number; zBoundary: number; alphaSpent: number } | null;
+  /** Group-sequential, once stopped or at the planned size: p-value, median-unbiased estimate and interval adjusted for the looks. */
+  finalInference: { pValue: number; medianUnbiasedEstimate: number; interval: Interval } | null;
 }
 
 export interface MetricReport {

@@ -17,6 +17,17 @@ export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
 export const RANDOMISATION_METHODS = ['hash', 'blocks'] as const;
 export type RandomisationMethod = (typeof RANDOMISATION_METHODS)[number];
 
+/**
+ * How an experiment's verdicts are reached (decision 0020): a group-sequential
+ * design with weekly looks to a planned size, or the always-valid confidence
+ * sequence for open-ended monitoring with no planned end.
+ */
+export const DECISION_RULES = ['group_sequential', 'confidence_sequence'] as const;
+export type DecisionRule = (typeof DECISION_RULES)[number];
+/** Lan–DeMets alpha spending: O'Brien–Fleming-like (the default) or Pocock-like. */
+export const SPENDING_FUNCTIONS = ['obf', 'pocock'] as const;
+export type SpendingFunction = (typeof SPENDING_FUNCTIONS)[number];
+
 export const CHANNELS = ['letter', 'text', 'phone', 'email', 'in_person'] as const;
 export const MEETING_PLACES = ['jobcentre', 'community_venue', 'home', 'phone', 'online'] as const;
 export const NOT_ATTENDED_REASONS = [

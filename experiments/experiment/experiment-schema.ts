@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHARACTERISTICS, JOURNEY_PHASES, RANDOMISATION_METHODS } from '../vocabulary.ts';
+import { CHARACTERISTICS, DECISION_RULES, JOURNEY_PHASES, RANDOMISATION_METHODS, SPENDING_FUNCTIONS } from '../vocabulary.ts';
 import { isMetricKey } from '../metrics.ts';
 
 const slug = z
@@ -44,11 +44,18 @@ export const experimentInputSchema = z
     secondaryMetrics: z.array(metricKey).default([]),
     guardrailMetrics: z.array(metricKey).default([]),
     plannedSampleSize: z.number().int().positive().optional(),
+    /** How verdicts are reached (decision 0020); default: group-sequential with a planned size, else the confidence sequence. */
+    decisionRule: z.enum(DECISION_RULES, { error: 'Decision rule must be group_sequential or confidence_sequence' }).optional(),
+    alphaSpending: z.enum(SPENDING_FUNCTIONS, { error: 'Alpha spending must be obf or pocock' }).optional(),
     randomisation: z.enum(RANDOMISATION_METHODS).default('hash'),
     strata: z.array(z.enum(STRATUM_KEYS)).max(3).default([]),
     seed: z.string().trim().min(1).max(120).optional(),
   })
-  .strict();
+  .strict()
+  .refine((input) => input.decisionRule !== 'group_sequential' || input.plannedSampleSize !== undefined, {
+    message: 'A group-sequential design needs a planned sample size',
+    path: ['plannedSampleSize'],
+  });
 
 export type ExperimentInput = z.infer<typeof experimentInputSchema>;
 

@@ -4,7 +4,7 @@ import type { Clock } from '../../server/clock.ts';
 import { inTransaction, type Db } from '../../server/db/client.ts';
 import { experimentArms, experimentPhases, experiments } from '../../server/db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
-import { ALWAYS_GUARDRAILS, type ExperimentStatus, type JourneyPhase, type RandomisationMethod, type StageKey } from '../vocabulary.ts';
+import { ALWAYS_GUARDRAILS, type DecisionRule, type ExperimentStatus, type JourneyPhase, type RandomisationMethod, type SpendingFunction, type StageKey } from '../vocabulary.ts';
 import { CONTACT_ATTRIBUTE_KEYS } from '../contacts/contact-attributes.ts';
 import { integerRatio } from '../assignment/permuted-blocks.ts';
 import type { AllocationInput, ExperimentInput } from './experiment-schema.ts';
@@ -52,6 +52,9 @@ export interface ExperimentView {
   /** The experiment's own guardrails plus opt-outs and complaints, which every experiment watches. */
   guardrailMetrics: StageKey[];
   plannedSampleSize: number | null;
+  /** The locked decision rule: group-sequential when there is a planned size, unless the plan says otherwise. */
+  decisionRule: DecisionRule;
+  alphaSpending: SpendingFunction;
   randomisation: RandomisationMethod;
   strata: string[];
   createdAt: string;
@@ -231,6 +234,8 @@ export function createExperimentService(db: Db, clock: Clock) {
       secondaryMetrics: parseJson(row.secondaryMetrics),
       guardrailMetrics: [...new Set([...ownGuardrails, ...ALWAYS_GUARDRAILS])],
       plannedSampleSize: row.plannedSampleSize,
+      decisionRule: (row.decisionRule as DecisionRule | null) ?? (row.plannedSampleSize ? 'group_sequential' : 'confidence_sequence'),
+      alphaSpending: row.alphaSpending as SpendingFunction,
       randomisation: row.randomisation as RandomisationMethod,
       strata: parseJson(row.strata),
       createdAt: row.createdAt,
@@ -290,6 +295,8 @@ export function createExperimentService(db: Db, clock: Clock) {
       secondaryMetrics: JSON.stringify(input.secondaryMetrics),
       guardrailMetrics: JSON.stringify(input.guardrailMetrics.filter((m) => !ALWAYS_GUARDRAILS.includes(m))),
       plannedSampleSize: input.plannedSampleSize ?? null,
+      decisionRule: input.decisionRule ?? null,
+      alphaSpending: input.alphaSpending ?? 'obf',
       randomisation: input.randomisation,
       strata: JSON.stringify(input.strata),
     };

@@ -116,6 +116,9 @@ export const experiments = sqliteTable('experiments', {
   secondaryMetrics: text('secondary_metrics').notNull().default('[]'),
   guardrailMetrics: text('guardrail_metrics').notNull().default('[]'),
   plannedSampleSize: integer('planned_sample_size'),
+  // The locked decision rule (docs/decisions/0020): null means the default for the plan.
+  decisionRule: text('decision_rule'),
+  alphaSpending: text('alpha_spending').notNull().default('obf'),
   randomisation: text('randomisation').notNull().default('hash'),
   strata: text('strata').notNull().default('[]'), // JSON list of characteristic keys
   createdBy: integer('created_by').references(() => users.id),
