@@ -64,7 +64,7 @@ export interface SeenIds {
   add(id: string): boolean;
 }
 
-/** Exact, but about 60 bytes and noticeably more time a person than HashedIds (see bench/analyse-bench.ts). */
+/** Exact, but slower and larger than HashedIds: a million ids added 0.6 s and 57 MB to a 1.3 s parse (docs/decisions/0025). */
 export class ExactIds implements SeenIds {
   private readonly ids = new Set<string>();
   add(id: string): boolean {
@@ -74,8 +74,12 @@ export class ExactIds implements SeenIds {
   }
 }
 
-/** Two independent 32-bit hashes of a string (FNV-1a and a Murmur-style mix), each finalised with Murmur3's fmix32. */
-export function hashId(id: string): [number, number] {
+/**
+ * Two independent 32-bit hashes of a string (FNV-1a and a Murmur-style mix),
+ * each finalised with Murmur3's fmix32, written into `out` so that hashing a
+ * million ids allocates nothing.
+ */
+export function hashId(id: string, out: Uint32Array): void {
   let first = 0x811c9dc5 ^ id.length;
   let second = 0x9747b28c;
   for (let index = 0; index < id.length; index++) {
@@ -84,7 +88,8 @@ export function hashId(id: string): [number, number] {
     second = Math.imul(second ^ code, 0x5bd1e995);
     second ^= second >>> 15;
   }
-  return [fmix32(first), fmix32(second)];
+  out[0] = fmix32(first);
+  out[1] = fmix32(second);
 }
 
 function fmix32(hash: number): number {
@@ -96,47 +101,52 @@ function fmix32(hash: number): number {
 }
 
 /**
- * Keeps a 64-bit hash of each id in an open-addressing table (two Uint32Arrays,
- * at most half full), so a million ids take 16 to 24 MB and no strings are kept
- * alive for the garbage collector to move. A repeated hash is only a possible
+ * Keeps a 64-bit hash of each id in an open-addressing table (one Uint32Array
+ * of (low, high) pairs side by side, so a probe touches one cache line; at most
+ * half full), so a million ids take 16 to 24 MB and no strings are kept alive
+ * for the garbage collector to move. A repeated hash is only a possible
  * duplicate: the caller confirms it by comparing the ids themselves.
  */
 export class HashedIds implements SeenIds {
-  private capacity = 1 << 16;
-  private low = new Uint32Array(this.capacity);
-  private high = new Uint32Array(this.capacity);
+  private slots = 1 << 16;
+  private table = new Uint32Array(2 * this.slots);
   private size = 0;
+  private readonly hashed = new Uint32Array(2);
 
-  constructor(private readonly hash: (id: string) => [number, number] = hashId) {}
+  constructor(private readonly hash: (id: string, out: Uint32Array) => void = hashId) {}
 
   add(id: string): boolean {
-    let [low, high] = this.hash(id);
+    this.hash(id, this.hashed);
+    let low = this.hashed[0];
+    const high = this.hashed[1];
     if (low === 0 && high === 0) low = 1; // (0, 0) marks an empty slot
-    if (this.size * 2 >= this.capacity) this.grow();
+    if (this.size * 2 >= this.slots) this.grow();
     if (!this.insert(low, high)) return false;
     this.size++;
     return true;
   }
 
   private insert(low: number, high: number): boolean {
-    const mask = this.capacity - 1;
+    const table = this.table;
+    const mask = this.slots - 1;
     for (let slot = high & mask; ; slot = (slot + 1) & mask) {
-      if (this.low[slot] === 0 && this.high[slot] === 0) {
-        this.low[slot] = low;
-        this.high[slot] = high;
+      const slotLow = table[2 * slot];
+      const slotHigh = table[2 * slot + 1];
+      if (slotLow === 0 && slotHigh === 0) {
+        table[2 * slot] = low;
+        table[2 * slot + 1] = high;
         return true;
       }
-      if (this.low[slot] === low && this.high[slot] === high) return false;
+      if (slotLow === low && slotHigh === high) return false;
     }
   }
 
   private grow(): void {
-    const [oldLow, oldHigh] = [this.low, this.high];
-    this.capacity *= 2;
-    this.low = new Uint32Array(this.capacity);
-    this.high = new Uint32Array(this.capacity);
-    for (let slot = 0; slot < oldLow.length; slot++) {
-      if (oldLow[slot] !== 0 || oldHigh[slot] !== 0) this.insert(oldLow[slot], oldHigh[slot]);
+    const old = this.table;
+    this.slots *= 2;
+    this.table = new Uint32Array(2 * this.slots);
+    for (let index = 0; index < old.length; index += 2) {
+      if (old[index] !== 0 || old[index + 1] !== 0) this.insert(old[index], old[index + 1]);
     }
   }
 }
@@ -255,9 +265,10 @@ async function duplicateLines(file: string, idIndex: number, id: string, wanted:
  */
 class ArmBreakdown {
   readonly levels: string[] = [];
-  /** [level][arm slot]; arrays are filled as arms first appear at each level. */
+  /** [level][arm slot], always one entry per arm seen so far (packed arrays keep the per-row increment cheap). */
   readonly people: number[][] = [];
   readonly successes: number[][] = [];
+  private arms = 0;
   private readonly levelByText = new Map<string, number>();
   private readonly levelByName = new Map<string, number>();
 
@@ -278,24 +289,30 @@ class ArmBreakdown {
     if (slot === undefined) {
       slot = this.levels.length;
       this.levels.push(name);
-      this.people.push([]);
-      this.successes.push([]);
+      this.people.push(new Array<number>(this.arms).fill(0));
+      this.successes.push(new Array<number>(this.arms).fill(0));
       this.levelByName.set(name, slot);
     }
     this.levelByText.set(text, slot);
     return slot;
   }
 
-  add(level: number, arm: number, success: number): void {
-    this.people[level][arm] = (this.people[level][arm] | 0) + 1;
-    this.successes[level][arm] = (this.successes[level][arm] | 0) + success;
+  addArm(): void {
+    this.arms++;
+    for (const counts of this.people) counts.push(0);
+    for (const counts of this.successes) counts.push(0);
+  }
+
+  count(level: number, arm: number, success: number): void {
+    this.people[level][arm]++;
+    this.successes[level][arm] += success;
   }
 
   counts(armNames: string[]): LevelCounts[] {
     return this.levels.map((level, slot) => ({
       level,
       arms: armNames.flatMap((arm, armSlot) =>
-        this.people[slot][armSlot] ? [{ arm, n: this.people[slot][armSlot], successes: this.successes[slot][armSlot] | 0 }] : [],
+        this.people[slot][armSlot] ? [{ arm, n: this.people[slot][armSlot], successes: this.successes[slot][armSlot] }] : [],
       ),
     }));
   }
@@ -359,6 +376,8 @@ async function countOnce(file: string, options: CountOptions, seenIds: SeenIds):
     people.push(0);
     successes.push(0);
     armByText.set(text, slot);
+    by?.addArm();
+    cluster?.addArm();
     return slot;
   };
 
@@ -385,8 +404,8 @@ async function countOnce(file: string, options: CountOptions, seenIds: SeenIds):
     }
     people[arm]++;
     successes[arm] += success;
-    if (by !== undefined) by.add(by.levelOf(record[by.columnIndex], recordIndex), arm, success);
-    if (cluster !== undefined) cluster.add(cluster.levelOf(record[cluster.columnIndex], recordIndex), arm, success);
+    if (by !== undefined) by.count(by.levelOf(record[by.columnIndex], recordIndex), arm, success);
+    if (cluster !== undefined) cluster.count(cluster.levelOf(record[cluster.columnIndex], recordIndex), arm, success);
   });
 
   if (records === 0) throw new InputError('the file is empty; expected a header row and one row per person');
