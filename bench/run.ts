@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { coreSections, formatNumber, type BenchFigure, type BenchSection } from './core.ts';
 import { reportSection } from './report-bench.ts';
 import { pagesSection } from './pages-bench.ts';
+import { analyseSection } from './analyse-bench.ts';
 
 /**
  * `npm run bench [-- --only KEY,KEY] [--quick]`: runs each benchmark section in
@@ -10,7 +11,7 @@ import { pagesSection } from './pages-bench.ts';
  * beside what it is compared with. To add a benchmark, export a BenchSection
  * (see bench/core.ts) and add it to `sections`.
  */
-export const sections: BenchSection[] = [...coreSections, reportSection, pagesSection];
+export const sections: BenchSection[] = [...coreSections, reportSection, pagesSection, analyseSection];
 
 const program = new Command()
   .name('npm run bench --')

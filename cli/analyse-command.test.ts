@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { analyseBinaryMetric } from '../analysis/analyse-binary-metric.ts';
 import { expectClose, expectIntervalClose } from '../analysis/expect-close.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -48,19 +49,24 @@ const threeArmFile = writeCsv('three-arms.csv', `arm,attended\n${threeArmRows.jo
 
 describe('eiu analyse --json', () => {
   it('prints one JSON object matching the R and statsmodels reference values', async () => {
-    const { code, stdout, stderr } = await runEiu(['analyse', threeArmFile, '--outcome', 'attended', '--control', 'letter', '--weights', '1,1,1', '--json']);
+    const { code, stdout, stderr } = await runEiu([
+      'analyse', threeArmFile, '--outcome', 'attended', '--control', 'letter', '--weights', 'letter=1,text=1,phone=1', '--json',
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result.outcome).toBe('attended');
     expect(result.control).toBe('letter');
-    expect(result.arms.map((arm: { arm: string }) => arm.arm)).toEqual(['letter', 'text', 'phone']);
-    expect(result.arms[1]).toMatchObject({ arm: 'text', n: 118, successes: 21 });
+    // Control first, then the others by name, whatever order the rows are in.
+    expect(result.arms.map((arm: { arm: string }) => arm.arm)).toEqual(['letter', 'phone', 'text']);
+    expect(result.arms[2]).toMatchObject({ arm: 'text', n: 118, successes: 21 });
+    expect(result.arms[1]).toMatchObject({ arm: 'phone', n: 122, successes: 27 });
     expectClose(result.arms[0].rate, 0.1);
     expectIntervalClose(result.arms[0].ci, [0.055032047929437562, 0.171629715641382796]); // R: prop.test(12, 120, correct = TRUE)$conf.int
-    expectIntervalClose(result.arms[2].ci, [0.15328566204018185, 0.30727766388381739]); // R: prop.test(27, 122, correct = TRUE)$conf.int
+    expectIntervalClose(result.arms[1].ci, [0.15328566204018185, 0.30727766388381739]); // R: prop.test(27, 122, correct = TRUE)$conf.int
 
-    const [text, phone] = result.comparisons;
+    expect(result.comparisons.map((comparison: { arm: string }) => comparison.arm)).toEqual(['phone', 'text']);
+    const [phone, text] = result.comparisons;
     expect(text.arm).toBe('text');
     expectClose(text.difference, 21 / 118 - 0.1);
     // R reference functions mnz, mnci and rrci: analysis/score-difference-interval.test.ts, analysis/risk-ratio-score-interval.test.ts
@@ -84,10 +90,10 @@ describe('eiu analyse --json', () => {
   });
 
   it('leaves out the sample-ratio check when no weights are given', async () => {
-    const { stdout } = await runEiu(['analyse', threeArmFile, '--outcome', 'attended', '--json']);
+    const { stdout } = await runEiu(['analyse', threeArmFile, '--outcome', 'attended', '--control', 'letter', '--json']);
     const result = JSON.parse(stdout);
     expect(result.srm).toBeUndefined();
-    expect(result.control).toBe('letter'); // no arm named "control": the first arm in the file
+    expect(result.control).toBe('letter');
   });
 
   it('defaults the control to the arm named "control" and reads a custom arm column', async () => {
@@ -99,7 +105,7 @@ describe('eiu analyse --json', () => {
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result.control).toBe('control');
-    expect(result.arms.map((arm: { arm: string }) => arm.arm)).toEqual(['text', 'control']);
+    expect(result.arms.map((arm: { arm: string }) => arm.arm)).toEqual(['control', 'text']);
     // the score test its interval inverts, whatever the counts; R: 2 * pnorm(-abs(mnz(6, 20, 2, 20, 0)))
     expect(result.comparisons[0].test).toBe('score');
     expectClose(result.comparisons[0].pValue, 0.17190967716601427);
@@ -116,7 +122,7 @@ describe('eiu analyse --json', () => {
       rows.push(`${arm},${group},${person % 3 === 0 ? 1 : 0}`);
     }
     const file = writeCsv('small-subgroup.csv', `arm,health_group,went\n${rows.join('\n')}\n`);
-    const { code, stdout } = await runEiu(['analyse', file, '--outcome', 'went', '--by', 'health_group']);
+    const { code, stdout } = await runEiu(['analyse', file, '--outcome', 'went', '--by', 'health_group', '--control', 'letter']);
     expect(code).toBe(0);
     const line = (name: string) => stdout.split('\n').filter((text) => text.trimStart().startsWith(name));
     expect(line('sensory')).toHaveLength(1);
@@ -136,7 +142,9 @@ describe('eiu analyse --json', () => {
       rows.push(`${arm},${coach},${group},${attended}`);
     }
     const file = writeCsv('by-and-cluster.csv', `arm,coach,health_group,attended\n${rows.join('\n')}\n`);
-    const { code, stdout, stderr } = await runEiu(['analyse', file, '--outcome', 'attended', '--by', 'health_group', '--cluster', 'coach', '--json']);
+    const { code, stdout, stderr } = await runEiu([
+      'analyse', file, '--outcome', 'attended', '--control', 'letter', '--by', 'health_group', '--cluster', 'coach', '--json',
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
@@ -152,7 +160,7 @@ describe('eiu analyse --json', () => {
 
 describe('eiu analyse (readable output)', () => {
   it('prints aligned tables with the control first and a plain-English omnibus line', async () => {
-    const { code, stdout } = await runEiu(['analyse', threeArmFile, '--outcome', 'attended', '--control', 'text', '--weights', '1,1,1']);
+    const { code, stdout } = await runEiu(['analyse', threeArmFile, '--outcome', 'attended', '--control', 'text', '--weights', 'text=1,letter=1,phone=1']);
     expect(code).toBe(0);
     expect(stdout).toContain('attended by arm (control: text; 95% intervals)');
     const armLines = stdout.split('\n').filter((line) => /^ {2}(letter|text|phone) /.test(line));
@@ -168,6 +176,122 @@ describe('eiu analyse (readable output)', () => {
     expect(stdout).toMatch(/letter\s+200\s+\d+/);
     expect(stdout).toContain('Compared with letter:');
   });
+});
+
+describe('eiu analyse reads the arms by name, not by the order of rows', () => {
+  const rows = [...people('text', 30, 9), ...people('control', 30, 3), ...people('email', 30, 6)];
+  const header = 'arm,attended\n';
+
+  it('takes the arm named "control" as the control even when other arms come first', async () => {
+    const { code, stdout } = await runEiu(['analyse', writeCsv('control-last.csv', header + rows.join('\n')), '--outcome', 'attended', '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.control).toBe('control');
+    expect(result.arms.map((arm: { arm: string }) => arm.arm)).toEqual(['control', 'email', 'text']);
+    expect(result.comparisons.map((comparison: { arm: string }) => comparison.arm)).toEqual(['email', 'text']);
+  });
+
+  it('prints the same report whatever order the rows are in', async () => {
+    const reversed = writeCsv('reversed.csv', header + [...rows].reverse().join('\n'));
+    const interleaved = writeCsv('interleaved.csv', header + rows.map((_, index) => rows[(index * 7) % rows.length]).join('\n'));
+    const outputs = await Promise.all(
+      [reversed, interleaved].map((file) => runEiu(['analyse', file, '--outcome', 'attended', '--weights', 'text=1,control=1,email=1'])),
+    );
+    expect(outputs[0].code).toBe(0);
+    expect(outputs[0].stdout).toContain('Compared with control:');
+    expect(outputs[1].stdout).toBe(outputs[0].stdout);
+  });
+
+  it('matches --weights to arms by name, in any order, for the sample-ratio check', async () => {
+    const run = (weights: string) => runEiu(['analyse', threeArmFile, '--outcome', 'attended', '--control', 'letter', '--weights', weights, '--json']);
+    const [first, second] = await Promise.all([run('letter=1,phone=2,text=1'), run('text=1, phone=2, letter=1')]);
+    expect(first.stderr).toBe('');
+    const result = JSON.parse(first.stdout);
+    expectClose(result.srm.pValue, 7.5629841182651401e-9, 1e-6); // R: chisq.test(x = c(120, 122, 118), p = c(1, 2, 1) / 4)$p.value
+    expect(result.srm.flagged).toBe(true);
+    expect(JSON.parse(second.stdout).srm).toEqual(result.srm);
+  });
+
+  it('warns on stderr about arm names that differ only in case or spaces, and keeps them as separate arms', async () => {
+    const file = writeCsv(
+      'case-variants.csv',
+      `arm,attended\n${[...people('control', 10, 2), ...people('Control', 10, 3), ...people(' control', 10, 1), ...people('text', 10, 4), ...people('warm text', 10, 5), ...people('Warm Text', 10, 5)].join('\n')}\n`,
+    );
+    const { code, stdout, stderr } = await runEiu(['analyse', file, '--outcome', 'attended', '--json']);
+    expect(code).toBe(0);
+    expect(stderr).toContain('warning: arms " control", "Control", "control" differ only in case or spaces; they are analysed as separate arms');
+    expect(stderr).toContain('warning: arms "Warm Text", "warm text" differ only in case or spaces');
+    const result = JSON.parse(stdout);
+    expect(result.arms.map((arm: { arm: string; n: number }) => [arm.arm, arm.n])).toEqual([
+      ['control', 10],
+      [' control', 10],
+      ['Control', 10],
+      ['Warm Text', 10],
+      ['text', 10],
+      ['warm text', 10],
+    ]);
+    expect(result.warnings).toHaveLength(2);
+  });
+
+  it('says in the text whether ids were checked for duplicates', async () => {
+    const withIds = writeCsv('with-ids.csv', `id,arm,attended\n${rows.map((row, index) => `P${index},${row}`).join('\n')}\n`);
+    const checked = await runEiu(['analyse', withIds, '--outcome', 'attended']);
+    expect(checked.stdout).toContain('Each id in column "id" appears once.');
+    const unchecked = await runEiu(['analyse', writeCsv('no-ids.csv', header + rows.join('\n')), '--outcome', 'attended']);
+    expect(unchecked.stdout).toContain('Duplicate people not checked: the file has no "id" column (name one with --id COLUMN).');
+  });
+});
+
+describe('eiu analyse on a large file', () => {
+  it('gives 200,000 rows the same counts and results as analysing the counts directly', async () => {
+    const arms = ['control', 'letter', 'phone', 'text'];
+    const groups = ['mental health', 'musculoskeletal', 'neurological', ''];
+    const expected = new Map(arms.map((arm) => [arm, { arm, n: 0, successes: 0 }]));
+    const expectedByGroup = new Map<string, Map<string, number>>();
+    const coaches = new Set<string>();
+    const lines = ['id,arm,coach,health_group,attended'];
+    let state = 12345;
+    const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let person = 0; person < 200_000; person++) {
+      const arm = arms[Math.floor(random() * arms.length)];
+      const group = groups[Math.floor(random() * groups.length)];
+      const coach = `coach_${Math.floor(random() * 25)}`;
+      const success = random() < 0.05 + 0.01 * arms.indexOf(arm);
+      // Outcomes and fields written several ways, so records cross read-chunk boundaries in every form.
+      const outcome = success ? (person % 3 === 0 ? '1' : person % 3 === 1 ? ' TRUE ' : '"true"') : person % 2 ? '0' : 'false';
+      lines.push(`P${person},${person % 5 === 0 ? `"${arm}"` : arm},${coach},${group},${outcome}`);
+      expected.get(arm)!.n++;
+      expected.get(arm)!.successes += success ? 1 : 0;
+      const groupName = group || '(not recorded)';
+      if (!expectedByGroup.has(groupName)) expectedByGroup.set(groupName, new Map());
+      expectedByGroup.get(groupName)!.set(arm, (expectedByGroup.get(groupName)!.get(arm) ?? 0) + 1);
+      coaches.add(coach);
+    }
+    const file = writeCsv('large.csv', `${lines.join('\r\n')}\r\n`);
+
+    const { code, stdout, stderr } = await runEiu(['analyse', file, '--outcome', 'attended', '--by', 'health_group', '--cluster', 'coach', '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    const direct = analyseBinaryMetric({ arms: arms.map((arm) => expected.get(arm)!), control: 'control' });
+    expect(result.arms).toEqual(direct.arms);
+    expect(result.comparisons).toEqual(direct.comparisons);
+    expect(result.omnibus).toEqual(direct.omnibus);
+    expect(result.idColumn).toBe('id');
+    for (const subgroup of result.subgroups.subgroups) {
+      expect(Object.fromEntries(subgroup.arms.map((arm: { arm: string; n: number }) => [arm.arm, arm.n]))).toEqual(
+        Object.fromEntries(expectedByGroup.get(subgroup.subgroup)!),
+      );
+    }
+    expect(result.subgroups.subgroups.map((group: { subgroup: string }) => group.subgroup)).toEqual([
+      'mental health',
+      'musculoskeletal',
+      'neurological',
+      '(not recorded)',
+    ]);
+    expect(result.clustering.clusters).toBe(coaches.size);
+    expect(result.clustering.people).toBe(200_000);
+  }, 30_000);
 });
 
 describe('eiu analyse with malformed input', () => {
@@ -223,21 +347,93 @@ describe('eiu analyse with malformed input', () => {
     },
     {
       name: 'an unknown control, naming the arms found',
-      contents: 'arm,attended\nletter,1\ntext,0\n',
+      contents: 'arm,attended\ntext,1\nletter,0\n',
       args: ['--outcome', 'attended', '--control', 'email'],
-      message: /control arm "email" is not in the file; arms found: letter, text/,
+      message: /control arm "email" is not in the file; arms found: "letter", "text"/,
     },
     {
-      name: 'the wrong number of weights',
-      contents: 'arm,attended\nletter,1\ntext,0\n',
-      args: ['--outcome', 'attended', '--weights', '1,1,1'],
-      message: /--weights has 3 values but the file has 2 arms/,
+      name: 'no arm named "control" and no --control, naming the arms found',
+      contents: 'arm,attended\ntext,1\nletter,0\n',
+      args: ['--outcome', 'attended'],
+      message: /no arm is named exactly "control"; say which arm is the control with --control ARM; arms found: "letter", "text"/,
     },
     {
-      name: 'a weight that is not a positive number',
-      contents: 'arm,attended\nletter,1\ntext,0\n',
-      args: ['--outcome', 'attended', '--weights', '1,-2'],
-      message: /--weights must be positive numbers/,
+      name: 'a control spelled "Control", pointing at it',
+      contents: 'arm,attended\ntext,1\nControl,0\n',
+      args: ['--outcome', 'attended'],
+      message: /no arm is named exactly "control" \(found "Control"\)/,
+    },
+    {
+      name: 'weights given by position instead of by name',
+      contents: 'arm,attended\ncontrol,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--weights', '1,1'],
+      message: /--weights names each arm with its weight, e.g. --weights control=1,text=1 \(got "1"\)/,
+    },
+    {
+      name: 'a weight for an arm that is not in the file',
+      contents: 'arm,attended\ncontrol,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--weights', 'control=1,text=1,email=1'],
+      message: /--weights names "email", which is not an arm in the file; arms found: "control", "text"/,
+    },
+    {
+      name: 'an arm with no weight',
+      contents: 'arm,attended\ncontrol,1\ntext,0\nphone,0\n',
+      args: ['--outcome', 'attended', '--weights', 'control=1,text=1'],
+      message: /--weights has no weight for "phone"; give every arm exactly once/,
+    },
+    {
+      name: 'an arm weighted twice',
+      contents: 'arm,attended\ncontrol,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--weights', 'control=1,text=1,text=2'],
+      message: /--weights names "text" more than once/,
+    },
+    {
+      name: 'a negative weight',
+      contents: 'arm,attended\ncontrol,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--weights', 'control=1,text=-2'],
+      message: /--weights: the weight for "text" must be a positive number \(got "-2"\)/,
+    },
+    {
+      name: 'a zero weight',
+      contents: 'arm,attended\ncontrol,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--weights', 'control=0,text=1'],
+      message: /--weights: the weight for "control" must be a positive number \(got "0"\)/,
+    },
+    {
+      name: 'a weight that is not a number',
+      contents: 'arm,attended\ncontrol,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--weights', 'control=1,text=two'],
+      message: /--weights: the weight for "text" must be a positive number \(got "two"\)/,
+    },
+    {
+      name: 'an id that appears twice, naming both lines',
+      contents: 'id,arm,attended\nP0001,control,1\nP0042,text,0\nP0003,text,1\nP0042,control,0\n',
+      args: ['--outcome', 'attended'],
+      message: /id "P0042" appears on line 3 and line 5/,
+    },
+    {
+      name: 'a duplicate id in a column named with --id, counting lines inside quoted fields',
+      contents: 'person_ref,arm,attended,note\nP1,control,1,"two\nlines"\n\nP2,text,0,\nP1,text,1,\n',
+      args: ['--outcome', 'attended', '--id', 'person_ref'],
+      message: /id "P1" appears on line 2 and line 6; each person should have one row \(column "person_ref"\)/,
+    },
+    {
+      name: 'a blank id, with its line',
+      contents: 'id,arm,attended\nP1,control,1\n ,text,0\n',
+      args: ['--outcome', 'attended'],
+      message: /line 3: the id \(column "id"\) is empty/,
+    },
+    {
+      name: 'an --id column that is not in the file',
+      contents: 'arm,attended\ncontrol,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--id', 'person_ref'],
+      message: /column "person_ref" \(--id\) is not in the file/,
+    },
+    {
+      name: 'a bad outcome after a field spanning two lines, with the line it is on',
+      contents: 'arm,attended,note\ncontrol,1,"two\nlines"\ntext,yes,\n',
+      args: ['--outcome', 'attended'],
+      message: /line 4: outcome column "attended" has "yes"/,
     },
     {
       name: 'a row with too few fields, with its line',

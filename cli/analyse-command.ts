@@ -1,24 +1,22 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parse } from 'csv-parse/sync';
-import { analyseBinaryMetric, type BinaryMetricResult } from '../analysis/analyse-binary-metric.ts';
+import { analyseBinaryMetric, type ArmComparison, type BinaryMetricResult } from '../analysis/analyse-binary-metric.ts';
 import type { ClusteredComparisonResult } from '../analysis/clustering.ts';
 import type { BinarySubgroupEffects } from '../analysis/subgroups.ts';
-import type { BinaryArmStats, ClusterArmStats, Interval } from '../analysis/types.ts';
+import type { Interval } from '../analysis/types.ts';
+import { countTrialCsv, InputError, NOT_RECORDED, type LevelCounts } from './analyse-counts.ts';
 
 /**
  * `eiu analyse FILE.csv --outcome COLUMN`: the analysts' command-line view of
- * one binary outcome. Reads one row per person, counts people and successes
- * per arm (and per subgroup or cluster when asked), and prints the same
- * analysis the dashboard shows, as an aligned table or as one JSON object.
+ * one binary outcome. Streams one row per person into counts per arm (and per
+ * subgroup or cluster when asked; see analyse-counts.ts), checks no id appears
+ * twice, and prints the same analysis the dashboard shows, as an aligned table
+ * or as one JSON object. Arms are reported control first, then by name, so
+ * nothing depends on the order of rows in the file.
  *
  * Bad input (a missing file or column, an outcome that is not 0/1, an empty
  * arm, …) sets a non-zero exit code and prints one message on stderr naming
  * the CSV line (the header is line 1) or the column.
  */
-
-/** Input the analyst can fix; reported on stderr without a stack trace. */
-class InputError extends Error {}
 
 interface AnalyseOptions {
   outcome: string;
@@ -27,158 +25,91 @@ interface AnalyseOptions {
   weights?: string;
   cluster?: string;
   by?: string;
+  id?: string;
   json?: boolean;
 }
 
-/** Label for people whose --by value is blank (e.g. they chose not to say). */
-const NOT_RECORDED = '(not recorded)';
-const TRUE_VALUES = new Set(['1', 'true']);
-const FALSE_VALUES = new Set(['0', 'false']);
+/** Code-unit order, so the report reads the same on every machine whatever its locale. */
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-interface Counts {
-  n: number;
-  successes: number;
+/** Control first, then the other arms sorted by name: never the order rows happen to be in. */
+function reportOrder(armNames: string[], control: string): string[] {
+  return [control, ...armNames.filter((arm) => arm !== control).sort(byName)];
 }
 
-interface PersonRows {
-  arms: BinaryArmStats[];
-  subgroups?: { subgroup: string; arms: BinaryArmStats[] }[];
-  clusters?: ClusterArmStats[];
-}
+/** How an arm name looks once case and every space are ignored ("Control", " control" → "control"). */
+const looseName = (name: string) => name.toLowerCase().replace(/\s+/g, '');
 
-interface ParsedRecord {
-  record: string[];
-  info: { lines: number };
-}
+const quoted = (names: string[]) => names.map((name) => JSON.stringify(name)).join(', ');
 
-function readCsv(file: string): ParsedRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
-    throw new InputError(`cannot read ${file}: ${reason}`);
-  }
-  try {
-    return parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as ParsedRecord[];
-  } catch (error) {
-    throw new InputError(`${file} is not valid CSV: ${(error as Error).message}`);
-  }
-}
-
-/** The line a record starts on (csv-parse reports the line it ends on). */
-function startLine(parsed: ParsedRecord): number {
-  const embeddedNewlines = parsed.record.reduce((count, field) => count + (field.match(/\n/g)?.length ?? 0), 0);
-  return parsed.info.lines - embeddedNewlines;
-}
-
-function columnIndex(header: string[], column: string, option: string): number {
-  const index = header.indexOf(column);
-  if (index === -1) {
-    throw new InputError(`column "${column}" (${option}) is not in the file; columns found: ${header.join(', ')}`);
-  }
-  return index;
-}
-
-function countOf<K>(map: Map<K, Counts>, key: K): Counts {
-  let counts = map.get(key);
-  if (counts === undefined) {
-    counts = { n: 0, successes: 0 };
-    map.set(key, counts);
-  }
-  return counts;
-}
-
-/** Aggregates the person rows into counts per arm, per (subgroup, arm) and per (cluster, arm). */
-function countPeople(records: ParsedRecord[], options: AnalyseOptions): PersonRows {
-  if (records.length === 0) throw new InputError('the file is empty; expected a header row and one row per person');
-  const header = records[0].record.map((name) => name.trim());
-  const outcomeIndex = columnIndex(header, options.outcome, '--outcome');
-  const armIndex = columnIndex(header, options.arm, '--arm');
-  const clusterIndex = options.cluster === undefined ? -1 : columnIndex(header, options.cluster, '--cluster');
-  const byIndex = options.by === undefined ? -1 : columnIndex(header, options.by, '--by');
-
-  const arms = new Map<string, Counts>();
-  const subgroups = new Map<string, Map<string, Counts>>();
-  const clusters = new Map<string, Map<string, Counts>>();
-
-  for (const parsed of records.slice(1)) {
-    const line = startLine(parsed);
-    const row = parsed.record;
-    const arm = row[armIndex].trim();
-    if (arm === '') throw new InputError(`line ${line}: the arm (column "${options.arm}") is empty`);
-    const rawOutcome = row[outcomeIndex];
-    const outcome = rawOutcome.trim().toLowerCase();
-    if (!TRUE_VALUES.has(outcome) && !FALSE_VALUES.has(outcome)) {
-      throw new InputError(
-        `line ${line}: outcome column "${options.outcome}" has ${JSON.stringify(rawOutcome)}; expected 0, 1, true or false`,
-      );
-    }
-    const success = TRUE_VALUES.has(outcome) ? 1 : 0;
-
-    const armCounts = countOf(arms, arm);
-    armCounts.n += 1;
-    armCounts.successes += success;
-
-    if (byIndex !== -1) {
-      const subgroup = row[byIndex].trim() || NOT_RECORDED;
-      if (!subgroups.has(subgroup)) subgroups.set(subgroup, new Map());
-      const cell = countOf(subgroups.get(subgroup)!, arm);
-      cell.n += 1;
-      cell.successes += success;
-    }
-    if (clusterIndex !== -1) {
-      const cluster = row[clusterIndex].trim();
-      if (cluster === '') throw new InputError(`line ${line}: the cluster (column "${options.cluster}") is empty`);
-      if (!clusters.has(cluster)) clusters.set(cluster, new Map());
-      const cell = countOf(clusters.get(cluster)!, arm);
-      cell.n += 1;
-      cell.successes += success;
-    }
-  }
-
-  const armNames = [...arms.keys()];
-  if (armNames.length === 0) throw new InputError('the file has a header but no people');
-  if (armNames.length === 1) {
-    throw new InputError(`only one arm ("${armNames[0]}") found in column "${options.arm}"; a comparison needs at least two`);
-  }
-  const result: PersonRows = { arms: armNames.map((arm) => ({ arm, ...arms.get(arm)! })) };
-  if (byIndex !== -1) {
-    result.subgroups = [...subgroups.entries()].map(([subgroup, cells]) => ({
-      subgroup,
-      arms: armNames.map((arm) => ({ arm, n: cells.get(arm)?.n ?? 0, successes: cells.get(arm)?.successes ?? 0 })),
-    }));
-  }
-  if (clusterIndex !== -1) {
-    result.clusters = [...clusters.entries()].flatMap(([cluster, cells]) =>
-      armNames.filter((arm) => cells.has(arm)).map((arm) => ({ cluster, arm, ...cells.get(arm)! })),
+/**
+ * Arm names that differ only in case or spaces, which usually means one arm
+ * typed two ways. They stay separate arms (merging them would change the
+ * analysis behind the analyst's back), but each set gets a warning.
+ */
+function caseOrSpaceWarnings(armNames: string[]): string[] {
+  const groups = new Map<string, string[]>();
+  for (const name of armNames) groups.set(looseName(name), [...(groups.get(looseName(name)) ?? []), name]);
+  return [...groups.values()]
+    .filter((names) => names.length > 1)
+    .map(
+      (names) =>
+        `arms ${quoted(names.sort(byName))} differ only in case or spaces; they are analysed as separate arms. ` +
+        'If they are one arm, correct the file.',
     );
-  }
-  return result;
 }
 
-function parseWeights(text: string, armCount: number, armNames: string[]): number[] {
-  const parts = text.split(',').map((part) => part.trim());
-  const weights = parts.map((part) => (/^\d*\.?\d+(e[+-]?\d+)?$/i.test(part) ? Number(part) : Number.NaN));
-  const bad = parts.find((part, index) => !(weights[index] > 0));
-  if (bad !== undefined) {
-    throw new InputError(`--weights must be positive numbers separated by commas, e.g. 1,1,1 (got "${bad}" in "${text}")`);
-  }
-  if (weights.length !== armCount) {
-    throw new InputError(
-      `--weights has ${weights.length} values but the file has ${armCount} arms (${armNames.join(', ')}, in order of first appearance)`,
-    );
-  }
-  return weights;
-}
-
+/** The arm named exactly "control", else the one given with --control; never whichever comes first in the file. */
 function chooseControl(requested: string | undefined, armNames: string[]): string {
-  if (requested === undefined) return armNames.includes('control') ? 'control' : armNames[0];
-  if (!armNames.includes(requested)) {
-    throw new InputError(`control arm "${requested}" is not in the file; arms found: ${armNames.join(', ')}`);
+  if (requested !== undefined) {
+    if (!armNames.includes(requested)) {
+      throw new InputError(`control arm ${JSON.stringify(requested)} is not in the file; arms found: ${quoted([...armNames].sort(byName))}`);
+    }
+    return requested;
   }
-  return requested;
+  if (armNames.includes('control')) return 'control';
+  const nearly = armNames.filter((name) => looseName(name) === 'control');
+  throw new InputError(
+    `no arm is named exactly "control"${nearly.length ? ` (found ${quoted(nearly)})` : ''}; ` +
+      `say which arm is the control with --control ARM; arms found: ${quoted([...armNames].sort(byName))}`,
+  );
+}
+
+const WEIGHT = /^\d*\.?\d+(e[+-]?\d+)?$/i;
+
+/** `letter=1,text=2` → weights in `armOrder`; every arm must be named exactly once. */
+function parseWeights(text: string, armOrder: string[]): number[] {
+  const example = `--weights ${armOrder.map((arm) => `${arm}=1`).join(',')}`;
+  const weights = new Map<string, number>();
+  for (const part of text.split(',')) {
+    const equals = part.lastIndexOf('=');
+    if (equals === -1) throw new InputError(`--weights names each arm with its weight, e.g. ${example} (got ${JSON.stringify(part)})`);
+    const written = part.slice(0, equals);
+    // Spaces around a name are allowed ("letter=1, text=2") unless the arm's own name has them.
+    const arm = armOrder.includes(written) ? written : written.trim();
+    const value = part.slice(equals + 1).trim();
+    if (!armOrder.includes(arm)) {
+      throw new InputError(`--weights names ${JSON.stringify(arm)}, which is not an arm in the file; arms found: ${quoted(armOrder)}`);
+    }
+    if (weights.has(arm)) throw new InputError(`--weights names ${JSON.stringify(arm)} more than once`);
+    const weight = WEIGHT.test(value) ? Number(value) : Number.NaN;
+    if (!(weight > 0)) throw new InputError(`--weights: the weight for ${JSON.stringify(arm)} must be a positive number (got ${JSON.stringify(value)})`);
+    weights.set(arm, weight);
+  }
+  const missing = armOrder.filter((arm) => !weights.has(arm));
+  if (missing.length) throw new InputError(`--weights has no weight for ${quoted(missing)}; give every arm exactly once, e.g. ${example}`);
+  return armOrder.map((arm) => weights.get(arm)!);
+}
+
+/** Every arm at every level, in report order (zeros where a level has nobody in an arm). */
+function levelsInOrder(levels: LevelCounts[], armOrder: string[], blankLast: boolean) {
+  const sorted = [...levels].sort((a, b) =>
+    blankLast && (a.level === NOT_RECORDED) !== (b.level === NOT_RECORDED) ? (a.level === NOT_RECORDED ? 1 : -1) : byName(a.level, b.level),
+  );
+  return sorted.map(({ level, arms }) => ({
+    level,
+    arms: armOrder.map((arm) => arms.find((stats) => stats.arm === arm) ?? { arm, n: 0, successes: 0 }),
+  }));
 }
 
 // ---------------------------------------------------------------------------
@@ -212,11 +143,6 @@ function table(headers: string[], rows: string[][], rightAligned: boolean[]): st
   return [render(headers), render(widths.map((width) => '─'.repeat(width))), ...rows.map(render)].join('\n');
 }
 
-/** Readable tables list control first, then the other arms in order of first appearance (JSON keeps file order). */
-function controlFirst<T extends { arm: string }>(arms: T[], control: string): T[] {
-  return [...arms.filter((arm) => arm.arm === control), ...arms.filter((arm) => arm.arm !== control)];
-}
-
 function formatReport(report: AnalyseReport): string {
   const lines: string[] = [];
   const level = `${Math.round(report.confidence * 100)}%`;
@@ -224,7 +150,7 @@ function formatReport(report: AnalyseReport): string {
   lines.push(
     table(
       ['Arm', 'People', report.outcome, 'Rate', `${level} CI`],
-      controlFirst(report.arms, report.control).map((arm) => [arm.arm, String(arm.n), String(arm.successes), percent(arm.rate), percentInterval(arm.ci)]),
+      report.arms.map((arm) => [arm.arm, String(arm.n), String(arm.successes), percent(arm.rate), percentInterval(arm.ci)]),
       [false, true, true, true, false],
     ),
   );
@@ -259,6 +185,12 @@ function formatReport(report: AnalyseReport): string {
         : `Arm sizes fit the planned weights (sample-ratio check ${pEquals(report.srm.pValue)}).`,
     );
   }
+  lines.push(
+    report.idColumn === null
+      ? 'Duplicate people not checked: the file has no "id" column (name one with --id COLUMN).'
+      : `Each id in column "${report.idColumn}" appears once.`,
+  );
+  for (const warning of report.warnings ?? []) lines.push(`Warning: ${warning}`);
   if (report.subgroups) lines.push('', formatSubgroups(report.by!, report.subgroups, level));
   if (report.clustering) lines.push('', formatClustering(report.cluster!, report.clustering, level));
   lines.push(
@@ -329,35 +261,71 @@ function formatClustering(column: string, result: ClusteredComparisonResult, lev
 
 // ---------------------------------------------------------------------------
 
-interface AnalyseReport extends BinaryMetricResult {
+/**
+ * One arm against control, as printed and as it appears in the JSON. The only
+ * place a comparison's fields are put together: add new per-comparison fields
+ * (a verdict, its interval or p-value, results per look) here and the table
+ * and JSON both get them.
+ */
+type ComparisonReport = ArmComparison;
+
+function comparisonReport(comparison: ArmComparison): ComparisonReport {
+  return { ...comparison };
+}
+
+export interface AnalyseReport extends Omit<BinaryMetricResult, 'comparisons'> {
   outcome: string;
+  comparisons: ComparisonReport[];
+  /** The column whose ids were checked for duplicates; null when the file has none. */
+  idColumn: string | null;
+  /** Arm names that differ only in case or spaces (also printed on stderr). */
+  warnings?: string[];
   by?: string;
   subgroups?: BinarySubgroupEffects;
   cluster?: string;
   clustering?: ClusteredComparisonResult;
 }
 
-async function analyse(file: string, options: AnalyseOptions): Promise<void> {
-  const people = countPeople(readCsv(file), options);
-  const armNames = people.arms.map((arm) => arm.arm);
+/** Reads `file` and builds the report `eiu analyse` prints; throws InputError (or RangeError) for input to fix. */
+export async function analyseCsv(file: string, options: AnalyseOptions): Promise<AnalyseReport> {
+  const counts = await countTrialCsv(file, options);
+  const armNames = counts.arms.map((arm) => arm.arm);
+  if (armNames.length === 0) throw new InputError('the file has a header but no people');
+  if (armNames.length === 1) {
+    throw new InputError(`only one arm (${JSON.stringify(armNames[0])}) found in column "${options.arm}"; a comparison needs at least two`);
+  }
+  const warnings = caseOrSpaceWarnings(armNames);
+  for (const warning of warnings) process.stderr.write(`eiu analyse: warning: ${warning}\n`);
+
   const control = chooseControl(options.control, armNames);
-  const plannedWeights = options.weights === undefined ? undefined : parseWeights(options.weights, armNames.length, armNames);
-  const result = analyseBinaryMetric({ arms: people.arms, control, plannedWeights });
-  const report: AnalyseReport = { outcome: options.outcome, ...result };
+  const armOrder = reportOrder(armNames, control);
+  const arms = armOrder.map((name) => counts.arms.find((arm) => arm.arm === name)!);
+  const plannedWeights = options.weights === undefined ? undefined : parseWeights(options.weights, armOrder);
+  const { comparisons, ...result } = analyseBinaryMetric({ arms, control, plannedWeights });
+  const report: AnalyseReport = {
+    outcome: options.outcome,
+    ...result,
+    comparisons: comparisons.map(comparisonReport),
+    idColumn: counts.idColumn,
+    ...(warnings.length ? { warnings } : {}),
+  };
 
   // Loaded only when asked for, so a problem in one of them never takes the basic analysis down.
-  if (people.subgroups) {
+  if (counts.by) {
     const { subgroupEffects } = await import('../analysis/subgroups.ts');
     report.by = options.by;
-    report.subgroups = subgroupEffects(people.subgroups, { control });
+    const groups = levelsInOrder(counts.by, armOrder, true).map(({ level, arms }) => ({ subgroup: level, arms }));
+    report.subgroups = subgroupEffects(groups, { control });
   }
-  if (people.clusters) {
+  if (counts.cluster) {
     const { clusteredComparison } = await import('../analysis/clustering.ts');
     report.cluster = options.cluster;
-    report.clustering = clusteredComparison(people.clusters, { control });
+    const cells = levelsInOrder(counts.cluster, armOrder, false).flatMap(({ level, arms }) =>
+      arms.filter((arm) => arm.n > 0).map((arm) => ({ cluster: level, ...arm })),
+    );
+    report.clustering = clusteredComparison(cells, { control });
   }
-
-  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  return report;
 }
 
 /** Adds `eiu analyse` to the program. */
@@ -367,15 +335,17 @@ export function register(program: Command): void {
     .description('Analyse a binary outcome from a CSV with one row per person (header row first)')
     .argument('<file>', 'CSV file, one row per person')
     .requiredOption('--outcome <column>', 'column holding the outcome: 0/1 or true/false')
-    .option('--arm <column>', 'column holding the assigned arm', 'arm')
-    .option('--control <arm>', 'control arm (default: the arm named "control", else the first arm in the file)')
-    .option('--weights <list>', 'planned allocation weights in order of first appearance, e.g. 1,1,1 (adds a sample-ratio check)')
+    .option('--arm <column>', 'column holding the assigned arm (names are taken exactly, case and spaces included)', 'arm')
+    .option('--control <arm>', 'control arm (default: the arm named exactly "control"; required when there is none)')
+    .option('--weights <list>', 'planned allocation weight of every arm by name, e.g. control=1,text=2 (adds a sample-ratio check)')
+    .option('--id <column>', 'column of person ids, each of which must appear once (default: "id" if the file has it; without one, duplicates are not checked)')
     .option('--cluster <column>', 'column to cluster on, e.g. the work coach (adds cluster-robust comparisons)')
     .option('--by <column>', 'column to break results down by, e.g. health_group')
     .option('--json', 'print one JSON object instead of tables')
     .action(async (file: string, options: AnalyseOptions) => {
       try {
-        await analyse(file, options);
+        const report = await analyseCsv(file, options);
+        process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
       } catch (error) {
         if (error instanceof InputError || error instanceof RangeError) {
           process.stderr.write(`eiu analyse: ${error.message}\n`);
