@@ -1,7 +1,7 @@
 import type { Interval } from './types.ts';
 import type { Verdict } from './report-types.ts';
 import type { DecisionRule, SpendingFunction } from '../experiments/vocabulary.ts';
-import { informationFractionFromCounts, lookDecision, MINIMUM_PEOPLE_PER_ARM, stageWiseInference } from './group-sequential/index.ts';
+import { cachedGroupSequentialBoundaries, informationFractionFromCounts, lookDecision, MINIMUM_PEOPLE_PER_ARM, stageWiseInference } from './group-sequential/index.ts';
 
 /**
  * The platform's one verdict rule (docs/decisions/0020), for one arm against
@@ -47,6 +47,10 @@ export interface ComparisonDecision {
   /** Group-sequential, once the trial has crossed a boundary or reached its planned size: inference adjusted for the looks. */
   final: { pValue: number; medianUnbiasedEstimate: number; interval: Interval } | null;
 }
+
+/** Stage-wise inference is costly (nested integration in a root search) and pure: remember recent answers. */
+const finalMemo = new Map<string, ComparisonDecision['final']>();
+const FINAL_MEMO_SIZE = 500;
 
 /** Looks that add less than this share of the planned information are not new looks (a week with almost nobody new). */
 const SMALLEST_INFORMATION_STEP = 0.005;
@@ -96,18 +100,25 @@ export function decideComparison(options: DecideOptions): ComparisonDecision {
     if (fractions.length > 0 && fraction - fractions[fractions.length - 1] < SMALLEST_INFORMATION_STEP) fractions[fractions.length - 1] = Math.max(fractions[fractions.length - 1], fraction);
     else fractions.push(fraction);
   }
-  const decision = lookDecision({ informationFractions: fractions, alpha, spending: plan.spending, intervalAt: options.intervalAt });
+  const boundaries = cachedGroupSequentialBoundaries(fractions, { alpha, spending: plan.spending });
+  const decision = lookDecision({ boundaries, intervalAt: options.intervalAt });
   const canStop = Number.isFinite(decision.interval[0]) && Number.isFinite(decision.interval[1]);
   const verdict = canStop ? verdictOf(decision.interval, higherIsBetter) : 'not_enough_evidence';
   let final: ComparisonDecision['final'] = null;
   const standardError = options.standardError ?? null;
   if ((verdict === 'better' || verdict === 'worse' || decision.informationFraction >= 1) && standardError !== null && standardError > 0) {
-    try {
-      const inference = stageWiseInference({ informationFractions: fractions, alpha, spending: plan.spending, estimate, standardError });
-      final = { pValue: inference.pValue, medianUnbiasedEstimate: inference.medianUnbiasedEstimate, interval: inference.confidenceInterval };
-    } catch {
-      // The Wald z sits inside the boundary although the score interval crossed: no adjusted estimate at this look.
-      final = null;
+    const key = `${plan.spending}|${alpha}|${fractions.join(',')}|${estimate}|${standardError}`;
+    if (finalMemo.has(key)) final = finalMemo.get(key)!;
+    else {
+      try {
+        const inference = stageWiseInference({ boundaries, alpha, estimate, standardError });
+        final = { pValue: inference.pValue, medianUnbiasedEstimate: inference.medianUnbiasedEstimate, interval: inference.confidenceInterval };
+      } catch {
+        // The Wald z sits inside the boundary although the score interval crossed: no adjusted estimate at this look.
+        final = null;
+      }
+      if (finalMemo.size >= FINAL_MEMO_SIZE) finalMemo.clear();
+      finalMemo.set(key, final);
     }
   }
   return {

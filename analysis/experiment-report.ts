@@ -43,6 +43,12 @@ export interface ReportOptions {
   extraMetrics?: string[];
   /** Days after assignment within which a stage counts, per metric key. */
   windows?: Record<string, number>;
+  /**
+   * Add the looks-adjusted final inference (stage-wise p-value, median-unbiased
+   * estimate) once a trial has stopped or reached its planned size (default
+   * true). The weekly ministers' report does not show it and leaves it out.
+   */
+  finalInference?: boolean;
   /** Smallest number per arm for a subgroup to be reported with numbers (default 10). */
   minSubgroupSize?: number;
 }
@@ -112,13 +118,14 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
     weeklyAssigned: (arm) => weeklyCumulative(tallies.daily(ASSIGNED, arm.id), launchDay, lastLookDay),
     coaches: breakdowns.coaches,
   });
+  const withFinal = options.finalInference ?? true;
   const metricReports = metrics.map((m, index) =>
     m.definition.kind === 'binary'
       ? binaryMetricReport(m.definition, m.role, m.windowDays, arms, control, (arm) =>
           m.windowDays === null
             ? { n: tallies.total(ASSIGNED, arm.id).people, successes: tallies.total(m.definition.key, arm.id).people }
             : windowed(m.definition.key, arm.id),
-        plannedTotal, weights, decisions, index === 0)
+        plannedTotal, weights, decisions, index === 0, withFinal)
       : numericMetricReport(m.definition, m.role, m.windowDays, arms, control, (arm) => {
           const total = tallies.total(m.definition.key, arm.id);
           return { n: total.people, sum: total.valueSum, sumSquares: total.valueSumSquares };
@@ -143,7 +150,7 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
 
   const screening = screeningCounts(db, experiment.id, asOfDay, assignedByArm.reduce((a, b) => a + b, 0));
   const srm = sampleRatioCheck(db, experiment, arms);
-  const weekly = launchDay === null || primary.kind !== 'binary' ? [] : weeklySeries(tallies, experiment.primaryMetric, arms, control, launchDay, asOfDay, plannedTotal, weights);
+  const weekly = launchDay === null || primary.kind !== 'binary' ? [] : weeklySeries(tallies, experiment.primaryMetric, arms, control, launchDay, asOfDay, decisions, primary.higherIsBetter);
 
   const warnings: string[] = [];
   if (srm?.flagged)
@@ -194,6 +201,8 @@ interface DecisionRequest {
   standardError: number | null;
   alwaysValid: { interval: Interval | null; pValue: number | null };
   stats: [BinaryArmStats, BinaryArmStats] | [NumericArmStats, NumericArmStats];
+  /** The earlier looks, when not the weeks before the report day (the week-by-week history). */
+  earlierLooks?: { armN: number; controlN: number }[];
 }
 
 type DecisionContext = ReturnType<typeof decisionContext>;
@@ -229,8 +238,7 @@ function decisionContext(options: {
         plannedTotal && weightTotal > 0 && weights[index] > 0 && weights[controlIndex] > 0
           ? { armN: (plannedTotal * weights[index]) / weightTotal, controlN: (plannedTotal * weights[controlIndex]) / weightTotal }
           : null;
-      const armWeeks = options.weeklyAssigned(request.arm);
-      const looks = armWeeks.map((armN, week) => ({ armN, controlN: controlWeeks[week] ?? 0 }));
+      const looks = request.earlierLooks ? [...request.earlierLooks] : options.weeklyAssigned(request.arm).map((armN, week) => ({ armN, controlN: controlWeeks[week] ?? 0 }));
       looks.push({ armN: request.armN, controlN: request.controlN });
       let alwaysValid = request.alwaysValid;
       if (rule === 'confidence_sequence' && !alwaysValid.interval && request.armN > 0 && request.controlN > 0) {
@@ -292,6 +300,7 @@ function binaryMetricReport(
   weights: number[],
   decisions: DecisionContext,
   isPrimary: boolean,
+  withFinal: boolean,
 ): MetricReport {
   const stats: BinaryArmStats[] = arms.map((arm) => ({ arm: arm.key, ...counts(arm) }));
   const result: BinaryMetricResult = analyseBinaryMetric({ arms: stats, control: control.key, plannedTotal, plannedWeights: weights.some((w) => w === 0) ? undefined : weights });
@@ -311,7 +320,8 @@ function binaryMetricReport(
       // The interval inverts the test whose p-value is shown beside it: CR2 t-test when coaches are allowed for, else the score test.
       intervalAt: robust ? (confidence) => robustIntervalAt(robust, confidence) : armStats.n > 0 && controlStats.n > 0 ? (confidence) => scoreDifferenceInterval(armStats, controlStats, confidence).interval : null,
       pValue: robust ? robust.pValue : c.pValue,
-      standardError: robust ? robust.robustSe : armStats.n > 0 && controlStats.n > 0 ? Math.sqrt((rate(armStats) * (1 - rate(armStats))) / armStats.n + (rate(controlStats) * (1 - rate(controlStats))) / controlStats.n) : null,
+      // The looks-adjusted final estimate is for the primary metric, where the decision is made.
+      standardError: !isPrimary || !withFinal ? null : robust ? robust.robustSe : armStats.n > 0 && controlStats.n > 0 ? Math.sqrt((rate(armStats) * (1 - rate(armStats))) / armStats.n + (rate(controlStats) * (1 - rate(controlStats))) / controlStats.n) : null,
       alwaysValid: { interval: sequentialCi, pValue: c.sequential?.pValue ?? null },
       stats: [armStats, controlStats],
     });
@@ -344,7 +354,7 @@ function binaryMetricReport(
       return { arm: a.arm, name: arm.name, isControl: arm.isControl, n: a.n, successes: a.successes, estimate: a.rate, ci: a.ci };
     }),
     comparisons,
-    omnibus: result.omnibus ? { statistic: result.omnibus.statistic, df: result.omnibus.df, pValue: result.omnibus.pValue } : null,
+    omnibus: result.omnibus ? { statistic: result.omnibus.statistic, df: result.omnibus.df, pValue: result.omnibus.pValue, test: result.omnibus.test } : null,
     readings: comparisons.map((c) => describeComparison({ metric: definition.label, kind: 'binary', controlName: control.name, comparison: c })),
   };
 }
@@ -550,15 +560,15 @@ function weeklySeries(
   control: ArmInfo,
   launchDay: number,
   asOfDay: number,
-  plannedTotal: number | undefined,
-  weights: number[],
+  decisions: DecisionContext,
+  higherIsBetter: boolean,
 ): WeeklyPoint[] {
   const controlIndex = arms.indexOf(control);
-  const weightTotal = weights.reduce((a, b) => a + b, 0);
   const assignedDaily = arms.map((arm) => tallies.daily(ASSIGNED, arm.id));
   const reachedDaily = arms.map((arm) => tallies.daily(primaryMetric, arm.id));
   const upTo = (rows: { day: number; people: number }[], lastDay: number) => rows.reduce((sum, r) => (r.day <= lastDay ? sum + r.people : sum), 0);
   const points: WeeklyPoint[] = [];
+  const earlier = arms.map(() => [] as { armN: number; controlN: number }[]);
   for (let sunday = weekContainingDay(launchDay).lastDay; sunday - 6 <= asOfDay; sunday += 7) {
     const lastDay = Math.min(sunday, asOfDay);
     const counts = arms.map((arm, i) => ({ arm: arm.key, n: upTo(assignedDaily[i], lastDay), successes: upTo(reachedDaily[i], lastDay) }));
@@ -571,11 +581,25 @@ function weeklySeries(
         .map((c, index) => ({ c, index }))
         .filter(({ index }) => index !== controlIndex)
         .map(({ c, index }) => {
-          if (c.n === 0 || controlCounts.n === 0) return { arm: c.arm, difference: null, differenceCi: null, sequentialCi: null };
-          const { difference, interval } = newcombeDifferenceInterval(c, controlCounts);
-          const pairPlanned = plannedTotal === undefined || weightTotal === 0 ? undefined : (plannedTotal * (weights[index] + weights[controlIndex])) / weightTotal;
-          const sequentialCi = pairPlanned ? confidenceSequenceDifference(c, controlCounts, { alpha: 0.05, plannedTotal: pairPlanned }) : null;
-          return { arm: c.arm, difference, differenceCi: interval, sequentialCi };
+          const looksBefore = [...earlier[index]];
+          earlier[index].push({ armN: c.n, controlN: controlCounts.n });
+          if (c.n === 0 || controlCounts.n === 0) return { arm: c.arm, difference: null, differenceCi: null, decidingCi: null, verdict: 'too_early' as const };
+          const { difference, interval } = scoreDifferenceInterval(c, controlCounts);
+          const decision = decisions.decide({
+            arm: arms[index],
+            armN: c.n,
+            controlN: controlCounts.n,
+            higherIsBetter,
+            estimate: difference,
+            intervalAt: (confidence) => scoreDifferenceInterval(c, controlCounts, confidence).interval,
+            pValue: null,
+            standardError: null,
+            alwaysValid: { interval: null, pValue: null },
+            stats: [c, controlCounts],
+            earlierLooks: looksBefore,
+          });
+          const decidingCi = decision.interval && decision.interval.every(Number.isFinite) ? decision.interval : null;
+          return { arm: c.arm, difference, differenceCi: interval, decidingCi, verdict: decision.verdict };
         }),
     });
   }

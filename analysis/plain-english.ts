@@ -3,22 +3,25 @@ import type { ComparisonResult } from './report-types.ts';
 /**
  * One sentence, in plain English, on what a comparison shows, which never
  * claims more than the interval supports: a difference is stated only when the
- * interval (the always-valid one, when the trial is watched weekly) excludes
- * zero; otherwise it says there is not enough evidence yet, with the range.
+ * interval the verdict is read from (the decision rule's, adjusted for weekly
+ * looks) excludes zero; otherwise it says there is not enough evidence yet,
+ * with that range.
  *
  * @example
  * describeComparison({ metric: 'Meeting agreed', kind: 'binary', controlName: 'Letter, standard',
- *   comparison: { name: 'Text, warm', difference: 0.09, differenceCi: [0.04, 0.14], verdict: 'better', … } })
+ *   comparison: { name: 'Text, warm', difference: 0.09, verdictInterval: [0.04, 0.14], verdict: 'better', … } })
  * // 'Text, warm: 9 more people in every 100 reached “Meeting agreed” than with Letter, standard (between 4 and 14 more).'
  */
 export function describeComparison(input: {
   metric: string;
   kind: 'binary' | 'numeric';
   controlName: string;
-  comparison: Pick<ComparisonResult, 'name' | 'difference' | 'differenceCi' | 'sequentialCi' | 'verdict'>;
+  comparison: Pick<ComparisonResult, 'name' | 'difference' | 'verdictInterval' | 'verdict'>;
 }): string {
   const { metric, kind, controlName, comparison } = input;
-  const interval = comparison.sequentialCi ?? comparison.differenceCi;
+  const interval = comparison.verdictInterval;
+  if (comparison.verdict === 'not_enough_evidence' && comparison.difference !== null && !interval)
+    return `${comparison.name}: not enough evidence yet of a difference in ${quote(metric)} from ${controlName}; this early in the plan no difference could be called.`;
   if (comparison.verdict === 'too_early' || comparison.difference === null || !interval)
     return `${comparison.name}: too early to tell; there are not yet enough people in each group to compare ${quote(metric)}.`;
 

@@ -91,7 +91,12 @@ export interface WeeklyPoint {
   complete: boolean;
   /** Cumulative counts up to the end of the week, primary metric. */
   arms: { arm: string; n: number; successes: number }[];
-  comparisons: { arm: string; difference: number | null; differenceCi: Interval | null; sequentialCi: Interval | null }[];
+  /**
+   * differenceCi: the score interval at that week, not adjusted for looks;
+   * decidingCi: the decision rule's interval at that week's look (repeated or
+   * always-valid), and the verdict it gave then.
+   */
+  comparisons: { arm: string; difference: number | null; differenceCi: Interval | null; decidingCi: Interval | null; verdict: Verdict }[];
 }
 
 export interface ConsortRow {

@@ -19,6 +19,7 @@ export {
   type GroupSequentialSampleSizeOptions,
 } from './group-sequential-sample-size.ts';
 export { informationFractionFromCounts } from './information-fraction.ts';
+export { cachedGroupSequentialBoundaries } from './cached-boundaries.ts';
 export {
   lookDecision,
   repeatedConfidenceInterval,

@@ -22,6 +22,31 @@ function differenceText(metric: MetricReport, value: number | null): string {
   return `${value > 0 ? '+' : value < 0 ? '−' : ''}${Math.abs(value).toFixed(2)}`;
 }
 
+const VERDICT_WORDS: Record<string, string> = { better: 'Better', worse: 'Worse', not_enough_evidence: 'Not enough evidence yet', too_early: 'Too early' };
+
+/** Names the interval a verdict is read from, so nobody has to guess which interval decides. */
+export function decidingIntervalName(c: MetricReport['comparisons'][number]): string {
+  if (c.verdictRule === 'confidence_sequence') return 'Always-valid interval (open-ended monitoring, safe at any look)';
+  const level = c.verdictConfidence === null ? '' : `${formatConfidence(c.verdictConfidence)} `;
+  const look = c.look ? `, week ${c.look.number} of the plan with ${Math.round(c.look.informationFraction * 100)}% of the planned information` : '';
+  return `${level}interval adjusted for weekly looks${look}${c.verdictAllowsForCoaches ? ', allowing for work coaches' : ''}`;
+}
+
+/** 0.99812 → "99.81%": enough digits to see the look's level. */
+function formatConfidence(confidence: number): string {
+  const digits = confidence >= 0.9999 ? 4 : confidence >= 0.999 ? 3 : 2;
+  return `${(confidence * 100).toFixed(digits).replace(/\.?0+$/, '')}%`;
+}
+
+/** "p = 0.004, below this week's threshold of 0.012": the figure the verdict compares. */
+function decidingTestText(c: MetricReport['comparisons'][number]): string {
+  if (c.verdict === 'too_early' || c.verdictPValue === null) return 'not available';
+  if (c.verdictThreshold === 0) return `p = ${formatPValue(c.verdictPValue)}; no difference can be called this early in the plan`;
+  const threshold = formatPValue(c.verdictThreshold);
+  const test = c.verdictRule === 'confidence_sequence' ? 'always-valid p' : c.verdictAllowsForCoaches ? 'p (cluster-robust t-test)' : c.test === 'welch' ? 'p (Welch’s t-test)' : 'p (score test)';
+  return `${test} = ${formatPValue(c.verdictPValue)}; ${c.verdictPValue < (c.verdictThreshold ?? 0) ? 'below' : 'not below'} this look’s threshold of ${threshold}`;
+}
+
 const percent = (value: number | null | undefined) => (value === null || value === undefined ? null : Number((value * 100).toFixed(2)));
 
 export function resultsView(report: ExperimentReport) {
@@ -36,7 +61,11 @@ export function resultsView(report: ExperimentReport) {
       windowDays: metric.windowDays,
       readings: metric.readings,
       controlName,
-      omnibus: metric.omnibus ? `χ² = ${metric.omnibus.statistic.toFixed(2)} on ${metric.omnibus.df} df, p = ${formatPValue(metric.omnibus.pValue)}` : null,
+      omnibus: metric.omnibus
+        ? metric.omnibus.test === 'fisher-freeman-halton'
+          ? `exact test (Fisher–Freeman–Halton, as the counts are small), p = ${formatPValue(metric.omnibus.pValue)}`
+          : `χ² = ${metric.omnibus.statistic.toFixed(2)} on ${metric.omnibus.df} df, p = ${formatPValue(metric.omnibus.pValue)}`
+        : null,
       arms: metric.arms.map((arm) => ({
         name: arm.name,
         isControl: arm.isControl,
@@ -59,6 +88,13 @@ export function resultsView(report: ExperimentReport) {
         sequentialCi: formatInterval(c.sequentialCi, metric.kind === 'binary' ? 'points' : 'number'),
         alwaysValidPValue: formatPValue(c.alwaysValidPValue),
         verdict: c.verdict,
+        verdictWords: VERDICT_WORDS[c.verdict],
+        decidingInterval: c.verdictInterval ? formatInterval(c.verdictInterval, metric.kind === 'binary' ? 'points' : 'number') : c.verdict === 'too_early' ? 'not available' : 'cannot exclude any difference yet',
+        decidingIntervalName: decidingIntervalName(c),
+        decidingTest: decidingTestText(c),
+        final: c.finalInference
+          ? `Adjusted for the looks: p = ${formatPValue(c.finalInference.pValue)}, median-unbiased estimate ${differenceText(metric, c.finalInference.medianUnbiasedEstimate)} (${formatInterval(c.finalInference.interval, metric.kind === 'binary' ? 'points' : 'number')})`
+          : null,
       })),
     };
   });
@@ -72,8 +108,11 @@ export function resultsView(report: ExperimentReport) {
         unit: primary.kind === 'binary' ? 'percentage points' : 'difference in mean',
         labels: primary.comparisons.map((c) => c.name),
         estimates: primary.comparisons.map((c) => (c.difference === null ? null : c.difference * scale)),
-        intervals: primary.comparisons.map((c) => (c.differenceCi ? c.differenceCi.map((v) => v * scale) : null)),
-        sequential: primary.comparisons.map((c) => (c.sequentialCi ? c.sequentialCi.map((v) => v * scale) : null)),
+        // The deciding interval first; the fixed-horizon 95% interval beside it for comparison.
+        intervals: primary.comparisons.map((c) => (c.verdictInterval ? c.verdictInterval.map((v) => v * scale) : null)),
+        intervalLabel: primary.comparisons[0]?.verdictRule === 'confidence_sequence' ? 'Always-valid interval (decides)' : 'Adjusted for weekly looks (decides)',
+        sequential: primary.comparisons.map((c) => (c.differenceCi ? c.differenceCi.map((v) => v * scale) : null)),
+        sequentialLabel: '95% interval, not adjusted for looks',
       }
     : null;
 
@@ -110,18 +149,18 @@ export function resultsView(report: ExperimentReport) {
         const c = w.comparisons.find((x) => x.arm === arm);
         return c?.difference === null || c === undefined ? null : c.difference * scale;
       }),
-      low: report.weekly.map((w) => w.comparisons.find((x) => x.arm === arm)?.sequentialCi?.[0] ?? null).map((v) => (v === null ? null : v * scale)),
-      high: report.weekly.map((w) => w.comparisons.find((x) => x.arm === arm)?.sequentialCi?.[1] ?? null).map((v) => (v === null ? null : v * scale)),
+      low: report.weekly.map((w) => w.comparisons.find((x) => x.arm === arm)?.decidingCi?.[0] ?? null).map((v) => (v === null ? null : v * scale)),
+      high: report.weekly.map((w) => w.comparisons.find((x) => x.arm === arm)?.decidingCi?.[1] ?? null).map((v) => (v === null ? null : v * scale)),
     })),
   };
   const weeklyTable = {
-    head: ['Week ending', ...weeklyArms.map((arm) => `${armName(arm)}: difference (always-valid interval)`)],
+    head: ['Week ending', ...weeklyArms.map((arm) => `${armName(arm)}: difference (interval that decided that week)`)],
     rows: report.weekly.map((w) => [
       formatDate(w.weekEnding),
       ...weeklyArms.map((arm) => {
         const c = w.comparisons.find((x) => x.arm === arm);
         if (!c || c.difference === null) return 'not available';
-        return `${formatPercentagePoints(c.difference)} (${formatInterval(c.sequentialCi, 'points')})`;
+        return `${formatPercentagePoints(c.difference)} (${c.decidingCi ? formatInterval(c.decidingCi, 'points') : 'no call possible yet'}): ${VERDICT_WORDS[c.verdict].toLowerCase()}`;
       }),
     ]),
   };
@@ -154,7 +193,16 @@ export function resultsView(report: ExperimentReport) {
 
   const factorial = factorialView(report);
 
+  const rule = primary?.comparisons[0]?.verdictRule ?? (report.experiment.plannedSampleSize ? 'group_sequential' : 'confidence_sequence');
+  const ruleSentence =
+    rule === 'group_sequential'
+      ? 'Verdicts follow the locked plan: a group-sequential design with a look every week to the planned size. Each week’s interval is adjusted for all the looks so far, so it is wider early on; an arm is called better or worse only when that interval excludes zero, which happens exactly when its p-value is below that week’s threshold. Figures not adjusted for looks are in the details under each metric.'
+      : 'Verdicts follow the locked plan: open-ended monitoring with an always-valid interval, which stays valid however often it is looked at. An arm is called better or worse only when that interval excludes zero. Figures not adjusted for looks are in the details under each metric.';
+  const coachesSentence = primary?.comparisons.some((c) => c.verdictAllowsForCoaches) && report.coaches?.explanation
+    ? ` The primary metric’s verdicts allow for people being nested in work coaches (CR2 cluster-robust intervals). ${report.coaches.explanation}`
+    : '';
   return {
+    ruleSentence: ruleSentence + coachesSentence,
     metrics,
     factorial,
     primaryReadings: primary?.readings ?? [],

@@ -40,7 +40,7 @@ export function createWeeklyReportService(options: WeeklyReportServiceOptions) {
       weekStart: week.start.toISOString(),
       weekEnd: week.end.toISOString(),
       generatedAt: clock.now().toISOString(),
-      experiments: launched(cutOff).map((e) => ({ report: buildReport(db, e.key, { asOf: lastMoment }), concludedAt: e.concludedAt })),
+      experiments: launched(cutOff).map((e) => ({ report: buildReport(db, e.key, { asOf: lastMoment, finalInference: false }), concludedAt: e.concludedAt })),
       unit: counts.unitTotals(cutOff),
       learning: options.learningFor?.(week.weekEnding) ?? null,
     });

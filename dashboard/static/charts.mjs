@@ -18,12 +18,12 @@ function funnel(data) {
 }
 
 // A forest plot: a horizontal bar from the low to the high end of each interval, and a point at the estimate.
-function intervalChart(labels, estimates, intervals, extra, unit, intervalLabel = '95% interval') {
+function intervalChart(labels, estimates, intervals, extra, unit, intervalLabel = '95% interval', extraLabel = 'Always-valid interval') {
   const datasets = [
     { type: 'bar', label: intervalLabel, data: intervals, backgroundColor: 'rgba(29, 112, 184, 0.35)', borderColor: '#1d70b8', borderWidth: 1, barPercentage: 0.35 },
     { type: 'scatter', label: 'Estimate', data: estimates.map((x, i) => ({ x, y: labels[i] })), backgroundColor: '#0b0c0c', pointRadius: 6, pointStyle: 'rectRot' },
   ];
-  if (extra) datasets.splice(1, 0, { type: 'bar', label: 'Always-valid interval', data: extra, backgroundColor: 'rgba(244, 119, 56, 0.25)', borderColor: '#f47738', borderWidth: 1, barPercentage: 0.35 });
+  if (extra) datasets.splice(1, 0, { type: 'bar', label: extraLabel, data: extra, backgroundColor: 'rgba(244, 119, 56, 0.25)', borderColor: '#f47738', borderWidth: 1, barPercentage: 0.35 });
   return {
     type: 'bar',
     data: { labels, datasets },
@@ -49,7 +49,7 @@ function weekly(data) {
     type: 'line',
     data: { labels: data.labels, datasets },
     options: {
-      scales: { y: { title: { display: true, text: `${data.unit} (dashed: always-valid interval)` } } },
+      scales: { y: { title: { display: true, text: `${data.unit} (dashed: the interval that decided each week)` } } },
       plugins: { legend: { position: 'bottom', labels: { filter: (item, chart) => !chart.datasets[item.datasetIndex].interval } } },
     },
   };
@@ -77,7 +77,7 @@ function history(data) {
 function configFor(data) {
   if (data.type === 'history') return history(data);
   if (data.type === 'funnel') return funnel(data);
-  if (data.type === 'forest') return intervalChart(data.labels, data.estimates, data.intervals, data.sequential, data.unit);
+  if (data.type === 'forest') return intervalChart(data.labels, data.estimates, data.intervals, data.sequential, data.unit, data.intervalLabel, data.sequentialLabel);
   if (data.type === 'uplift') return intervalChart(data.labels, data.estimates, data.intervals, null, data.unit, 'Likely range');
   if (data.type === 'weekly') return weekly(data);
   return null;
