@@ -3,7 +3,7 @@ import { mulberry32 } from '../../seed/mulberry32.ts';
 import { analyseBinaryMetric } from '../analyse-binary-metric.ts';
 import { groupSequentialSampleSize } from './group-sequential-sample-size.ts';
 import { lookDecision } from './look-decision.ts';
-import { newcombeIntervalAt, simulateGroupSequentialTrials } from './simulate-group-sequential-trials.ts';
+import { scoreIntervalAt, simulateGroupSequentialTrials } from './simulate-group-sequential-trials.ts';
 
 // The trial the platform would plan for a 10% → 16% change with 20 weekly looks:
 // 515 per arm at most (rpact agrees, see group-sequential-sample-size.test.ts), so 26 a week.
@@ -11,7 +11,7 @@ const plan = groupSequentialSampleSize({ baseline: 0.1, target: 0.16, looks: 20 
 const perWeek = Math.ceil(plan.perArm / 20);
 const trials = 4000; // Monte Carlo standard error ≈ 0.0035 at 5%, ≈ 0.0063 at 80%
 
-describe('the group-sequential rule with the Newcombe interval, by simulation', () => {
+describe('the group-sequential rule with the platform’s score interval, by simulation', () => {
   it('keeps the false-positive rate of an A/A test with 20 weekly looks at or below 5%, without being far below it', () => {
     const result = simulateGroupSequentialTrials({
       baseline: 0.1,
@@ -53,7 +53,7 @@ describe('the group-sequential rule with the Newcombe interval, by simulation', 
   it('uses the same interval a report gets from analyseBinaryMetric at the look’s confidence', () => {
     const arm = { arm: 'text', n: 260, successes: 45 };
     const control = { arm: 'letter', n: 260, successes: 24 };
-    const decision = lookDecision({ informationFractions: [0.25, 0.5], intervalAt: (confidence) => newcombeIntervalAt(arm, control, confidence) });
+    const decision = lookDecision({ informationFractions: [0.25, 0.5], intervalAt: (confidence) => scoreIntervalAt(arm, control, confidence) });
     const report = analyseBinaryMetric({ arms: [control, arm], control: 'letter', confidence: decision.confidence });
     expect(report.comparisons[0].differenceCi).toEqual(decision.interval);
   });

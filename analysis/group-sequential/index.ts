@@ -30,7 +30,7 @@ export {
 } from './look-decision.ts';
 export { MINIMUM_PEOPLE_PER_ARM, sequentialVerdict, type SequentialVerdict } from './sequential-verdict.ts';
 export {
-  newcombeIntervalAt,
+  scoreIntervalAt,
   simulateGroupSequentialTrials,
   type DifferenceIntervalAt,
   type GroupSequentialSimulation,

@@ -1,5 +1,5 @@
 import { analyseBinaryMetric } from '../analyse-binary-metric.ts';
-import { newcombeDifferenceInterval } from '../newcombe-difference-interval.ts';
+import { scoreDifferenceInterval } from '../score-difference-interval.ts';
 import type { BinaryArmStats, Interval } from '../types.ts';
 import { assertOpenUnitInterval } from '../validate-input.ts';
 import type { SpendingFunctionName } from './alpha-spending.ts';
@@ -17,9 +17,12 @@ import { MINIMUM_PEOPLE_PER_ARM, sequentialVerdict, type SequentialVerdict } fro
 /** The difference interval (arm − control) the rule sets the level of; swappable for a score interval. */
 export type DifferenceIntervalAt = (arm: BinaryArmStats, control: BinaryArmStats, confidence: number) => Interval;
 
-/** Newcombe's hybrid score interval, the platform's current difference interval. */
-export const newcombeIntervalAt: DifferenceIntervalAt = (arm, control, confidence) =>
-  newcombeDifferenceInterval(arm, control, confidence).interval;
+/**
+ * The platform's difference interval: the continuity-corrected Miettinen–Nurminen
+ * score interval, which inverts the score test shown beside it (decision 0023).
+ */
+export const scoreIntervalAt: DifferenceIntervalAt = (arm, control, confidence) =>
+  scoreDifferenceInterval(arm, control, confidence).interval;
 
 export interface GroupSequentialSimulationOptions {
   /** True control rate. */
@@ -121,7 +124,7 @@ export function simulateGroupSequentialTrials(options: GroupSequentialSimulation
     spending = 'obf',
     trials,
     random,
-    differenceIntervalAt = newcombeIntervalAt,
+    differenceIntervalAt = scoreIntervalAt,
     minimumPerArm = MINIMUM_PEOPLE_PER_ARM,
     onTrialDone,
   } = options;
