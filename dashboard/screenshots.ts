@@ -1,5 +1,5 @@
 /**
- * Screenshots of the three main pages, on the demo data, for the README:
+ * Screenshots of the main pages (and the printed weekly report), on the demo data, for the README:
  *
  *   npx tsx dashboard/screenshots.ts [output folder, default docs/screenshots]
  *
@@ -69,6 +69,13 @@ try {
   await context.clearCookies();
   await signIn(page, baseUrl, 'minister', password('minister'));
   await shoot(page, '/report', 'minister-report.png');
+  await shoot(page, '/report/weeks', 'minister-earlier-weeks.png');
+  // The printed report, as a minister saves it as PDF, page by page.
+  await page.goto(`${baseUrl}/report`);
+  await page.emulateMedia({ media: 'print' });
+  await page.pdf({ path: resolve(output, 'minister-report.pdf'), preferCSSPageSize: true, printBackground: true });
+  await page.emulateMedia({ media: 'screen' });
+  console.log('  minister-report.pdf  (/report, printed)');
 } finally {
   await browser.close();
   server.close();

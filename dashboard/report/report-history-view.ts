@@ -11,14 +11,15 @@ export function historyView(reports: MinisterReport[]) {
   return {
     chart: {
       type: 'history',
-      title: 'Across the unit, at the end of each week (rounded to the nearest 5)',
+      title: 'Outcomes across the unit, at the end of each week (rounded to the nearest 5; gaps are weeks with fewer than 10)',
       unit: 'people',
       labels,
-      series: UNIT_FIGURES.map((figure) => ({ label: figure.label, harm: figure.harm, values: reports.map((r) => r.unit[figure.key].value) })),
+      // People taking part are in the table; on the chart they would flatten every outcome.
+      series: UNIT_FIGURES.filter((figure) => figure.key !== 'people').map((figure) => ({ label: figure.label, harm: figure.harm, values: reports.map((r) => r.unit[figure.key].value) })),
     },
     table: {
       head: [{ text: 'Week ending' }, ...UNIT_FIGURES.map((f) => ({ text: f.label, format: 'numeric' }))],
-      rows: [...reports].reverse().map((r) => [{ text: formatDate(r.weekEnding) }, ...UNIT_FIGURES.map((f) => ({ text: r.unit[f.key].text, format: 'numeric' }))]),
+      rows: [...reports].reverse().map((r) => [{ text: formatDate(r.weekEnding) }, ...UNIT_FIGURES.map((f) => ({ text: r.unit[f.key].value === null ? '<10' : r.unit[f.key].text, format: 'numeric' }))]),
     },
   };
 }
