@@ -22,6 +22,9 @@ import { cachedGroupSequentialBoundaries, informationFractionFromCounts, lookDec
  * Pure: the caller supplies the counts at each look and the interval function.
  */
 
+/** Several coaches are needed before the cluster-robust interval decides (decision 0024). */
+export const MINIMUM_COACHES_FOR_ROBUST = 4;
+
 export interface DecisionPlan {
   rule: DecisionRule;
   spending: SpendingFunction;

@@ -10,7 +10,7 @@ import { describeNumeric, welchTTest } from './welch.ts';
 import { benjaminiHochbergAdjust, holmAdjust as holmFor } from './p-value-adjustment.ts';
 import { newcombeDifferenceInterval } from './newcombe-difference-interval.ts';
 import { alwaysValidPValue, confidenceSequenceDifference } from './confidence-sequence.ts';
-import { decideComparison, type ComparisonDecision } from './decision-rule.ts';
+import { decideComparison, MINIMUM_COACHES_FOR_ROBUST, type ComparisonDecision } from './decision-rule.ts';
 import { scoreDifferenceInterval } from './score-difference-interval.ts';
 import { robustIntervalAt } from './clustering.ts';
 import { criticalValue } from './distributions.ts';
@@ -236,7 +236,7 @@ function decisionContext(options: {
       const index = arms.indexOf(request.arm);
       const planned =
         plannedTotal && weightTotal > 0 && weights[index] > 0 && weights[controlIndex] > 0
-          ? { armN: (plannedTotal * weights[index]) / weightTotal, controlN: (plannedTotal * weights[controlIndex]) / weightTotal }
+          ? { armN: Math.max(1, Math.round((plannedTotal * weights[index]) / weightTotal)), controlN: Math.max(1, Math.round((plannedTotal * weights[controlIndex]) / weightTotal)) }
           : null;
       const looks = request.earlierLooks ? [...request.earlierLooks] : options.weeklyAssigned(request.arm).map((armN, week) => ({ armN, controlN: controlWeeks[week] ?? 0 }));
       looks.push({ armN: request.armN, controlN: request.controlN });
@@ -263,8 +263,6 @@ function decisionContext(options: {
   };
 }
 
-/** Several coaches are needed before the cluster-robust interval is the headline (decision 0024). */
-const MINIMUM_COACHES_FOR_ROBUST = 4;
 
 /** The verdict and the figures it is read from, for a comparison in the report. */
 function verdictFields(decision: ComparisonDecision, clustered: boolean) {

@@ -17,6 +17,8 @@ export interface WeeklyReportServiceOptions {
   buildReport: ReportBuilder;
   /** The approved learning summary for a week, if any. */
   learningFor?: (weekEnding: string) => { text: string; approvedAt: string } | null;
+  /** This instance's name for the job lease (default: one per process). */
+  instance?: string;
 }
 
 /**
@@ -69,12 +71,18 @@ export function createWeeklyReportService(options: WeeklyReportServiceOptions) {
      */
     freezeDueWeeks(): string[] {
       const frozen: string[] = [];
-      withJobLease(db, clock, FREEZE_JOB, () => {
-        for (const week of dueWeeks(clock.now())) {
-          snapshots.freeze(build(week, week.end));
-          frozen.push(week.weekEnding);
-        }
-      });
+      withJobLease(
+        db,
+        clock,
+        FREEZE_JOB,
+        () => {
+          for (const week of dueWeeks(clock.now())) {
+            snapshots.freeze(build(week, week.end));
+            frozen.push(week.weekEnding);
+          }
+        },
+        { holder: options.instance },
+      );
       return frozen;
     },
 
