@@ -281,7 +281,8 @@ describe('eiu analyse on a large file', () => {
     const result = JSON.parse(stdout);
     const direct = analyseBinaryMetric({ arms: arms.map((arm) => expected.get(arm)!), control: 'control' });
     expect(result.arms).toEqual(direct.arms);
-    expect(result.comparisons).toEqual(direct.comparisons);
+    // The comparisons add the verdict fields to what analyseBinaryMetric returns.
+    expect(result.comparisons).toMatchObject(direct.comparisons);
     expect(result.omnibus).toEqual(direct.omnibus);
     expect(result.idColumn).toBe('id');
     for (const subgroup of result.subgroups.subgroups) {
@@ -460,6 +461,7 @@ describe('eiu analyse with malformed input', () => {
       { option: ['--planned', '400', '--spending', 'linear'], message: /--spending must be obf or pocock \(got "linear"\)/ },
       { option: ['--rule', 'bayesian'], message: /--rule must be group_sequential or confidence_sequence \(got "bayesian"\)/ },
       { option: ['--rule', 'group_sequential'], message: /--rule group_sequential needs --planned N/ },
+      { option: ['--spending', 'pocock'], message: /--spending is for the group-sequential rule, which needs --planned N/ },
       { option: ['--looks', '0'], message: /--looks must be a whole number from 1 to 200 \(got "0"\)/ },
       { option: ['--looks', '201'], message: /--looks must be a whole number from 1 to 200 \(got "201"\)/ },
       { option: ['--looks', '2.5'], message: /--looks must be a whole number from 1 to 200/ },

@@ -88,6 +88,9 @@ export function verdictPlan(options: VerdictOptions): VerdictPlan {
   if (rule === 'group_sequential' && plannedTotal === null) {
     throw new InputError('--rule group_sequential needs --planned N, the planned total people across all arms');
   }
+  if (options.spending !== undefined && rule !== 'group_sequential') {
+    throw new InputError('--spending is for the group-sequential rule, which needs --planned N; the confidence sequence spends no alpha per look');
+  }
   let alpha = 0.05;
   if (options.alpha !== undefined) {
     const text = options.alpha.trim();
