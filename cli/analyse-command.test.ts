@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyseBinaryMetric } from '../analysis/analyse-binary-metric.ts';
+import { robustIntervalAt } from '../analysis/clustering.ts';
+import { alwaysValidPValue, confidenceSequenceDifference } from '../analysis/confidence-sequence.ts';
+import { decideComparison } from '../analysis/decision-rule.ts';
 import { expectClose, expectIntervalClose } from '../analysis/expect-close.ts';
+import { scoreDifferenceInterval, scoreDifferenceTest } from '../analysis/score-difference-interval.ts';
+import type { BinaryArmStats } from '../analysis/types.ts';
+import { analyseCsv } from './analyse-command.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const directory = mkdtempSync(join(tmpdir(), 'eiu-analyse-'));
@@ -275,7 +281,8 @@ describe('eiu analyse on a large file', () => {
     const result = JSON.parse(stdout);
     const direct = analyseBinaryMetric({ arms: arms.map((arm) => expected.get(arm)!), control: 'control' });
     expect(result.arms).toEqual(direct.arms);
-    expect(result.comparisons).toEqual(direct.comparisons);
+    // The comparisons add the verdict fields to what analyseBinaryMetric returns.
+    expect(result.comparisons).toMatchObject(direct.comparisons);
     expect(result.omnibus).toEqual(direct.omnibus);
     expect(result.idColumn).toBe('id');
     for (const subgroup of result.subgroups.subgroups) {
@@ -447,6 +454,56 @@ describe('eiu analyse with malformed input', () => {
       args: ['--outcome', 'attended'],
       message: /no people/,
     },
+    ...[
+      { option: ['--planned', '0'], message: /--planned must be a positive whole number of people across all arms \(got "0"\)/ },
+      { option: ['--planned', '250.5'], message: /--planned must be a positive whole number of people across all arms \(got "250.5"\)/ },
+      { option: ['--planned', 'lots'], message: /--planned must be a positive whole number/ },
+      { option: ['--planned', '400', '--spending', 'linear'], message: /--spending must be obf or pocock \(got "linear"\)/ },
+      { option: ['--rule', 'bayesian'], message: /--rule must be group_sequential or confidence_sequence \(got "bayesian"\)/ },
+      { option: ['--rule', 'group_sequential'], message: /--rule group_sequential needs --planned N/ },
+      { option: ['--spending', 'pocock'], message: /--spending is for the group-sequential rule, which needs --planned N/ },
+      { option: ['--looks', '0'], message: /--looks must be a whole number from 1 to 200 \(got "0"\)/ },
+      { option: ['--looks', '201'], message: /--looks must be a whole number from 1 to 200 \(got "201"\)/ },
+      { option: ['--looks', '2.5'], message: /--looks must be a whole number from 1 to 200/ },
+      { option: ['--alpha', '0'], message: /--alpha must be a number above 0 and at most 0.5/ },
+      { option: ['--alpha', '5%'], message: /--alpha must be a number above 0 and at most 0.5/ },
+      { option: ['--looks', '4', '--week', 'week'], message: /give --week COLUMN or --looks K, not both/ },
+    ].map(({ option, message }) => ({
+      name: `the verdict option ${option.join(' ')}`,
+      contents: 'arm,week,attended\ncontrol,1,1\ntext,1,0\n',
+      args: ['--outcome', 'attended', ...option],
+      message,
+    })),
+    {
+      name: 'a missing --week column',
+      contents: 'arm,attended\ncontrol,1\ntext,0\n',
+      args: ['--outcome', 'attended', '--week', 'entry_date'],
+      message: /column "entry_date" \(--week\) is not in the file/,
+    },
+    {
+      name: 'a week that is neither a date nor a whole number, with its line',
+      contents: 'arm,entry,attended\ncontrol,2025-03-03,1\ntext,3 March,0\n',
+      args: ['--outcome', 'attended', '--week', 'entry'],
+      message: /line 3: week column "entry" has "3 March"; expected a date YYYY-MM-DD or a whole week number/,
+    },
+    {
+      name: 'a week date that does not exist, with its line',
+      contents: 'arm,entry,attended\ncontrol,2025-03-03,1\ntext,2025-02-29,0\n',
+      args: ['--outcome', 'attended', '--week', 'entry'],
+      message: /line 3: week column "entry" has "2025-02-29", which is not a real date/,
+    },
+    {
+      name: 'a week column mixing week numbers and dates, with its line',
+      contents: 'arm,entry,attended\ncontrol,1,1\ntext,2,0\ntext,2025-03-03,0\n',
+      args: ['--outcome', 'attended', '--week', 'entry'],
+      message: /line 4: week column "entry" has "2025-03-03", a date, but earlier rows have week numbers/,
+    },
+    {
+      name: 'a blank week, with its line',
+      contents: 'arm,entry,attended\ncontrol,1,1\ntext, ,0\n',
+      args: ['--outcome', 'attended', '--week', 'entry'],
+      message: /line 3: the week \(column "entry"\) is empty/,
+    },
   ];
 
   for (const [index, testCase] of failing.entries()) {
@@ -456,6 +513,7 @@ describe('eiu analyse with malformed input', () => {
       expect(code).not.toBe(0);
       expect(stdout).toBe('');
       expect(stderr).toMatch(testCase.message);
+      expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     });
   }
 
@@ -463,5 +521,263 @@ describe('eiu analyse with malformed input', () => {
     const { code, stderr } = await runEiu(['analyse', threeArmFile]);
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/--outcome/);
+  });
+});
+
+/** Deterministic uniform numbers in [0, 1) (mulberry32), so generated files are the same on every run. */
+function uniforms(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Control and text rows with exactly the successes asked for, interleaved. */
+function twoArmFile(name: string, control: [number, number], text: [number, number]): string {
+  const rows = [...people('control', ...control), ...people('text', ...text)];
+  return writeCsv(name, `arm,attended\n${rows.join('\n')}\n`);
+}
+
+const unpooledSe = (arm: BinaryArmStats, control: BinaryArmStats) => {
+  const rate = (stats: BinaryArmStats) => stats.successes / stats.n;
+  return Math.sqrt((rate(arm) * (1 - rate(arm))) / arm.n + (rate(control) * (1 - rate(control))) / control.n);
+};
+
+const excludesZero = (interval: [number, number] | null) => interval !== null && (interval[0] > 0 || interval[1] < 0);
+
+interface VerdictJson {
+  verdict: string;
+  verdictRule: string;
+  verdictInterval: [number, number] | null;
+  verdictConfidence: number | null;
+  verdictPValue: number | null;
+  verdictThreshold: number | null;
+  verdictAllowsForClusters: boolean;
+  look: { number: number; informationFraction: number; zBoundary: number; alphaSpent: number } | null;
+}
+
+describe('eiu analyse gives the platform verdict', () => {
+  // control 20/200 (10%), text 50/200 (25%): far beyond any boundary.
+  const clearFile = twoArmFile('clear-effect.csv', [200, 20], [200, 50]);
+  // 20/200 in both arms.
+  const nullFile = twoArmFile('no-effect.csv', [200, 20], [200, 20]);
+
+  it('finds a clear effect better, with the p-value below the threshold and an interval that leaves out 0', async () => {
+    for (const args of [['--planned', '800'], []]) {
+      const { code, stdout, stderr } = await runEiu(['analyse', clearFile, '--outcome', 'attended', ...args, '--json']);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const text: VerdictJson = JSON.parse(stdout).comparisons[0];
+      expect(text.verdict).toBe('better');
+      expect(text.verdictRule).toBe(args.length ? 'group_sequential' : 'confidence_sequence');
+      expect(text.verdictPValue!).toBeLessThan(text.verdictThreshold!);
+      expect(text.verdictInterval![0]).toBeGreaterThan(0);
+    }
+  });
+
+  it('calls the same effect worse when the outcome is a harm (--lower-is-better)', async () => {
+    const { stdout } = await runEiu(['analyse', clearFile, '--outcome', 'attended', '--planned', '800', '--lower-is-better', '--json']);
+    const result = JSON.parse(stdout);
+    expect(result.comparisons[0].verdict).toBe('worse');
+    expect(result.decisionPlan.higherIsBetter).toBe(false);
+  });
+
+  it('finds not enough evidence in a file with no effect, with an interval that includes 0', async () => {
+    for (const args of [['--planned', '800'], []]) {
+      const { stdout } = await runEiu(['analyse', nullFile, '--outcome', 'attended', ...args, '--json']);
+      const text: VerdictJson = JSON.parse(stdout).comparisons[0];
+      expect(text.verdict).toBe('not_enough_evidence');
+      expect(text.verdictInterval![0]).toBeLessThan(0);
+      expect(text.verdictInterval![1]).toBeGreaterThan(0);
+      expect(text.verdictPValue!).toBeGreaterThanOrEqual(text.verdictThreshold!);
+    }
+  });
+
+  it('says too early, with no interval or p-value, while an arm has fewer than 10 people', async () => {
+    const file = twoArmFile('too-early.csv', [9, 0], [9, 9]);
+    const result = await analyseCsv(file, { outcome: 'attended', arm: 'arm', planned: '100' });
+    expect(result.comparisons[0]).toMatchObject({ verdict: 'too_early', verdictInterval: null, verdictPValue: null, verdictThreshold: null, look: null });
+  });
+
+  it('calls a comparison better or worse exactly when its p-value is below the threshold and exactly when its interval leaves out 0, over a grid of files', async () => {
+    const seen = new Set<string>();
+    let file = 0;
+    for (const perArm of [8, 40, 150]) {
+      for (const textRate of [0, 0.05, 0.1, 0.17, 0.25, 0.4]) {
+        const path = twoArmFile(`grid-${file++}.csv`, [perArm, Math.round(perArm * 0.1)], [perArm, Math.round(perArm * textRate)]);
+        for (const plan of [{ planned: String(4 * perArm) }, { planned: String(4 * perArm), spending: 'pocock' }, {}, { planned: String(2 * perArm), rule: 'confidence_sequence' }]) {
+          for (const looks of [undefined, '5']) {
+            for (const lowerIsBetter of [false, true]) {
+              const result = await analyseCsv(path, { outcome: 'attended', arm: 'arm', ...plan, looks, lowerIsBetter });
+              const comparison: VerdictJson = result.comparisons[0];
+              const decided = comparison.verdict === 'better' || comparison.verdict === 'worse';
+              const pBelow = comparison.verdictPValue !== null && comparison.verdictThreshold !== null && comparison.verdictPValue < comparison.verdictThreshold;
+              expect(pBelow, JSON.stringify({ perArm, textRate, plan, looks, comparison })).toBe(decided);
+              expect(excludesZero(comparison.verdictInterval), JSON.stringify({ perArm, textRate, plan, looks, comparison })).toBe(decided);
+              if (decided) expect(comparison.verdict === 'better').toBe(lowerIsBetter ? comparison.verdictInterval![1] < 0 : comparison.verdictInterval![0] > 0);
+              seen.add(comparison.verdict);
+            }
+          }
+        }
+      }
+    }
+    // The grid reaches every verdict, so the agreement above is not vacuous.
+    expect([...seen].sort()).toEqual(['better', 'not_enough_evidence', 'too_early', 'worse']);
+  }, 60_000);
+
+  it('with a week column, looks once a week and reaches the verdict decideComparison reaches on the weekly counts', async () => {
+    // Six reporting weeks from Monday 3 March 2025; entry dates anywhere Monday to Sunday, rows shuffled.
+    const random = uniforms(20250303);
+    const entries: { arm: 'control' | 'text'; week: number; day: number; attended: number }[] = [];
+    for (let week = 0; week < 6; week++) {
+      for (const arm of ['control', 'text'] as const) {
+        for (let person = 0; person < 30 + week * 4; person++) {
+          entries.push({ arm, week, day: person % 7, attended: random() < (arm === 'text' ? 0.24 : 0.12) ? 1 : 0 });
+        }
+      }
+    }
+    for (let index = entries.length - 1; index > 0; index--) {
+      const other = Math.floor(random() * (index + 1));
+      [entries[index], entries[other]] = [entries[other], entries[index]];
+    }
+    const monday = Date.UTC(2025, 2, 3);
+    const dateOf = (week: number, day: number) => new Date(monday + (week * 7 + day) * 86_400_000).toISOString().slice(0, 10);
+    const rows = entries.map((entry, index) => `P${index},${entry.arm},${dateOf(entry.week, entry.day)},${entry.attended}`);
+    const file = writeCsv('six-weeks.csv', `id,arm,entry_date,attended\n${rows.join('\n')}\n`);
+
+    const { code, stdout, stderr } = await runEiu(['analyse', file, '--outcome', 'attended', '--planned', '700', '--week', 'entry_date', '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.decisionPlan.looks).toEqual({
+      from: 'week',
+      count: 6,
+      weekColumn: 'entry_date',
+      weeks: ['2025-03-09', '2025-03-16', '2025-03-23', '2025-03-30', '2025-04-06', '2025-04-13'],
+    });
+
+    const cumulative = (arm: string, throughWeek: number) => entries.filter((entry) => entry.arm === arm && entry.week <= throughWeek).length;
+    const stats = (arm: string): BinaryArmStats => ({
+      arm,
+      n: cumulative(arm, 5),
+      successes: entries.filter((entry) => entry.arm === arm && entry.attended).length,
+    });
+    const [text, control] = [stats('text'), stats('control')];
+    const expected = decideComparison({
+      plan: { rule: 'group_sequential', spending: 'obf', planned: { armN: 350, controlN: 350 } },
+      looks: [0, 1, 2, 3, 4, 5].map((week) => ({ armN: cumulative('text', week), controlN: cumulative('control', week) })),
+      higherIsBetter: true,
+      estimate: text.successes / text.n - control.successes / control.n,
+      intervalAt: (confidence) => scoreDifferenceInterval(text, control, confidence).interval,
+      pValue: scoreDifferenceTest(text, control).pValue,
+      standardError: unpooledSe(text, control),
+    });
+    const comparison: VerdictJson = result.comparisons[0];
+    expect(comparison.look!.number).toBe(6);
+    expect(comparison.verdict).toBe(expected.verdict);
+    expect(comparison.verdictRule).toBe('group_sequential');
+    expectIntervalClose(comparison.verdictInterval, expected.interval!, 1e-12);
+    expectClose(comparison.verdictPValue, expected.pValue!, 1e-12);
+    expectClose(comparison.verdictThreshold, expected.threshold!, 1e-12);
+    expectClose(comparison.verdictConfidence, expected.confidence!, 1e-12);
+    expect(comparison.look).toEqual(expected.look);
+    // Information fraction (1/350 + 1/350) ÷ (1/n_text + 1/n_control) at the last look.
+    expectClose(comparison.look!.informationFraction, (2 / 350) / (1 / text.n + 1 / control.n), 1e-12);
+  });
+
+  it('reads week numbers in number order, whatever order the rows are in', async () => {
+    const rows: string[] = [];
+    for (const week of [10, 2, 1, 9, 3, 4, 5, 6, 7, 8]) for (const arm of ['control', 'text']) for (let person = 0; person < 12; person++) rows.push(`${arm},${week},${person < (arm === 'text' ? 5 : 2) ? 1 : 0}`);
+    const file = writeCsv('week-numbers.csv', `arm,week,attended\n${rows.join('\n')}\n`);
+    const result = await analyseCsv(file, { outcome: 'attended', arm: 'arm', planned: '400', week: 'week' });
+    expect(result.decisionPlan.looks.weeks).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+    expect(result.comparisons[0].look!.number).toBe(10);
+  });
+
+  it('with --looks K and no week column, takes the file as the last of K equally spaced looks', async () => {
+    const file = twoArmFile('four-looks.csv', [151, 16], [149, 33]);
+    const result = await analyseCsv(file, { outcome: 'attended', arm: 'arm', planned: '600', looks: '4' });
+    const text = { arm: 'text', n: 149, successes: 33 };
+    const control = { arm: 'control', n: 151, successes: 16 };
+    const expected = decideComparison({
+      plan: { rule: 'group_sequential', spending: 'obf', planned: { armN: 300, controlN: 300 } },
+      looks: [1, 2, 3, 4].map((k) => ({ armN: Math.round((149 * k) / 4), controlN: Math.round((151 * k) / 4) })),
+      higherIsBetter: true,
+      estimate: 33 / 149 - 16 / 151,
+      intervalAt: (confidence) => scoreDifferenceInterval(text, control, confidence).interval,
+      pValue: scoreDifferenceTest(text, control).pValue,
+      standardError: unpooledSe(text, control),
+    });
+    expect(result.decisionPlan.looks).toMatchObject({ from: 'equally_spaced', count: 4 });
+    expect(result.comparisons[0].look).toEqual(expected.look);
+    expect(result.comparisons[0].look!.number).toBe(4);
+    expect(result.comparisons[0].verdict).toBe(expected.verdict);
+    expectIntervalClose(result.comparisons[0].verdictInterval, expected.interval!, 1e-12);
+  });
+
+  it('with --rule confidence_sequence, decides on confidenceSequenceDifference and alwaysValidPValue of the counts', async () => {
+    const text = { arm: 'text', n: 200, successes: 44 };
+    const control = { arm: 'control', n: 200, successes: 22 };
+    const file = twoArmFile('sequence.csv', [200, 22], [200, 44]);
+    // With --planned the sequence is tuned to the comparison's share of it: planned × (w_text + w_control) ÷ Σw, all 600 with two arms.
+    const planned = await analyseCsv(file, { outcome: 'attended', arm: 'arm', planned: '600', rule: 'confidence_sequence' });
+    expect(planned.comparisons[0].verdictRule).toBe('confidence_sequence');
+    expect(planned.comparisons[0].look).toBeNull();
+    expectIntervalClose(planned.comparisons[0].verdictInterval, confidenceSequenceDifference(text, control, { alpha: 0.05, plannedTotal: 600 })!, 1e-12);
+    expectClose(planned.comparisons[0].verdictPValue, alwaysValidPValue(text, control, { plannedTotal: 600 })!, 1e-12);
+    expect(planned.comparisons[0].verdictThreshold).toBe(0.05);
+    // Open-ended (no --planned): tuned to 1000 people per comparison, as the dashboard does.
+    const open = await analyseCsv(file, { outcome: 'attended', arm: 'arm', alpha: '0.1' });
+    expect(open.comparisons[0].verdictRule).toBe('confidence_sequence');
+    expectIntervalClose(open.comparisons[0].verdictInterval, confidenceSequenceDifference(text, control, { alpha: 0.1, plannedTotal: 1000 })!, 1e-12);
+    expectClose(open.comparisons[0].verdictPValue, alwaysValidPValue(text, control, { plannedTotal: 1000 })!, 1e-12);
+    expect(open.comparisons[0].verdictThreshold).toBe(0.1);
+    expectClose(open.comparisons[0].verdictConfidence, 0.9, 1e-12);
+  });
+
+  it('plans each arm its weight share of --planned', async () => {
+    const file = twoArmFile('weighted.csv', [100, 10], [200, 40]);
+    const result = await analyseCsv(file, { outcome: 'attended', arm: 'arm', planned: '900', weights: 'control=1,text=2' });
+    // 300 planned in control, 600 in text: fraction (1/600 + 1/300) ÷ (1/200 + 1/100) = 1/3.
+    expectClose(result.comparisons[0].look!.informationFraction, 1 / 3, 1e-12);
+  });
+
+  it('decides on the cluster-robust test when --cluster has at least 4 clusters, as the dashboard does with coaches', async () => {
+    const rows: string[] = [];
+    for (let person = 0; person < 400; person++) {
+      const arm = person % 2 === 0 ? 'control' : 'text';
+      const coach = `coach_${(person % 8) + 1}`;
+      rows.push(`${arm},${coach},${(person * 7) % 10 < (arm === 'text' ? 3 : 1) + (person % 8 < 2 ? 1 : 0) ? 1 : 0}`);
+    }
+    const file = writeCsv('clustered-verdict.csv', `arm,coach,attended\n${rows.join('\n')}\n`);
+    const result = await analyseCsv(file, { outcome: 'attended', arm: 'arm', cluster: 'coach', planned: '800' });
+    const comparison = result.comparisons[0];
+    const robust = result.clustering!.comparisons[0];
+    expect(comparison.verdictAllowsForClusters).toBe(true);
+    expectIntervalClose(comparison.verdictInterval, robustIntervalAt(robust, comparison.verdictConfidence!), 1e-12);
+    expectClose(comparison.verdictPValue, robust.pValue, 1e-12);
+  });
+
+  it('prints the verdict, the deciding interval by name and the rule that decided', async () => {
+    const sequential = await runEiu(['analyse', clearFile, '--outcome', 'attended', '--planned', '800', '--looks', '3']);
+    expect(sequential.code).toBe(0);
+    expect(sequential.stdout).toContain('decided by the group-sequential rule, O’Brien–Fleming spending, α = 0.05 over all looks, 800 people planned');
+    expect(sequential.stdout).toContain('Interval adjusted for weekly looks');
+    expect(sequential.stdout).toMatch(/^ {2}text +better +3 /m);
+    expect(sequential.stdout).toContain('look 3 of 3 equally spaced looks (an approximation');
+    const sequence = await runEiu(['analyse', nullFile, '--outcome', 'attended']);
+    expect(sequence.stdout).toContain('decided by the confidence-sequence rule');
+    expect(sequence.stdout).toContain('Always-valid interval');
+    expect(sequence.stdout).toMatch(/^ {2}text +not enough evidence /m);
+  });
+
+  it('documents --looks in --help as an approximation for files with no week column', async () => {
+    const { stdout } = await runEiu(['analyse', '--help']);
+    expect(stdout).toMatch(/--looks <k>[\s\S]*approximation/);
+    expect(stdout).toContain('--lower-is-better');
   });
 });

@@ -4,6 +4,18 @@ import type { ClusteredComparisonResult } from '../analysis/clustering.ts';
 import type { BinarySubgroupEffects } from '../analysis/subgroups.ts';
 import type { Interval } from '../analysis/types.ts';
 import { countTrialCsv, InputError, NOT_RECORDED, type LevelCounts } from './analyse-counts.ts';
+import {
+  decideArm,
+  MINIMUM_CLUSTERS_FOR_ROBUST,
+  peopleAtLooks,
+  verdictFields,
+  verdictPlan,
+  withWeeks,
+  type ArmDecisionInput,
+  type VerdictFields,
+  type VerdictOptions,
+  type VerdictPlan,
+} from './analyse-verdict.ts';
 
 /**
  * `eiu analyse FILE.csv --outcome COLUMN`: the analysts' command-line view of
@@ -11,14 +23,17 @@ import { countTrialCsv, InputError, NOT_RECORDED, type LevelCounts } from './ana
  * subgroup or cluster when asked; see analyse-counts.ts), checks no id appears
  * twice, and prints the same analysis the dashboard shows, as an aligned table
  * or as one JSON object. Arms are reported control first, then by name, so
- * nothing depends on the order of rows in the file.
+ * nothing depends on the order of rows in the file. Each comparison carries
+ * the platform's verdict under the rule the options describe (--planned,
+ * --rule, --spending, --alpha, with looks from --week or --looks), reached as
+ * the dashboard reaches it (analyse-verdict.ts).
  *
  * Bad input (a missing file or column, an outcome that is not 0/1, an empty
  * arm, …) sets a non-zero exit code and prints one message on stderr naming
  * the CSV line (the header is line 1) or the column.
  */
 
-interface AnalyseOptions {
+interface AnalyseOptions extends VerdictOptions {
   outcome: string;
   arm: string;
   control?: string;
@@ -172,7 +187,7 @@ function formatReport(report: AnalyseReport): string {
       [false, true, false, true, false, true, false, true, true],
     ),
   );
-  lines.push('');
+  lines.push('', formatVerdicts(report), '');
   if (report.omnibus) {
     lines.push(
       `All arms the same? Chi-square ${report.omnibus.statistic.toFixed(2)} on ${report.omnibus.df} df, ${pEquals(report.omnibus.pValue)}`,
@@ -195,11 +210,99 @@ function formatReport(report: AnalyseReport): string {
   if (report.clustering) lines.push('', formatClustering(report.cluster!, report.clustering, level));
   lines.push(
     '',
-    'Difference: Newcombe score interval. Relative: Katz log interval. p: z-test, or Fisher exact when any expected count < 5.',
-    'P(better): chance the arm’s true rate beats control (uniform priors). These are fixed-horizon results for one look.',
+    'Difference: Miettinen–Nurminen score interval, the inversion of the score test behind p. Relative: score interval.',
+    'P(better): chance the arm’s true rate beats control (uniform priors). These are fixed-horizon results for one look;',
+    'the verdict allows for the looks.',
   );
   return `${lines.join('\n')}\n`;
 }
+
+const VERDICT_WORDS: Record<VerdictFields['verdict'], string> = {
+  better: 'better',
+  worse: 'worse',
+  not_enough_evidence: 'not enough evidence',
+  too_early: 'too early',
+};
+
+const SPENDING_NAMES: Record<VerdictPlan['spending'], string> = { obf: 'O’Brien–Fleming', pocock: 'Pocock' };
+
+/** The confidence level of a deciding interval, to as many places as it needs (99.2%, 95%). */
+const levelText = (confidence: number | null) => {
+  if (confidence === null) return '';
+  const digits = Math.abs(confidence * 100 - Math.round(confidence * 100)) < 1e-9 ? 0 : confidence > 0.999 ? 3 : 1;
+  return `${(confidence * 100).toFixed(digits)}%`;
+};
+
+/** Where the looks came from, in a sentence. */
+function looksSentence(plan: VerdictPlan): string {
+  const { looks } = plan;
+  if (plan.rule === 'confidence_sequence') {
+    const weeks = looks.from === 'week' ? `; the ${looks.count} weeks in column "${looks.weekColumn}" do not change it` : '';
+    return `The always-valid interval holds however often the results have been looked at${weeks}.`;
+  }
+  if (looks.from === 'week') {
+    const unit = looks.weeks?.[0]?.includes('-') ? 'reporting weeks (Monday to Sunday)' : 'weeks';
+    return `Looks: the ${looks.count} ${unit} in column "${looks.weekColumn}", counted cumulatively; the last is the whole file.`;
+  }
+  if (looks.from === 'equally_spaced') {
+    return `Looks: this file taken as look ${looks.count} of ${looks.count} equally spaced looks (an approximation; give --week COLUMN for the real weeks).`;
+  }
+  return 'Looks: one, the counts in this file (give --week COLUMN to allow for the weekly looks).';
+}
+
+/** The verdict of each comparison, the interval that decides it and the rule that produced it. */
+function formatVerdicts(report: AnalyseReport): string {
+  const plan = report.decisionPlan;
+  const sequential = plan.rule === 'group_sequential';
+  const direction = plan.higherIsBetter ? 'higher is better' : 'lower is better';
+  const rule = sequential
+    ? `group-sequential rule, ${SPENDING_NAMES[plan.spending]} spending, α = ${plan.alpha} over all looks, ${plan.plannedTotal} people planned`
+    : `confidence-sequence rule, α = ${plan.alpha} at any look, tuned to ${plan.plannedTotal === null ? '1000 people per comparison (no --planned)' : `${plan.plannedTotal} people planned`}`;
+  const intervalName = sequential ? 'Interval adjusted for weekly looks' : 'Always-valid interval';
+  const headers = ['Arm', 'Verdict', ...(sequential ? ['Look', 'Information'] : []), intervalName, 'Level', sequential ? 'p' : 'p (always-valid)', 'Threshold'];
+  const rows = report.comparisons.map((comparison) => {
+    const cannotStop = sequential && comparison.verdictThreshold === 0;
+    return [
+      comparison.arm,
+      VERDICT_WORDS[comparison.verdict],
+      ...(sequential
+        ? [comparison.look ? String(comparison.look.number) : '–', comparison.look ? percent(comparison.look.informationFraction, 0) : '–']
+        : []),
+      cannotStop ? 'cannot stop at this look' : pointsInterval(comparison.verdictInterval),
+      levelText(comparison.verdictConfidence),
+      pValueText(comparison.verdictPValue),
+      comparison.verdictThreshold === null ? '–' : cannotStop ? '–' : formatThreshold(comparison.verdictThreshold),
+    ];
+  });
+  const lines = [
+    `Verdict (${direction}), decided by the ${rule}:`,
+    '',
+    table(headers, rows, headers.map((_, column) => column >= 2 && headers[column] !== intervalName)),
+    '',
+    sequential
+      ? 'An arm is better or worse when its interval adjusted for weekly looks leaves out 0, which is exactly when p is below the look’s threshold.'
+      : 'An arm is better or worse when its always-valid interval leaves out 0, which is exactly when the always-valid p is below α.',
+    looksSentence(plan),
+  ];
+  if (report.comparisons.some((comparison) => comparison.verdictAllowsForClusters)) {
+    lines.push(`The interval and p allow for clustering by ${report.cluster} (CR2 t-test).`);
+  }
+  if (report.comparisons.some((comparison) => comparison.verdict === 'too_early')) {
+    lines.push('Too early: an arm or the control has fewer than 10 people.');
+  }
+  for (const comparison of report.comparisons) {
+    const final = comparison.finalInference;
+    if (!final) continue;
+    lines.push(
+      `${comparison.arm}, adjusted for stopping at this look: ${points(final.medianUnbiasedEstimate)} (median-unbiased), ` +
+        `${levelText(1 - plan.alpha)} CI ${pointsInterval(final.interval)}, ${pEquals(final.pValue)}.`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** A look's threshold: small ones in scientific notation so they never print as 0.000. */
+const formatThreshold = (value: number) => (value >= 0.001 ? value.toFixed(4).replace(/0+$/, '').replace(/\.$/, '') : value.toExponential(1));
 
 function formatSubgroups(column: string, effects: BinarySubgroupEffects, level: string): string {
   const rows: string[][] = [];
@@ -267,15 +370,17 @@ function formatClustering(column: string, result: ClusteredComparisonResult, lev
  * (a verdict, its interval or p-value, results per look) here and the table
  * and JSON both get them.
  */
-type ComparisonReport = ArmComparison;
+type ComparisonReport = ArmComparison & VerdictFields;
 
-function comparisonReport(comparison: ArmComparison): ComparisonReport {
-  return { ...comparison };
+function comparisonReport(comparison: ArmComparison, decision: Omit<ArmDecisionInput, 'comparison'>): ComparisonReport {
+  return { ...comparison, ...verdictFields(decideArm({ ...decision, comparison }), decision.robust !== null) };
 }
 
 export interface AnalyseReport extends Omit<BinaryMetricResult, 'comparisons'> {
   outcome: string;
   comparisons: ComparisonReport[];
+  /** The rule every comparison's verdict was reached under, and where its looks came from. */
+  decisionPlan: VerdictPlan;
   /** The column whose ids were checked for duplicates; null when the file has none. */
   idColumn: string | null;
   /** Arm names that differ only in case or spaces (also printed on stderr). */
@@ -288,6 +393,8 @@ export interface AnalyseReport extends Omit<BinaryMetricResult, 'comparisons'> {
 
 /** Reads `file` and builds the report `eiu analyse` prints; throws InputError (or RangeError) for input to fix. */
 export async function analyseCsv(file: string, options: AnalyseOptions): Promise<AnalyseReport> {
+  // Checked before reading, so a mistyped option is reported at once, whatever the file.
+  const requestedPlan = verdictPlan(options);
   const counts = await countTrialCsv(file, options);
   const armNames = counts.arms.map((arm) => arm.arm);
   if (armNames.length === 0) throw new InputError('the file has a header but no people');
@@ -302,30 +409,60 @@ export async function analyseCsv(file: string, options: AnalyseOptions): Promise
   const arms = armOrder.map((name) => counts.arms.find((arm) => arm.arm === name)!);
   const plannedWeights = options.weights === undefined ? undefined : parseWeights(options.weights, armOrder);
   const { comparisons, ...result } = analyseBinaryMetric({ arms, control, plannedWeights });
-  const report: AnalyseReport = {
-    outcome: options.outcome,
-    ...result,
-    comparisons: comparisons.map(comparisonReport),
-    idColumn: counts.idColumn,
-    ...(warnings.length ? { warnings } : {}),
-  };
+  const plan = withWeeks(requestedPlan, counts.weeks);
 
   // Loaded only when asked for, so a problem in one of them never takes the basic analysis down.
+  let subgroups: Pick<AnalyseReport, 'by' | 'subgroups'> = {};
   if (counts.by) {
     const { subgroupEffects } = await import('../analysis/subgroups.ts');
-    report.by = options.by;
     const groups = levelsInOrder(counts.by, armOrder, true).map(({ level, arms }) => ({ subgroup: level, arms }));
-    report.subgroups = subgroupEffects(groups, { control });
+    subgroups = { by: options.by, subgroups: subgroupEffects(groups, { control }) };
   }
+  let clustering: Pick<AnalyseReport, 'cluster' | 'clustering'> = {};
+  let robustFor: (arm: string) => ArmDecisionInput['robust'] = () => null;
   if (counts.cluster) {
-    const { clusteredComparison } = await import('../analysis/clustering.ts');
-    report.cluster = options.cluster;
+    const { clusteredComparison, robustIntervalAt } = await import('../analysis/clustering.ts');
     const cells = levelsInOrder(counts.cluster, armOrder, false).flatMap(({ level, arms }) =>
       arms.filter((arm) => arm.n > 0).map((arm) => ({ cluster: level, ...arm })),
     );
-    report.clustering = clusteredComparison(cells, { control });
+    const clustered = clusteredComparison(cells, { control });
+    clustering = { cluster: options.cluster, clustering: clustered };
+    // As the dashboard does with work coaches: with enough clusters the CR2 test decides.
+    if (clustered.clusters >= MINIMUM_CLUSTERS_FOR_ROBUST) {
+      robustFor = (arm) => {
+        const robust = clustered.comparisons.find((comparison) => comparison.arm === arm);
+        return robust ? { intervalAt: (confidence) => robustIntervalAt(robust, confidence), pValue: robust.pValue, standardError: robust.robustSe } : null;
+      };
+    }
   }
-  return report;
+
+  const weights = plannedWeights ?? armOrder.map(() => 1);
+  const weightTotal = weights.reduce((sum, weight) => sum + weight, 0);
+  const controlStats = arms[0];
+  const controlLooks = peopleAtLooks(plan, controlStats, counts.weeks);
+  return {
+    outcome: options.outcome,
+    ...result,
+    comparisons: comparisons.map((comparison) => {
+      const index = armOrder.indexOf(comparison.arm);
+      return comparisonReport(comparison, {
+        plan,
+        arm: arms[index],
+        control: controlStats,
+        armWeight: weights[index],
+        controlWeight: weights[0],
+        weightTotal,
+        armLooks: peopleAtLooks(plan, arms[index], counts.weeks),
+        controlLooks,
+        robust: robustFor(comparison.arm),
+      });
+    }),
+    decisionPlan: plan,
+    idColumn: counts.idColumn,
+    ...(warnings.length ? { warnings } : {}),
+    ...subgroups,
+    ...clustering,
+  };
 }
 
 /** Adds `eiu analyse` to the program. */
@@ -341,6 +478,16 @@ export function register(program: Command): void {
     .option('--id <column>', 'column of person ids, each of which must appear once (default: "id" if the file has it; without one, duplicates are not checked)')
     .option('--cluster <column>', 'column to cluster on, e.g. the work coach (adds cluster-robust comparisons)')
     .option('--by <column>', 'column to break results down by, e.g. health_group')
+    .option('--planned <n>', 'planned total people across all arms by the end; the verdict then uses the group-sequential rule')
+    .option('--rule <rule>', 'verdict rule: group_sequential (needs --planned; the default with it) or confidence_sequence (the default without it)')
+    .option('--spending <function>', 'alpha spending of the group-sequential rule: obf (O\'Brien–Fleming, default) or pocock')
+    .option('--alpha <rate>', 'two-sided error rate over all looks', '0.05')
+    .option('--week <column>', "column holding each person's week of entry: a date YYYY-MM-DD (its Monday–Sunday UTC reporting week) or a week number 1, 2, 3 …; each week is a look")
+    .option(
+      '--looks <k>',
+      'without a week column: take the file as the last of K equally spaced looks (k/K of the current people per arm at look k), an approximation of the weekly looks',
+    )
+    .option('--lower-is-better', 'the outcome is a harm (e.g. opted out): fewer is better')
     .option('--json', 'print one JSON object instead of tables')
     .action(async (file: string, options: AnalyseOptions) => {
       try {

@@ -90,3 +90,38 @@ describe('countTrialCsv', () => {
     expect(counts.arms.map((arm) => arm.n)).toEqual([1, 1]);
   });
 });
+
+describe('countTrialCsv --week', () => {
+  it('counts each arm per reporting week, Monday to Sunday UTC, oldest week first whatever the row order', async () => {
+    // 2025-03-09 is a Sunday, so it closes the week of Monday 3 March; 2025-03-10 starts the next.
+    const file = writeCsv(
+      'weeks-by-date.csv',
+      'arm,entry,attended\ncontrol,2025-03-10,1\ntext,2025-03-09,1\ncontrol,2025-03-03,0\ntext,2025-03-16,0\ntext, 2025-03-11 ,1\ncontrol,2025-02-24,1\n',
+    );
+    const counts = await countTrialCsv(file, { outcome: 'attended', arm: 'arm', week: 'entry' });
+    expect(counts.weeks).toEqual([
+      { level: '2025-03-02', arms: [{ arm: 'control', n: 1, successes: 1 }] },
+      { level: '2025-03-09', arms: [{ arm: 'control', n: 1, successes: 0 }, { arm: 'text', n: 1, successes: 1 }] },
+      { level: '2025-03-16', arms: [{ arm: 'control', n: 1, successes: 1 }, { arm: 'text', n: 2, successes: 1 }] },
+    ]);
+  });
+
+  it('orders week numbers as numbers, reading "03" as week 3', async () => {
+    const file = writeCsv('weeks-by-number.csv', 'arm,week,attended\ncontrol,10,1\ntext,9,0\ncontrol,03,1\ntext,3,1\ncontrol,1,0\n');
+    const counts = await countTrialCsv(file, { outcome: 'attended', arm: 'arm', week: 'week' });
+    expect(counts.weeks?.map((week) => week.level)).toEqual(['1', '3', '9', '10']);
+    expect(counts.weeks?.[1].arms).toEqual([{ arm: 'control', n: 1, successes: 1 }, { arm: 'text', n: 1, successes: 1 }]);
+  });
+
+  it('names the line of a week that is neither a date nor a whole number', async () => {
+    const file = writeCsv('weeks-bad.csv', 'arm,week,attended\ncontrol,1,1\ntext,week 2,0\n');
+    await expect(countTrialCsv(file, { outcome: 'attended', arm: 'arm', week: 'week' })).rejects.toThrow(
+      'line 3: week column "week" has "week 2"; expected a date YYYY-MM-DD or a whole week number (1, 2, 3 …)',
+    );
+  });
+
+  it('leaves weeks out when no --week column is asked for', async () => {
+    const file = writeCsv('weeks-none.csv', 'arm,week,attended\ncontrol,1,1\ntext,2,0\n');
+    expect((await countTrialCsv(file, { outcome: 'attended', arm: 'arm' })).weeks).toBeUndefined();
+  });
+});

@@ -1,11 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { parse, type Options as CsvOptions } from 'csv-parse';
 import type { BinaryArmStats } from '../analysis/types.ts';
+import { weekContaining } from '../experiments/calendar/reporting-calendar.ts';
 
 /**
  * Streams a CSV with one row per person into the sufficient statistics
  * `eiu analyse` needs: people and successes per arm, and per (level, arm) for
- * each breakdown column (--by, --cluster). Memory does not grow with the number
+ * each breakdown column (--by, --cluster, --week). Memory does not grow with the number
  * of rows, except for the duplicate-id check (about 16 bytes a person).
  *
  * Speed matters here (a million rows should cost little more than parsing
@@ -31,6 +32,12 @@ export interface CountOptions {
   cluster?: string;
   /** Column of person ids to check for duplicates; when not given, `id` if the file has it. */
   id?: string;
+  /**
+   * Column holding each person's week of entry: a date YYYY-MM-DD (counted in
+   * its reporting week, Monday to Sunday UTC) or a week number 1, 2, 3 …; one
+   * or the other throughout the file. A blank value is an error.
+   */
+  week?: string;
 }
 
 /** People and successes per arm within one level of a breakdown column (one subgroup, one coach…). */
@@ -47,6 +54,12 @@ export interface TrialCounts {
   by?: LevelCounts[];
   /** Per level of --cluster, in order of first appearance. */
   cluster?: LevelCounts[];
+  /**
+   * Per week of --week (people who entered that week, not cumulative), oldest
+   * first. A date's level is the Sunday ending its reporting week (YYYY-MM-DD);
+   * a week number's level is the number ("3").
+   */
+  weeks?: LevelCounts[];
   /** The column whose ids were checked for duplicates, or null when there was none to check. */
   idColumn: string | null;
 }
@@ -153,6 +166,9 @@ export class HashedIds implements SeenIds {
 
 // ---------------------------------------------------------------------------
 // Reading records
+
+/** A cell a breakdown cannot place in a level; becomes a RowError naming the line. */
+class CellProblem extends Error {}
 
 /** A problem with one data row, reported once its line number has been found. */
 class RowError extends Error {
@@ -274,17 +290,21 @@ class ArmBreakdown {
 
   constructor(
     readonly columnIndex: number,
-    /** The level's name for a raw cell (trimmed, blank replaced), or undefined when blank is an error. */
-    private readonly levelName: (text: string) => string | undefined,
-    private readonly blankMessage = '',
+    /** The level's name for a raw cell (trimmed, blank replaced); throws CellProblem for a cell that fits no level. */
+    private readonly levelName: (text: string) => string,
   ) {}
 
   /** The level slot for a row's raw text; normalises each distinct text once. */
   levelOf(text: string, recordIndex: number): number {
     const known = this.levelByText.get(text);
     if (known !== undefined) return known;
-    const name = this.levelName(text);
-    if (name === undefined) throw new RowError(recordIndex, this.blankMessage);
+    let name: string;
+    try {
+      name = this.levelName(text);
+    } catch (error) {
+      if (error instanceof CellProblem) throw new RowError(recordIndex, error.message);
+      throw error;
+    }
     let slot = this.levelByName.get(name);
     if (slot === undefined) {
       slot = this.levels.length;
@@ -326,6 +346,48 @@ function columnIndex(header: string[], column: string, option: string): number {
   return index;
 }
 
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const WEEK_NUMBER = /^\d+$/;
+
+/**
+ * Names the level of a --week cell: the Sunday ending the reporting week of a
+ * date (weekContaining, so the CLI's weeks are the dashboard's), or the week
+ * number as written without leading zeros. The first cell fixes which of the
+ * two the file uses, so a mixed column is caught rather than sorted oddly.
+ */
+function weekLevel(column: string): (text: string) => string {
+  let kind: 'date' | 'number' | undefined;
+  const expected = 'expected a date YYYY-MM-DD or a whole week number (1, 2, 3 …)';
+  return (text) => {
+    const value = text.trim();
+    if (value === '') throw new CellProblem(`the week (column "${column}") is empty; ${expected}`);
+    const isDate = ISO_DATE.test(value);
+    if (!isDate && !WEEK_NUMBER.test(value)) throw new CellProblem(`week column "${column}" has ${JSON.stringify(text)}; ${expected}`);
+    const thisKind = isDate ? 'date' : 'number';
+    if (kind !== undefined && kind !== thisKind) {
+      throw new CellProblem(
+        `week column "${column}" has ${JSON.stringify(text)}, a ${thisKind === 'date' ? 'date' : 'week number'}, but earlier rows have ${kind === 'date' ? 'dates' : 'week numbers'}; use one or the other`,
+      );
+    }
+    kind = thisKind;
+    if (!isDate) return String(Number(value));
+    const moment = new Date(`${value}T00:00:00.000Z`);
+    if (Number.isNaN(moment.getTime()) || moment.toISOString().slice(0, 10) !== value) {
+      throw new CellProblem(`week column "${column}" has ${JSON.stringify(text)}, which is not a real date; ${expected}`);
+    }
+    return weekContaining(moment).weekEnding;
+  };
+}
+
+/** Weeks in time order: Sundays as YYYY-MM-DD sort as text, week numbers as numbers. */
+function oldestFirst(weeks: LevelCounts[]): LevelCounts[] {
+  return [...weeks].sort((a, b) => {
+    const byNumber = Number(a.level) - Number(b.level);
+    if (Number.isFinite(byNumber) && byNumber !== 0) return byNumber;
+    return a.level < b.level ? -1 : a.level > b.level ? 1 : 0;
+  });
+}
+
 const TRUE_VALUES = new Set(['1', 'true']);
 const FALSE_VALUES = new Set(['0', 'false']);
 
@@ -337,6 +399,7 @@ async function countOnce(file: string, options: CountOptions, seenIds: SeenIds):
   let idColumn: string | null = null;
   let by: ArmBreakdown | undefined;
   let cluster: ArmBreakdown | undefined;
+  let week: ArmBreakdown | undefined;
 
   const armNames: string[] = [];
   const armByText = new Map<string, number>();
@@ -356,12 +419,14 @@ async function countOnce(file: string, options: CountOptions, seenIds: SeenIds):
       by = new ArmBreakdown(columnIndex(header, options.by, '--by'), (text) => text.trim() || NOT_RECORDED);
     }
     if (options.cluster !== undefined) {
-      cluster = new ArmBreakdown(
-        columnIndex(header, options.cluster, '--cluster'),
-        (text) => text.trim() || undefined,
-        `the cluster (column "${options.cluster}") is empty`,
-      );
+      const column = options.cluster;
+      cluster = new ArmBreakdown(columnIndex(header, column, '--cluster'), (text) => {
+        const name = text.trim();
+        if (name === '') throw new CellProblem(`the cluster (column "${column}") is empty`);
+        return name;
+      });
     }
+    if (options.week !== undefined) week = new ArmBreakdown(columnIndex(header, options.week, '--week'), weekLevel(options.week));
   };
 
   const armOf = (text: string, recordIndex: number): number => {
@@ -375,6 +440,7 @@ async function countOnce(file: string, options: CountOptions, seenIds: SeenIds):
     armByText.set(text, slot);
     by?.addArm();
     cluster?.addArm();
+    week?.addArm();
     return slot;
   };
 
@@ -404,6 +470,7 @@ async function countOnce(file: string, options: CountOptions, seenIds: SeenIds):
     successes[arm] += success;
     if (by !== undefined) by.count(by.levelOf(record[by.columnIndex], recordIndex), arm, success);
     if (cluster !== undefined) cluster.count(cluster.levelOf(record[cluster.columnIndex], recordIndex), arm, success);
+    if (week !== undefined) week.count(week.levelOf(record[week.columnIndex], recordIndex), arm, success);
   });
 
   if (records === 0) throw new InputError('the file is empty; expected a header row and one row per person');
@@ -411,12 +478,13 @@ async function countOnce(file: string, options: CountOptions, seenIds: SeenIds):
     arms: armNames.map((arm, slot) => ({ arm, n: people[slot], successes: successes[slot] })),
     ...(by ? { by: by.counts(armNames) } : {}),
     ...(cluster ? { cluster: cluster.counts(armNames) } : {}),
+    ...(week ? { weeks: oldestFirst(week.counts(armNames)) } : {}),
     idColumn,
   };
 }
 
 /**
- * Counts people and successes per arm (and per level of --by and --cluster)
+ * Counts people and successes per arm (and per level of --by, --cluster and --week)
  * in one streaming pass over `file`, checking that no id appears twice.
  *
  * Errors are InputErrors naming the CSV line (the header is line 1), e.g.
