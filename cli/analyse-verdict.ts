@@ -1,6 +1,6 @@
 import type { ArmComparison } from '../analysis/analyse-binary-metric.ts';
 import { alwaysValidPValue, confidenceSequenceDifference } from '../analysis/confidence-sequence.ts';
-import { decideComparison, type ComparisonDecision } from '../analysis/decision-rule.ts';
+import { decideComparison, MINIMUM_COACHES_FOR_ROBUST, type ComparisonDecision } from '../analysis/decision-rule.ts';
 import { scoreDifferenceInterval } from '../analysis/score-difference-interval.ts';
 import type { BinaryArmStats, Interval } from '../analysis/types.ts';
 import { DECISION_RULES, SPENDING_FUNCTIONS, type DecisionRule, type SpendingFunction } from '../experiments/vocabulary.ts';
@@ -58,7 +58,8 @@ export interface VerdictPlan {
 const OPEN_ENDED_TUNING = 1000;
 
 /** Clusters needed before the cluster-robust interval decides (decision 0024; MINIMUM_COACHES_FOR_ROBUST in experiment-report.ts). */
-export const MINIMUM_CLUSTERS_FOR_ROBUST = 4;
+/** The dashboard's threshold, so the CLI and the reports decide alike. */
+export const MINIMUM_CLUSTERS_FOR_ROBUST = MINIMUM_COACHES_FOR_ROBUST;
 
 const MOST_LOOKS = 200;
 const WHOLE_NUMBER = /^\d+$/;
