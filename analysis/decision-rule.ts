@@ -135,3 +135,23 @@ export function decideComparison(options: DecideOptions): ComparisonDecision {
     final,
   };
 }
+
+/**
+ * The verdict and the figures it is read from, as a report, the API and
+ * `eiu analyse --json` carry them on each comparison. An interval that cannot
+ * stop the trial yet (an early look) is reported as null.
+ */
+export function verdictFields(decision: ComparisonDecision, clustered: boolean) {
+  return {
+    verdict: decision.verdict,
+    verdictRule: decision.rule,
+    verdictInterval: decision.interval && decision.interval.every(Number.isFinite) ? decision.interval : null,
+    verdictConfidence: decision.confidence,
+    verdictPValue: decision.pValue,
+    verdictThreshold: decision.threshold,
+    /** True when the interval allows for people nested in clusters (work coaches). */
+    verdictAllowsForClusters: clustered && decision.rule === 'group_sequential',
+    look: decision.look,
+    finalInference: decision.final,
+  };
+}

@@ -10,7 +10,7 @@ import { describeNumeric, welchTTest } from './welch.ts';
 import { benjaminiHochbergAdjust, holmAdjust as holmFor } from './p-value-adjustment.ts';
 import { newcombeDifferenceInterval } from './newcombe-difference-interval.ts';
 import { alwaysValidPValue, confidenceSequenceDifference } from './confidence-sequence.ts';
-import { decideComparison, MINIMUM_COACHES_FOR_ROBUST, type ComparisonDecision } from './decision-rule.ts';
+import { decideComparison, MINIMUM_COACHES_FOR_ROBUST, verdictFields, type ComparisonDecision } from './decision-rule.ts';
 import { scoreDifferenceInterval } from './score-difference-interval.ts';
 import { robustIntervalAt } from './clustering.ts';
 import { criticalValue } from './distributions.ts';
@@ -263,21 +263,6 @@ function decisionContext(options: {
   };
 }
 
-
-/** The verdict and the figures it is read from, for a comparison in the report. */
-function verdictFields(decision: ComparisonDecision, clustered: boolean) {
-  return {
-    verdict: decision.verdict,
-    verdictRule: decision.rule,
-    verdictInterval: decision.interval && decision.interval.every(Number.isFinite) ? decision.interval : null,
-    verdictConfidence: decision.confidence,
-    verdictPValue: decision.pValue,
-    verdictThreshold: decision.threshold,
-    verdictAllowsForCoaches: clustered && decision.rule === 'group_sequential',
-    look: decision.look,
-    finalInference: decision.final,
-  };
-}
 
 /** People assigned by the end of each complete reporting week before the last look day (cumulative). */
 function weeklyCumulative(daily: { day: number; people: number }[], launchDay: number | null, lastLookDay: number): number[] {

@@ -56,7 +56,7 @@ export interface ComparisonResult {
   /** The verdict says better or worse exactly when verdictPValue is below this (the look's nominal α). */
   verdictThreshold: number | null;
   /** True when the verdict's interval allows for people being nested in work coaches (CR2). */
-  verdictAllowsForCoaches: boolean;
+  verdictAllowsForClusters: boolean;
   /** Group-sequential: this week's look in the design. */
   look: { number: number; informationFraction: number; zBoundary: number; alphaSpent: number } | null;
   /** Group-sequential, once stopped or at the planned size: p-value, median-unbiased estimate and interval adjusted for the looks. */

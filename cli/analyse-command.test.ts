@@ -1,3 +1,4 @@
+import { mulberry32 } from '../seed/mulberry32.ts';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -524,17 +525,6 @@ describe('eiu analyse with malformed input', () => {
   });
 });
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so generated files are the same on every run. */
-function uniforms(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Control and text rows with exactly the successes asked for, interleaved. */
 function twoArmFile(name: string, control: [number, number], text: [number, number]): string {
@@ -631,7 +621,7 @@ describe('eiu analyse gives the platform verdict', () => {
 
   it('with a week column, looks once a week and reaches the verdict decideComparison reaches on the weekly counts', async () => {
     // Six reporting weeks from Monday 3 March 2025; entry dates anywhere Monday to Sunday, rows shuffled.
-    const random = uniforms(20250303);
+    const random = mulberry32(20250303);
     const entries: { arm: 'control' | 'text'; week: number; day: number; attended: number }[] = [];
     for (let week = 0; week < 6; week++) {
       for (const arm of ['control', 'text'] as const) {

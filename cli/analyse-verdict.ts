@@ -1,6 +1,6 @@
 import type { ArmComparison } from '../analysis/analyse-binary-metric.ts';
 import { alwaysValidPValue, confidenceSequenceDifference } from '../analysis/confidence-sequence.ts';
-import { decideComparison, MINIMUM_COACHES_FOR_ROBUST, type ComparisonDecision } from '../analysis/decision-rule.ts';
+import { decideComparison, MINIMUM_COACHES_FOR_ROBUST, verdictFields, type ComparisonDecision } from '../analysis/decision-rule.ts';
 import { scoreDifferenceInterval } from '../analysis/score-difference-interval.ts';
 import type { BinaryArmStats, Interval } from '../analysis/types.ts';
 import { DECISION_RULES, SPENDING_FUNCTIONS, type DecisionRule, type SpendingFunction } from '../experiments/vocabulary.ts';
@@ -199,19 +199,7 @@ export function decideArm(input: ArmDecisionInput): ComparisonDecision {
   });
 }
 
-/** The verdict fields of a comparison in `eiu analyse --json`; named as in the dashboard's report (verdictFields). */
-export function verdictFields(decision: ComparisonDecision, clustered: boolean) {
-  return {
-    verdict: decision.verdict,
-    verdictRule: decision.rule,
-    verdictInterval: decision.interval && decision.interval.every(Number.isFinite) ? decision.interval : null,
-    verdictConfidence: decision.confidence,
-    verdictPValue: decision.pValue,
-    verdictThreshold: decision.threshold,
-    verdictAllowsForClusters: clustered && decision.rule === 'group_sequential',
-    look: decision.look,
-    finalInference: decision.final,
-  };
-}
+/** The verdict fields of a comparison in `eiu analyse --json`: the same as the dashboard's report. */
+export { verdictFields };
 
 export type VerdictFields = ReturnType<typeof verdictFields>;

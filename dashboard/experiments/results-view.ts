@@ -29,7 +29,7 @@ export function decidingIntervalName(c: MetricReport['comparisons'][number]): st
   if (c.verdictRule === 'confidence_sequence') return 'Always-valid interval (open-ended monitoring, safe at any look)';
   const level = c.verdictConfidence === null ? '' : `${formatConfidence(c.verdictConfidence)} `;
   const look = c.look ? `, week ${c.look.number} of the plan with ${Math.round(c.look.informationFraction * 100)}% of the planned information` : '';
-  return `${level}interval adjusted for weekly looks${look}${c.verdictAllowsForCoaches ? ', allowing for work coaches' : ''}`;
+  return `${level}interval adjusted for weekly looks${look}${c.verdictAllowsForClusters ? ', allowing for work coaches' : ''}`;
 }
 
 /** 0.99812 → "99.81%": enough digits to see the look's level. */
@@ -43,7 +43,7 @@ function decidingTestText(c: MetricReport['comparisons'][number]): string {
   if (c.verdict === 'too_early' || c.verdictPValue === null) return 'not available';
   if (c.verdictThreshold === 0) return `p = ${formatPValue(c.verdictPValue)}; no difference can be called this early in the plan`;
   const threshold = formatPValue(c.verdictThreshold);
-  const test = c.verdictRule === 'confidence_sequence' ? 'always-valid p' : c.verdictAllowsForCoaches ? 'p (cluster-robust t-test)' : c.test === 'welch' ? 'p (Welch’s t-test)' : 'p (score test)';
+  const test = c.verdictRule === 'confidence_sequence' ? 'always-valid p' : c.verdictAllowsForClusters ? 'p (cluster-robust t-test)' : c.test === 'welch' ? 'p (Welch’s t-test)' : 'p (score test)';
   return `${test} = ${formatPValue(c.verdictPValue)}; ${c.verdictPValue < (c.verdictThreshold ?? 0) ? 'below' : 'not below'} this look’s threshold of ${threshold}`;
 }
 
@@ -198,7 +198,7 @@ export function resultsView(report: ExperimentReport) {
     rule === 'group_sequential'
       ? 'Verdicts follow the locked plan: a group-sequential design with a look every week to the planned size. Each week’s interval is adjusted for all the looks so far, so it is wider early on; an arm is called better or worse only when that interval excludes zero, which happens exactly when its p-value is below that week’s threshold. Figures not adjusted for looks are in the details under each metric.'
       : 'Verdicts follow the locked plan: open-ended monitoring with an always-valid interval, which stays valid however often it is looked at. An arm is called better or worse only when that interval excludes zero. Figures not adjusted for looks are in the details under each metric.';
-  const coachesSentence = primary?.comparisons.some((c) => c.verdictAllowsForCoaches) && report.coaches?.explanation
+  const coachesSentence = primary?.comparisons.some((c) => c.verdictAllowsForClusters) && report.coaches?.explanation
     ? ` The primary metric’s verdicts allow for people being nested in work coaches (CR2 cluster-robust intervals). ${report.coaches.explanation}`
     : '';
   return {
