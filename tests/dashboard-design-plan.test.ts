@@ -208,7 +208,10 @@ describe('the power calculator plans for the rule', () => {
     expect(response.status).toBe(200);
     const text = pageText(response.html);
     expect(text).toContain('(20 weekly looks, O’Brien–Fleming-like; 20 looks assumed');
-    expect(text).toContain(`People per arm with weekly looks ${groupSequentialSampleSize({ baseline: 0.2, target: 0.25, looks: 20 }).perArm.toLocaleString('en-GB')}`);
+    // R rpact: getSampleSizeRates(getDesignGroupSequential(typeOfDesign = "asOF", kMax = 20, alpha = 0.05, beta = 0.2, sided = 2),
+    //   pi1 = 0.25, pi2 = 0.2)$maxNumberOfSubjects / 2 = 1144.374 → 1,145 per arm
+    expect(groupSequentialSampleSize({ baseline: 0.2, target: 0.25, looks: 20 }).perArm).toBe(1145);
+    expect(text).toContain('People per arm with weekly looks 1,145 at most');
     expect(text).toContain('Enter the people joining each week to see how many weeks a decision takes.');
   });
 
