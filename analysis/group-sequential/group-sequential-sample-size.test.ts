@@ -40,6 +40,16 @@ describe('groupSequentialInflation', () => {
   it('is 1 for a single look', () => {
     expectClose(groupSequentialInflation({ looks: 1 }).inflation, 1, 1e-9);
   });
+
+  it('gives the remembered answer unchanged when a caller has altered its own copy', () => {
+    const first = groupSequentialInflation({ looks: 7, spending: 'pocock' });
+    const original = first.looks.map((look) => ({ ...look }));
+    first.looks[0].zBoundary = 0;
+    const again = groupSequentialInflation({ looks: 7, spending: 'pocock' });
+    expect(again.looks).toEqual(original);
+    expect(again.inflation).toBe(first.inflation);
+    expect(groupSequentialInflation({ looks: 7 }).inflation).not.toBe(first.inflation);
+  });
 });
 
 describe('groupSequentialSampleSize', () => {

@@ -58,6 +58,23 @@ export function lookFractions(looks: number | readonly number[]): number[] {
 export function groupSequentialInflation(
   options: GroupSequentialOptions & { looks: number | readonly number[]; power?: number },
 ): { inflation: number; drift: number; looks: GroupSequentialLook[] } {
+  // The answer depends only on these four, not on the rates, and takes up to half a
+  // second for 52 looks: keep recent answers (the design page sizes many plans).
+  const key = JSON.stringify([options.looks, options.alpha ?? 0.05, options.power ?? 0.8, options.spending ?? 'obf']);
+  let answer = inflationCache.get(key);
+  if (answer === undefined) {
+    answer = computeInflation(options);
+    if (inflationCache.size >= 256) inflationCache.delete(inflationCache.keys().next().value!);
+    inflationCache.set(key, answer);
+  }
+  return { inflation: answer.inflation, drift: answer.drift, looks: answer.looks.map((look) => ({ ...look })) };
+}
+
+const inflationCache = new Map<string, { inflation: number; drift: number; looks: GroupSequentialLook[] }>();
+
+function computeInflation(
+  options: GroupSequentialOptions & { looks: number | readonly number[]; power?: number },
+): { inflation: number; drift: number; looks: GroupSequentialLook[] } {
   const { power = 0.8 } = options;
   assertOpenUnitInterval(power, 'power');
   const looks = groupSequentialBoundaries(lookFractions(options.looks), options);

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { dashboardContext, render } from '../page-context.ts';
 import { humanise } from '../format.ts';
+import { decisionRuleInWords } from './decision-rule-words.ts';
 
 /** One experiment's design: editable while a draft, shown locked once launched. */
 export function get(req: Request, res: Response): void {
@@ -14,6 +15,7 @@ export function get(req: Request, res: Response): void {
     pageTitle: experiment.name,
     experiment,
     eligibility,
+    decisionRuleText: decisionRuleInWords(experiment),
     locked: experiment.status !== 'draft',
     saved: req.query.saved === '1',
     changed: typeof req.query.changed === 'string' ? req.query.changed : null,

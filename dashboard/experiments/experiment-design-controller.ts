@@ -6,6 +6,8 @@ import { dashboardContext, field, render, type PageError } from '../page-context
 import { humanise } from '../format.ts';
 import {
   armOptions,
+  chosenSpending,
+  effectiveDecisionRule,
   ELIGIBILITY_KEYS,
   emptyFormValues,
   experimentInputFromForm,
@@ -34,7 +36,11 @@ function formChoices() {
 
 function weightShares(values: ExperimentFormValues): number[] {
   const chosen = armOptions(values).filter((a) => values.arms.includes(a.key));
-  const weights = chosen.map((a) => Math.max(Number(values.weights[a.key] || '1'), 0) || 1);
+  // A weight that is not a positive finite number counts as 1 here; saving reports it.
+  const weights = chosen.map((a) => {
+    const weight = Number(values.weights[a.key] || '1');
+    return Number.isFinite(weight) && weight > 0 && weight < 1e6 ? weight : 1;
+  });
   const total = weights.reduce((a, b) => a + b, 0);
   return weights.map((w) => w / total);
 }
@@ -56,6 +62,7 @@ function renderForm(
       action: options.mode === 'new' ? '/experiments/new' : `/experiments/${key}/edit`,
       backLink: { href: options.mode === 'new' ? '/experiments' : `/experiments/${key}` },
       values,
+      decisionRule: effectiveDecisionRule(values),
       armOptions: armOptions(values),
       power: options.power ?? null,
       errors: options.errors ?? [],
@@ -91,7 +98,19 @@ function handlePost(mode: 'new' | 'edit') {
 
     if (action === 'arms') return renderForm(req, res, { values, mode });
     if (action === 'calculate') {
-      const { result, errors } = calculatePower({ baseline: values.powerBaseline, uplift: values.powerUplift, intake: values.powerIntake }, weightShares(withArmDefaults(values)));
+      // Before a rule is chosen the calculator plans weekly looks: it fills in a planned size, which makes that the default.
+      const rule = effectiveDecisionRule({ ...values, plannedSampleSize: values.plannedSampleSize || 'to be filled in' }) ?? 'group_sequential';
+      const { result, errors } = calculatePower(
+        {
+          baseline: values.powerBaseline,
+          uplift: values.powerUplift,
+          intake: values.powerIntake,
+          plannedSampleSize: values.plannedSampleSize,
+          decisionRule: rule,
+          spending: chosenSpending(values),
+        },
+        weightShares(withArmDefaults(values)),
+      );
       if (result && !values.plannedSampleSize) values = { ...values, plannedSampleSize: String(result.total) };
       return renderForm(req, res, { values, mode, errors, power: result });
     }

@@ -1,4 +1,4 @@
-import { CHARACTERISTICS, STAGES, type StageKey } from '../../experiments/vocabulary.ts';
+import { CHARACTERISTICS, DECISION_RULES, SPENDING_FUNCTIONS, STAGES, type DecisionRule, type SpendingFunction, type StageKey } from '../../experiments/vocabulary.ts';
 import { ALWAYS_GUARDRAILS } from '../../experiments/vocabulary.ts';
 import { experimentInputSchema, type ExperimentInput } from '../../experiments/experiment/experiment-schema.ts';
 import type { ExperimentView } from '../../experiments/experiment/experiment-service.ts';
@@ -37,6 +37,9 @@ export interface ExperimentFormValues {
   randomisation: string;
   strata: string[];
   plannedSampleSize: string;
+  /** '' until the analyst chooses: then group-sequential with a planned size, else the confidence sequence. */
+  decisionRule: string;
+  alphaSpending: string;
   powerBaseline: string;
   powerUplift: string;
   powerIntake: string;
@@ -84,6 +87,8 @@ export function emptyFormValues(): ExperimentFormValues {
     randomisation: 'hash',
     strata: [],
     plannedSampleSize: '',
+    decisionRule: '',
+    alphaSpending: 'obf',
     powerBaseline: '',
     powerUplift: '',
     powerIntake: '',
@@ -92,12 +97,13 @@ export function emptyFormValues(): ExperimentFormValues {
 
 export function formValuesFromBody(body: unknown): ExperimentFormValues {
   const values = emptyFormValues();
-  for (const name of ['name', 'key', 'hypothesis', 'journeyPhase', 'armsShown', 'controlArm', 'caring', 'primaryMetric', 'randomisation', 'plannedSampleSize', 'powerBaseline', 'powerUplift', 'powerIntake'] as const)
+  for (const name of ['name', 'key', 'hypothesis', 'journeyPhase', 'armsShown', 'controlArm', 'caring', 'primaryMetric', 'randomisation', 'plannedSampleSize', 'decisionRule', 'alphaSpending', 'powerBaseline', 'powerUplift', 'powerIntake'] as const)
     values[name] = field(body, name);
   values.hypothesis = String((body as Record<string, unknown>)?.hypothesis ?? '').trim();
   values.eligibilityAdvanced = String((body as Record<string, unknown>)?.eligibilityAdvanced ?? '').trim();
   values.caring ||= 'any';
   values.randomisation ||= 'hash';
+  values.alphaSpending ||= 'obf';
   values.factors = Array.from({ length: FACTOR_SLOTS }, (_, i) => ({ key: field(body, `factor${i + 1}Key`), levels: field(body, `factor${i + 1}Levels`) }));
   values.arms = fields(body, 'arms');
   for (const [name, value] of Object.entries((body ?? {}) as Record<string, unknown>))
@@ -137,6 +143,8 @@ export function formValuesFromExperiment(experiment: ExperimentView): Experiment
   values.randomisation = experiment.randomisation;
   values.strata = experiment.strata;
   values.plannedSampleSize = experiment.plannedSampleSize ? String(experiment.plannedSampleSize) : '';
+  values.decisionRule = experiment.decisionRule;
+  values.alphaSpending = experiment.alphaSpending;
   return values;
 }
 
@@ -151,6 +159,21 @@ function structuredEligibility(condition: Record<string, unknown>): { eligibilit
     else return null;
   }
   return { eligibility, caring };
+}
+
+/**
+ * The rule the experiment will be judged by: the one chosen, or, when none is,
+ * group-sequential if a planned size is entered and open-ended monitoring if
+ * not (as the API defaults). Null for a value that is not a rule.
+ */
+export function effectiveDecisionRule(values: Pick<ExperimentFormValues, 'decisionRule' | 'plannedSampleSize'>): DecisionRule | null {
+  if (values.decisionRule === '') return values.plannedSampleSize ? 'group_sequential' : 'confidence_sequence';
+  return (DECISION_RULES as readonly string[]).includes(values.decisionRule) ? (values.decisionRule as DecisionRule) : null;
+}
+
+/** The spending shape chosen, O'Brien–Fleming-like unless Pocock-like is. */
+export function chosenSpending(values: Pick<ExperimentFormValues, 'alphaSpending'>): SpendingFunction {
+  return values.alphaSpending === 'pocock' ? 'pocock' : 'obf';
 }
 
 /** The factors as typed, cleaned; blank slots dropped. */
@@ -269,6 +292,13 @@ export function experimentInputFromForm(values: ExperimentFormValues, options: {
     if (!Number.isInteger(plannedSampleSize) || plannedSampleSize <= 0)
       errors.push({ field: 'plannedSampleSize', message: 'Enter the planned sample size as a whole number of people, for example 800' });
   }
+  const decisionRule = effectiveDecisionRule(values);
+  if (!decisionRule) errors.push({ field: 'decisionRule', message: 'Select how the experiment will be decided' });
+  else if (decisionRule === 'group_sequential') {
+    if (!(SPENDING_FUNCTIONS as readonly string[]).includes(values.alphaSpending))
+      errors.push({ field: 'alphaSpending', message: 'Select how strict the early weekly looks are' });
+    if (!values.plannedSampleSize) errors.push({ field: 'plannedSampleSize', message: 'Enter a planned sample size, or choose open-ended monitoring' });
+  }
   if (errors.length) return { input: null, errors };
 
   const candidate = {
@@ -283,6 +313,8 @@ export function experimentInputFromForm(values: ExperimentFormValues, options: {
     secondaryMetrics: values.secondaryMetrics,
     guardrailMetrics: values.guardrailMetrics.filter((m) => !ALWAYS_GUARDRAILS.includes(m as StageKey)),
     plannedSampleSize,
+    decisionRule,
+    ...(decisionRule === 'group_sequential' ? { alphaSpending: values.alphaSpending as SpendingFunction } : {}),
     randomisation: values.randomisation,
     strata: values.randomisation === 'blocks' ? values.strata : [],
   };
@@ -300,7 +332,7 @@ export function mapServiceErrors(errors: FieldError[], armsShown: boolean): Page
     if (head === 'factors') field = index === undefined ? 'factor1Key' : `factor${Number(index) + 1}${rest === 'key' ? 'Key' : 'Levels'}`;
     else if (head === 'arms' || head === 'controlArm') field = armsShown ? head : 'factor1Key';
     else if (head === 'eligibility') field = 'eligibilityAdvanced';
-    else if (!['name', 'key', 'hypothesis', 'journeyPhase', 'primaryMetric', 'secondaryMetrics', 'guardrailMetrics', 'randomisation', 'strata', 'plannedSampleSize'].includes(head))
+    else if (!['name', 'key', 'hypothesis', 'journeyPhase', 'primaryMetric', 'secondaryMetrics', 'guardrailMetrics', 'randomisation', 'strata', 'plannedSampleSize', 'decisionRule', 'alphaSpending'].includes(head))
       field = 'name';
     return { field, message: error.message };
   });

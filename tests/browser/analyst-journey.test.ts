@@ -46,20 +46,32 @@ describe('an analyst defines and launches an experiment', () => {
     await page.getByLabel('Stratified permuted blocks').check();
     await page.getByRole('group', { name: 'Balance the arms within (up to 3)' }).getByLabel('Health condition group').check();
 
-    // The power calculator beside the planned sample size, worked out on the context.server.
+    // The rule the verdict will follow, with the spending choice revealed under it.
+    await page.getByLabel('Weekly looks to a planned size (group-sequential)').check();
+    await page.getByLabel('O’Brien–Fleming-like (cautious early, recommended)').waitFor();
+    expect(await page.getByLabel('O’Brien–Fleming-like (cautious early, recommended)').isChecked()).toBe(true);
+
+    // The power calculator beside the planned sample size, worked out on the server for weekly looks.
     await page.getByLabel('Control rate you expect').fill('12');
     await page.getByLabel('Uplift you hope to detect').fill('6');
     await page.getByRole('button', { name: 'Calculate' }).click();
     await page.locator('#power-result').waitFor();
-    expect(await page.locator('#power-result').textContent()).toMatch(/People per arm\s*555\s*People needed in all\s*1,665 across 3 arms/);
-    expect(await page.getByLabel('Planned sample size (people in all arms)').inputValue()).toBe('1665');
+    const result = (await page.locator('#power-result').textContent())!.replace(/\s+/g, ' ');
+    // R: power.prop.test(p1 = 0.12, p2 = 0.18, power = 0.8)$n = 554.8 → 555 per arm
+    expect(result).toContain('People per arm with a single final look 555');
+    const total = /People needed in all ([\d,]+) across 3 arms/.exec(result)![1].replace(/,/g, '');
+    expect(Number(total)).toBeGreaterThan(1665);
+    expect(await page.getByLabel('Planned sample size (people in all arms)').inputValue()).toBe(total);
+    expect(await page.getByRole('heading', { name: 'Expected weeks to a decision' }).count()).toBe(1);
     expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Messenger: DWP or a local charity');
+    await page.getByText('Thresholds at the weekly looks').click();
     await expectAccessible(page);
 
     await page.getByRole('button', { name: 'Save as draft' }).click();
     await page.waitForURL('**/experiments/messenger-dwp-or-a-local-charity?saved=1');
     expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Design saved as a draft');
     expect(await page.getByRole('table', { name: 'Arms' }).textContent()).toMatch(/Dwp, standard.*Control/s);
+    expect(await page.locator('main').textContent()).toContain('Weekly looks to a planned size of');
     await expectAccessible(page);
 
     await page.getByRole('button', { name: 'Launch' }).click();

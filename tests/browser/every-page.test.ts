@@ -47,6 +47,7 @@ const PAGES: Record<string, Step[]> = {
     '/experiments',
     '/experiments/new',
     { path: '/experiments/new', submit: 'Save as draft' },
+    { path: '/experiments/new', submit: 'Calculate' },
     '/experiments/draft-messenger',
     '/experiments/draft-messenger/edit',
     '/experiments/draft-messenger/launch',
