@@ -87,7 +87,8 @@ export function emptyFormValues(): ExperimentFormValues {
     randomisation: 'hash',
     strata: [],
     plannedSampleSize: '',
-    decisionRule: '',
+    // New designs start on the recommended rule; saving without a planned size asks for one.
+    decisionRule: 'group_sequential',
     alphaSpending: 'obf',
     powerBaseline: '',
     powerUplift: '',
