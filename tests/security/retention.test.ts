@@ -8,7 +8,9 @@ import { createRetentionService, RETENTION_JOB, startRetentionSchedule } from '.
 import { purgeAuditLogBefore } from '../../server/retention/audit-retention.ts';
 import { withJobLease } from '../../server/jobs/job-lease.ts';
 import { buildExperimentReport } from '../../analysis/experiment-report.ts';
-import { contactFixture } from '../support/test-server.ts';
+import { contactFixture, startTestServer } from '../support/test-server.ts';
+import { pageText } from '../browser/support/page-client.ts';
+import { describeDays } from '../../dashboard/info/info-controller.ts';
 
 const DAY = 86_400_000;
 const START = '2026-01-05T09:00:00.000Z';
@@ -226,5 +228,30 @@ describe('scheduled retention', () => {
     stop();
     expect(errors).toEqual([]);
     expect(results).toEqual([{ sessions: 0, apiTokens: 0, auditRows: 0, people: 26 }]);
+  });
+});
+
+describe('the privacy page', () => {
+  it('says, in plain English, how long each kind of record is kept, with the periods in force', async () => {
+    const server = await startTestServer();
+    const previous = process.env.EIU_RETENTION_PEOPLE_DAYS;
+    try {
+      const text = pageText(await (await fetch(`${server.baseUrl}/privacy`)).text());
+      expect(text).toContain('Records about a person Until 2 years after the last experiment they were in ended');
+      expect(text).toContain('Audit log 7 years, long enough to look into a complaint');
+      expect(text).toContain('Signed-in sessions Deleted 7 days after they expire.');
+      expect(text).toContain('Tokens used by other systems Deleted 90 days after they are withdrawn.');
+      expect(text).toContain('Erasing cannot be undone.');
+      process.env.EIU_RETENTION_PEOPLE_DAYS = '400';
+      expect(pageText(await (await fetch(`${server.baseUrl}/privacy`)).text())).toContain('Until 400 days after the last experiment');
+    } finally {
+      if (previous === undefined) delete process.env.EIU_RETENTION_PEOPLE_DAYS;
+      else process.env.EIU_RETENTION_PEOPLE_DAYS = previous;
+      await server.close();
+    }
+  });
+
+  it('describes whole years as years and anything else in days', () => {
+    expect([1, 90, 365, 400, 730, 731, 2557].map(describeDays)).toEqual(['1 day', '90 days', '1 year', '400 days', '2 years', '2 years', '7 years']);
   });
 });
