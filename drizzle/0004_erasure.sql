@@ -48,4 +48,18 @@ ALTER TABLE `__new_assignment_progress` RENAME TO `assignment_progress`;--> stat
 PRAGMA foreign_keys=ON;--> statement-breakpoint
 CREATE UNIQUE INDEX `assignment_progress_assignment_uq` ON `assignment_progress` (`assignment_id`);--> statement-breakpoint
 CREATE INDEX `assignment_progress_contact_idx` ON `assignment_progress` (`contact_id`);--> statement-breakpoint
-ALTER TABLE `contacts` ADD `erased_at` text;
+ALTER TABLE `contacts` ADD `erased_at` text;--> statement-breakpoint
+-- Hand-written (drizzle-kit does not manage triggers), docs/decisions/0033: an approved text
+-- is never changed, except that erasing a person replaces their reference in it. The erasure
+-- service writes the 'erasure-redaction' row in job_leases and removes it in the same transaction.
+DROP TRIGGER `learning_summary_approvals_immutable`;--> statement-breakpoint
+CREATE TRIGGER `learning_summary_approvals_immutable` BEFORE UPDATE ON `learning_summary_approvals`
+WHEN NOT (
+	EXISTS (SELECT 1 FROM `job_leases` WHERE `job` = 'erasure-redaction')
+	AND NEW.`id` = OLD.`id` AND NEW.`summary_id` = OLD.`summary_id`
+	AND NEW.`approved_by` = OLD.`approved_by` AND NEW.`approved_at` = OLD.`approved_at`
+	AND instr(NEW.`text`, '[reference removed]') > 0
+)
+BEGIN
+	SELECT RAISE(ABORT, 'an approved learning summary cannot be changed: approve a new version instead');
+END;

@@ -46,6 +46,15 @@ export interface ErasurePreview {
 
 export type ErasureResult = { status: 'erased'; tombstone: string } | { status: 'already-erased'; tombstone: string } | { status: 'not-found' };
 
+/**
+ * While an erasure's transaction runs, a row in job_leases under this name says
+ * so (it is written and removed in the same transaction, so no one else ever
+ * sees it). Triggers that keep records immutable allow the erasure's
+ * redactions only while it is there: learning_summary_approvals' does
+ * (migration 0004), and audit_log's can.
+ */
+export const ERASURE_MARKER = 'erasure-redaction';
+
 /** Placeholders for NOT NULL columns of an erased contact: the same for everyone, never read (erased_at says so). */
 const PLACEHOLDER = NOT_RECORDED;
 const REDACTED = '[reference removed]';
@@ -85,6 +94,8 @@ export function createErasureService(db: Db, clock: Clock, progress: ProgressPro
   const clearAssignmentDetail = sqlite.prepare('UPDATE assignments SET hash_value = NULL, stratum = NULL WHERE contact_id = ?');
   // Keys are chosen by callers and may contain the reference; they stay unique with the event id.
   const rekeyEvents = sqlite.prepare("UPDATE outcome_events SET idempotency_key = ? || '-' || id WHERE contact_id = ?");
+  const markErasure = sqlite.prepare("INSERT OR REPLACE INTO job_leases (job, holder, expires_at) VALUES (?, 'erasure', ?)");
+  const unmarkErasure = sqlite.prepare('DELETE FROM job_leases WHERE job = ?');
   const recordAudit = sqlite.prepare('INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (?, ?, ?, ?, ?)');
   const freeTexts = [
     { select: sqlite.prepare('SELECT id, note AS text FROM learning_notes'), update: sqlite.prepare('UPDATE learning_notes SET note = ? WHERE id = ?') },
@@ -116,6 +127,7 @@ export function createErasureService(db: Db, clock: Clock, progress: ProgressPro
       .filter((row): row is { id: number; reference: string; erasedAt: null } => row !== undefined && row.erasedAt === null);
     if (people.length === 0) return [];
     const at = clock.now().toISOString();
+    markErasure.run(ERASURE_MARKER, at);
     // Subgroup tallies move while the read model still holds their characteristics.
     progress.forgetCharacteristics(people.map((p) => p.id));
     const tombstones: string[] = [];
@@ -131,6 +143,7 @@ export function createErasureService(db: Db, clock: Clock, progress: ProgressPro
       tombstones.push(tombstone);
     }
     redactFreeText(people.map((p) => p.reference));
+    unmarkErasure.run(ERASURE_MARKER);
     return tombstones;
   });
 

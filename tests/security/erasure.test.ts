@@ -84,6 +84,23 @@ describe('erasing a person', () => {
     expect(sql().prepare("SELECT note FROM learning_notes WHERE note LIKE 'Spoke to%'").pluck().get()).toBe('Spoke to [reference removed] about travel costs.');
   });
 
+  it('replaces the reference in approved learning summaries, which otherwise stay impossible to change', () => {
+    const summaryId = Number(
+      sql()
+        .prepare("INSERT INTO learning_summaries (week_ending, text, status, created_by, updated_by, approved_by, approved_at, created_at, updated_at) VALUES ('2026-11-22', ?, 'approved', ?, ?, ?, ?, ?, ?)")
+        .run('Warm texts worked, as EIU P0014 said.', analyst.id, analyst.id, analyst.id, TEST_NOW, TEST_NOW, TEST_NOW).lastInsertRowid,
+    );
+    sql().prepare('INSERT INTO learning_summary_approvals (summary_id, text, approved_by, approved_at) VALUES (?, ?, ?, ?)').run(summaryId, 'Warm texts worked, as P-0014 said.', analyst.id, TEST_NOW);
+    const update = sql().prepare("UPDATE learning_summary_approvals SET text = 'Changed [reference removed]' WHERE summary_id = ?");
+    expect(() => update.run(summaryId)).toThrow(/an approved learning summary cannot be changed/);
+
+    server.services.erasure.erase('P-0014', { userId: adminId });
+    expect(sql().prepare('SELECT text FROM learning_summary_approvals WHERE summary_id = ?').pluck().get(summaryId)).toBe('Warm texts worked, as [reference removed] said.');
+    expect(sql().prepare('SELECT text FROM learning_summaries WHERE id = ?').pluck().get(summaryId)).toBe('Warm texts worked, as EIU [reference removed] said.');
+    expect(() => update.run(summaryId)).toThrow(/an approved learning summary cannot be changed/);
+    expect(sql().prepare("SELECT COUNT(*) FROM job_leases WHERE job = 'erasure-redaction'").pluck().get()).toBe(0);
+  });
+
   it('leaves every overall figure of the experiment report unchanged, and moves the erased people to “not recorded” in subgroups', () => {
     const before = report();
     // Every third person, across arms, so the “not recorded” subgroup is big enough to be reported.
