@@ -76,9 +76,11 @@ export function redactReferences(text: string, compactReferences: ReadonlySet<st
 
 export function createErasureService(db: Db, clock: Clock, progress: ProgressProjection) {
   const sqlite = db.$client;
-  const byReference = sqlite.prepare(
-    'SELECT id, reference, erased_at AS erasedAt FROM contacts WHERE upper(reference) = upper(?)',
-  );
+  // Through contacts_reference_compact_idx, then exactly (ignoring case): references are unique ignoring case.
+  const byReference = sqlite.prepare(`
+    SELECT id, reference, erased_at AS erasedAt FROM contacts
+    WHERE replace(upper(reference), '-', '') = replace(upper(@reference), '-', '') AND upper(reference) = upper(@reference)`);
+  const referenceTaken = sqlite.prepare('SELECT 1 FROM contacts WHERE reference = ?');
   const byId = sqlite.prepare('SELECT id, reference, erased_at AS erasedAt FROM contacts WHERE id = ?');
   const counts = sqlite.prepare(`
     SELECT (SELECT COUNT(*) FROM assignments WHERE contact_id = @id) AS assignments,
@@ -133,7 +135,7 @@ export function createErasureService(db: Db, clock: Clock, progress: ProgressPro
     const tombstones: string[] = [];
     for (const person of people) {
       let tombstone = newTombstone();
-      while (byReference.get(tombstone)) tombstone = newTombstone();
+      while (referenceTaken.get(tombstone)) tombstone = newTombstone();
       eraseContact.run({ id: person.id, tombstone, placeholder: PLACEHOLDER, at });
       deleteChanges.run(person.id);
       clearAssignmentDetail.run(person.id);
@@ -150,7 +152,7 @@ export function createErasureService(db: Db, clock: Clock, progress: ProgressPro
   return {
     /** The person with this reference (any case), for the confirmation page; null when nobody has it. */
     preview(reference: string): ErasurePreview | null {
-      const row = byReference.get(reference.trim()) as { id: number; reference: string; erasedAt: string | null } | undefined;
+      const row = byReference.get({ reference: reference.trim() }) as { id: number; reference: string; erasedAt: string | null } | undefined;
       if (!row) return null;
       return { reference: row.reference, erased: row.erasedAt !== null, ...(counts.get({ id: row.id }) as Omit<ErasurePreview, 'reference' | 'erased'>) };
     },
@@ -161,7 +163,7 @@ export function createErasureService(db: Db, clock: Clock, progress: ProgressPro
      */
     erase(reference: string, by: { userId: number }): ErasureResult {
       return sqlite.transaction((): ErasureResult => {
-        const row = byReference.get(reference.trim()) as { id: number; reference: string; erasedAt: string | null } | undefined;
+        const row = byReference.get({ reference: reference.trim() }) as { id: number; reference: string; erasedAt: string | null } | undefined;
         if (!row) return { status: 'not-found' };
         if (row.erasedAt !== null) return { status: 'already-erased', tombstone: row.reference };
         const [tombstone] = eraseIds([row.id], { userId: by.userId, action: 'erase' });

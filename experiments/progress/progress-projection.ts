@@ -249,8 +249,7 @@ function createProgressProjection(db: Db) {
    * clears their characteristics from their progress rows. Overall tallies and
    * the coach breakdown are not touched, so no overall figure changes.
    */
-  function forgetCharacteristics(contactId: number): void {
-    const experiments = new Set<number>();
+  function forgetCharacteristics(contactId: number, experiments: Set<number>): void {
     for (const row of rowsForContactAll.all(contactId) as ProgressRow[]) {
       experiments.add(row.experiment_id);
       const primaryDay = row[`${row.primary_metric}_day`] as number | null;
@@ -265,9 +264,6 @@ function createProgressProjection(db: Db) {
       }
     }
     clearCharacteristics.run(contactId);
-    flushTallies();
-    // A rebuild makes no tally for a subgroup nobody is in: neither does this.
-    for (const experimentId of experiments) dropEmptyTallies.run(experimentId);
   }
 
   const catchUpInTransaction = sqlite.transaction(() => {
@@ -318,7 +314,11 @@ function createProgressProjection(db: Db) {
     forgetCharacteristics(contactIds: readonly number[]): void {
       sqlite.transaction(() => {
         catchUpInTransaction();
-        for (const contactId of contactIds) forgetCharacteristics(contactId);
+        const experiments = new Set<number>();
+        for (const contactId of contactIds) forgetCharacteristics(contactId, experiments);
+        flushTallies();
+        // A rebuild makes no tally for a subgroup nobody is in: neither does this.
+        for (const experimentId of experiments) dropEmptyTallies.run(experimentId);
       }).immediate();
     },
 
