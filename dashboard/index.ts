@@ -23,6 +23,7 @@ import * as learningLog from './learning-log/learning-log-controller.ts';
 import * as learningSummary from './learning-log/learning-summary-controller.ts';
 import * as report from './report/report-controller.ts';
 import * as admin from './admin/admin-controller.ts';
+import * as erasure from './admin/erasure-controller.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const GOVUK = resolve(GOVUK_FRONTEND_DIST, 'govuk');
@@ -121,6 +122,9 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   const admins = requirePageRole('admin');
   router.get('/admin', admins, admin.get);
   router.post('/admin/users', admins, verifyCsrf, admin.postUser);
+  router.get('/admin/erasure', admins, erasure.get);
+  router.post('/admin/erasure', admins, verifyCsrf, erasure.postCheck);
+  router.post('/admin/erasure/confirm', admins, verifyCsrf, erasure.postConfirm);
 
   router.use(() => {
     throw new NotFoundError('Page');

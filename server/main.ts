@@ -5,6 +5,8 @@ import { demoCredentials, users } from './db/schema.ts';
 import { seedDemoData } from '../seed/demo.ts';
 import { createWeeklyReportService, startWeeklyFreezeSchedule } from '../dashboard/report/weekly-report-service.ts';
 import { defaultReportBuilder } from '../dashboard/report-source.ts';
+import { retentionPolicyFromEnv } from './retention/retention-policy.ts';
+import { createRetentionService, startRetentionSchedule } from './retention/retention-service.ts';
 
 /**
  * `npm start`: opens (and migrates) the database, loads the demo data the first
@@ -13,6 +15,8 @@ import { defaultReportBuilder } from '../dashboard/report-source.ts';
 const port = Number(process.env.PORT ?? 3000);
 const file = process.env.EIU_DB ?? './data/eiu.sqlite';
 const demo = (process.env.EIU_DEMO ?? 'true') !== 'false';
+// Read first, so a mistyped retention period stops the server before anything runs.
+const retentionPolicy = retentionPolicyFromEnv();
 
 const db = openDatabase(file);
 const app = createApp({ db });
@@ -39,12 +43,24 @@ const stopFreezing = startWeeklyFreezeSchedule(
   { onError: (error) => console.error(`Weekly report freeze failed: ${(error as Error).message}`) },
 );
 
+// Deletes expired sessions, revoked tokens and old audit rows, and erases people
+// whose retention period has ended, hourly under a lease (decision 0033).
+const retention = createRetentionService({ db, clock: services.clock, policy: retentionPolicy, erasure: services.erasure });
+const stopRetention = startRetentionSchedule(retention, {
+  onError: (error) => console.error(`Retention run failed: ${(error as Error).message}`),
+  onRun: (result) => {
+    if (result.people || result.auditRows || result.sessions || result.apiTokens)
+      console.log(`Retention: erased ${result.people} people; deleted ${result.sessions} sessions, ${result.apiTokens} API tokens, ${result.auditRows} audit rows.`);
+  },
+});
+
 const server = app.listen(port, () => {
   console.log(`EIU test-and-learn platform at http://localhost:${port} (database ${file})`);
 });
 
 const shutdown = () => {
   stopFreezing();
+  stopRetention();
   server.close(() => {
     db.$client.close();
     process.exit(0);

@@ -9,6 +9,7 @@ import { createOutcomeService } from '../experiments/outcomes/outcome-service.ts
 import { createExportService } from '../experiments/export/export-service.ts';
 import { progressProjectionFor } from '../experiments/progress/progress-projection.ts';
 import { createStaffService } from '../experiments/staff/staff-service.ts';
+import { createErasureService } from '../experiments/contacts/contact-erasure-service.ts';
 
 /** Every service, built once from the database and clock and passed to the app. */
 export function createServices(db: Db, clock: Clock) {
@@ -26,6 +27,7 @@ export function createServices(db: Db, clock: Clock) {
     outcomes: createOutcomeService(db, clock, progress),
     exports: createExportService(db),
     staff: createStaffService(db, clock),
+    erasure: createErasureService(db, clock, progress),
   };
 }
 

@@ -151,7 +151,8 @@ export function postOutcome(req: Request, res: Response): void {
   if (!input) return renderContact(req, res, { outcome: values, errors, showAll });
   try {
     const result = services.outcomes.record(user, input);
-    if (result.created) services.audit.record(user.id, 'record-outcome', 'contact', ref);
+    // The event's id, not the person's reference: audit rows hold nothing personal.
+    if (result.created) services.audit.record(user.id, 'record-outcome', 'outcome-event', result.event.id);
     res.redirect(303, `/contacts/${encodeURIComponent(ref)}?recorded=${result.event.id}`);
   } catch (error) {
     if (error instanceof HttpError && error.status < 500)

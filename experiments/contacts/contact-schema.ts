@@ -22,7 +22,9 @@ export const contactReference = z
   .regex(/^[A-Za-z0-9-]{4,32}$/, 'Use a pseudonymous reference of 4 to 32 letters, digits or hyphens')
   .refine((ref) => !/^[A-Za-z]{2}\d{6}[A-Da-d]?$/.test(ref.replace(/-/g, '')), {
     message: 'This looks like a National Insurance number: use the pseudonymous reference instead',
-  });
+  })
+  // Tombstones of erased people start ERASED- (docs/decisions/0033); no new reference may look like one.
+  .refine((ref) => !/^erased-/i.test(ref), { message: 'References starting ERASED- are kept for erased records: use another reference' });
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
   z.enum(values, { error: `Select ${what}: one of ${values.join(', ')}` });

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, like, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, like, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../server/clock.ts';
 import { inTransaction, type Db } from '../../server/db/client.ts';
 import { contactChanges, contacts, sites, workCoaches } from '../../server/db/schema.ts';
@@ -33,10 +33,14 @@ export interface ContactChangeView {
   changedAt: string;
 }
 
-/** Who may read person-level records: analysts see all, coaches their own caseload. */
+/**
+ * Who may read person-level records: analysts see all, coaches their own
+ * caseload. Nobody sees an erased person (docs/decisions/0033): only their
+ * anonymous assignment and outcome records remain, for the counts.
+ */
 export function contactScope(user: CurrentUser): SQL | undefined {
-  if (user.role === 'analyst') return undefined;
-  if (user.role === 'coach' && user.coachId !== null) return eq(contacts.coachId, user.coachId);
+  if (user.role === 'analyst') return isNull(contacts.erasedAt);
+  if (user.role === 'coach' && user.coachId !== null) return and(eq(contacts.coachId, user.coachId), isNull(contacts.erasedAt));
   throw new ForbiddenError('Your role cannot see records about people');
 }
 
@@ -45,7 +49,7 @@ export type ContactRow = typeof contacts.$inferSelect;
 /**
  * Finds one contact for a user with a prepared statement, applying the same
  * rule as contactScope to the row: analysts see everyone, coaches their own
- * caseload, other roles nobody (403). Used on the hot paths (assignment,
+ * caseload, other roles nobody (403); an erased person is never found. Used on the hot paths (assignment,
  * recording outcomes), where building the query each time costs more than running it.
  */
 export function createContactLookup(db: Db) {
@@ -53,8 +57,8 @@ export function createContactLookup(db: Db) {
     sex, ethnicity_group AS ethnicityGroup, caring, time_on_benefits AS timeOnBenefits, previous_work AS previousWork,
     benefit_type AS benefitType, preferred_channel AS preferredChannel, adjustments, opted_out_at AS optedOutAt,
     created_at AS createdAt, updated_at AS updatedAt`;
-  const byReference = db.$client.prepare(`SELECT ${columns} FROM contacts WHERE reference = ?`);
-  const byId = db.$client.prepare(`SELECT ${columns} FROM contacts WHERE id = ?`);
+  const byReference = db.$client.prepare(`SELECT ${columns} FROM contacts WHERE reference = ? AND erased_at IS NULL`);
+  const byId = db.$client.prepare(`SELECT ${columns} FROM contacts WHERE id = ? AND erased_at IS NULL`);
   const visible = (user: CurrentUser, row: (Omit<ContactRow, 'caring'> & { caring: number }) | undefined): ContactRow | null => {
     contactScope(user); // throws the 403 for roles that see nobody
     if (!row || (user.role === 'coach' && row.coachId !== user.coachId)) return null;

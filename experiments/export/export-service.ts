@@ -12,8 +12,10 @@ export function createExportService(db: Db) {
   const assignmentRows = db.$client.prepare(`
     SELECT e.key AS experiment, c.reference AS contact, r.key AS arm, r.is_control AS is_control,
            p.number AS phase, a.method, a.seed, a.hash_value, a.stratum, a.block_index, a.block_position,
-           a.assigned_at, w.code AS coach, s.code AS site, c.health_group, c.age_band, c.sex,
-           c.ethnicity_group, c.caring, c.time_on_benefits, c.previous_work, c.benefit_type,
+           a.assigned_at, w.code AS coach, s.code AS site, ${['health_group', 'age_band', 'sex', 'ethnicity_group', 'caring', 'time_on_benefits', 'previous_work', 'benefit_type']
+             // An erased person's row is kept for the counts; their characteristics are gone (docs/decisions/0033).
+             .map((column) => `CASE WHEN c.erased_at IS NULL THEN c.${column} END AS ${column}`)
+             .join(', ')},
            c.opted_out_at
     FROM assignments a
     JOIN experiments e ON e.id = a.experiment_id

@@ -38,10 +38,19 @@ export const OVERALL = '';
 
 /** Breakdowns kept for the primary metric: name → column of assignment_progress. */
 export const DIMENSIONS = { ...BREAKDOWN_COLUMNS, coach: 'coach_id' } as const;
+/**
+ * The subgroup of a person whose characteristics are not held: an erased
+ * person's are removed, so they move here in every breakdown (docs/decisions/0033).
+ */
+export const NOT_RECORDED = 'not_recorded';
 const dimensionValueSql = (column: string) =>
-  column === 'caring' ? `CASE caring WHEN 1 THEN 'caring' ELSE 'not caring' END` : `CAST(${column} AS TEXT)`;
+  column === 'caring'
+    ? `CASE caring WHEN 1 THEN 'caring' WHEN 0 THEN 'not caring' ELSE '${NOT_RECORDED}' END`
+    : `COALESCE(CAST(${column} AS TEXT), '${NOT_RECORDED}')`;
 const dimensionValue = (column: string, row: Record<string, unknown>) =>
-  column === 'caring' ? (row.caring ? 'caring' : 'not caring') : String(row[column]);
+  row[column] === null || row[column] === undefined ? NOT_RECORDED : column === 'caring' ? (row.caring ? 'caring' : 'not caring') : String(row[column]);
+/** The characteristics kept in the read model, cleared when a person is erased (the coach is kept: it is the unit of clustering). */
+const CHARACTERISTIC_DIMENSIONS = Object.entries(DIMENSIONS).filter(([dimension]) => dimension !== 'coach');
 
 interface ProgressRow {
   experiment_id: number;
@@ -139,13 +148,16 @@ function createProgressProjection(db: Db) {
     if (VALUED.has(stage.key)) parts.push(`CAST(substr(MIN(CASE WHEN ${after} THEN o.occurred_at || '|' || o.value END), 26) AS REAL)`);
     return parts;
   });
+  // An erased person's row in contacts holds a placeholder, never their characteristics: null here.
+  const characteristicsSql = ['health_group', 'age_band', 'sex', 'ethnicity_group', 'caring', 'time_on_benefits', 'previous_work']
+    .map((column) => `CASE WHEN c.erased_at IS NULL THEN c.${column} END`)
+    .join(', ');
   const stageColumns = STAGES.flatMap((stage) => (VALUED.has(stage.key) ? [`${stage.key}_day`, `${stage.key}_value`] : [`${stage.key}_day`]));
   const recomputeProgress = (where: string) =>
     sqlite.prepare(`
       INSERT INTO assignment_progress (experiment_id, assignment_id, contact_id, arm_id, coach_id, health_group, age_band, sex,
         ethnicity_group, caring, time_on_benefits, previous_work, assigned_day, ${stageColumns.join(', ')})
-      SELECT a.experiment_id, a.id, a.contact_id, a.arm_id, c.coach_id, c.health_group, c.age_band, c.sex,
-        c.ethnicity_group, c.caring, c.time_on_benefits, c.previous_work, julianday(a.assigned_at), ${stageAggregates.join(', ')}
+      SELECT a.experiment_id, a.id, a.contact_id, a.arm_id, c.coach_id, ${characteristicsSql}, julianday(a.assigned_at), ${stageAggregates.join(', ')}
       FROM assignments a
       JOIN contacts c ON c.id = a.contact_id
       LEFT JOIN outcome_events o ON o.contact_id = a.contact_id
@@ -224,6 +236,36 @@ function createProgressProjection(db: Db) {
       }
   }
 
+  const rowsForContactAll = sqlite.prepare(`
+    SELECT p.*, e.primary_metric FROM assignment_progress p JOIN experiments e ON e.id = p.experiment_id WHERE p.contact_id = ?`);
+  const clearCharacteristics = sqlite.prepare(`
+    UPDATE assignment_progress SET ${CHARACTERISTIC_DIMENSIONS.map(([, column]) => `${column} = NULL`).join(', ')} WHERE contact_id = ?`);
+  const dropEmptyTallies = sqlite.prepare(
+    "DELETE FROM progress_tallies WHERE experiment_id = ? AND dimension <> '' AND people = 0 AND abs(value_sum) < 1e-9 AND abs(value_sum_squares) < 1e-9",
+  );
+
+  /**
+   * Moves a person, in every characteristic breakdown, to "not recorded", and
+   * clears their characteristics from their progress rows. Overall tallies and
+   * the coach breakdown are not touched, so no overall figure changes.
+   */
+  function forgetCharacteristics(contactId: number, experiments: Set<number>): void {
+    for (const row of rowsForContactAll.all(contactId) as ProgressRow[]) {
+      experiments.add(row.experiment_id);
+      const primaryDay = row[`${row.primary_metric}_day`] as number | null;
+      const moves: [string, number, number | null][] = [[ASSIGNED, unixDay(row.assigned_day), null]];
+      if (primaryDay !== null) moves.push([row.primary_metric, unixDay(row.assigned_day + primaryDay), (row[`${row.primary_metric}_value`] as number | null) ?? null]);
+      for (const [stage, day, value] of moves) {
+        for (const [dimension, column] of CHARACTERISTIC_DIMENSIONS) {
+          const key = { experimentId: row.experiment_id, stage, armId: row.arm_id, day, dimension };
+          change({ ...key, dimensionValue: dimensionValue(column, row) }, -1, value);
+          change({ ...key, dimensionValue: NOT_RECORDED }, 1, value);
+        }
+      }
+    }
+    clearCharacteristics.run(contactId);
+  }
+
   const catchUpInTransaction = sqlite.transaction(() => {
     const lastAssignment = (checkpoint.get('assignments') as number | undefined) ?? 0;
     const latestAssignment = (latestAssignmentId.get() as number | null) ?? 0;
@@ -262,6 +304,22 @@ function createProgressProjection(db: Db) {
         }
       }, CATCH_UP_DELAY_MS);
       scheduled.unref();
+    },
+
+    /**
+     * Takes in everything written so far, then removes the characteristics of
+     * erased people from the read model (see forgetCharacteristics). Run inside
+     * the erasure's transaction.
+     */
+    forgetCharacteristics(contactIds: readonly number[]): void {
+      sqlite.transaction(() => {
+        catchUpInTransaction();
+        const experiments = new Set<number>();
+        for (const contactId of contactIds) forgetCharacteristics(contactId, experiments);
+        flushTallies();
+        // A rebuild makes no tally for a subgroup nobody is in: neither does this.
+        for (const experimentId of experiments) dropEmptyTallies.run(experimentId);
+      }).immediate();
     },
 
     /** Recomputes an experiment's read model (or every experiment's) from assignments and outcome events. */

@@ -78,6 +78,11 @@ export const contacts = sqliteTable(
     preferredChannel: text('preferred_channel'),
     adjustments: text('adjustments').notNull().default('[]'), // JSON array
     optedOutAt: text('opted_out_at'),
+    /**
+     * When the person was erased (docs/decisions/0033): the reference is then a
+     * random tombstone and the characteristics a fixed placeholder, never read.
+     */
+    erasedAt: text('erased_at'),
     createdAt: createdAt(),
     updatedAt: text('updated_at').notNull(),
   },
@@ -335,7 +340,7 @@ const stageValueColumns = Object.fromEntries(
 
 /**
  * Read model for reports: one row per assignment with the person's baseline
- * characteristics (as at assignment) and how far they have got. Maintained on
+ * characteristics (as at assignment, or null once they are erased) and how far they have got. Maintained on
  * every assignment and outcome event, and rebuildable from those tables at any
  * time (experiments/progress/progress-projection.ts), so every figure can be
  * reproduced from the raw records. Clustered by experiment for fast scans.
@@ -348,13 +353,14 @@ export const assignmentProgress = sqliteTable(
     contactId: integer('contact_id').notNull(),
     armId: integer('arm_id').notNull(),
     coachId: integer('coach_id').notNull(),
-    healthGroup: text('health_group').notNull(),
-    ageBand: text('age_band').notNull(),
-    sex: text('sex').notNull(),
-    ethnicityGroup: text('ethnicity_group').notNull(),
-    caring: integer('caring').notNull(),
-    timeOnBenefits: text('time_on_benefits').notNull(),
-    previousWork: text('previous_work').notNull(),
+    // Null once the person is erased: "not recorded" in subgroup breakdowns (docs/decisions/0033).
+    healthGroup: text('health_group'),
+    ageBand: text('age_band'),
+    sex: text('sex'),
+    ethnicityGroup: text('ethnicity_group'),
+    caring: integer('caring'),
+    timeOnBenefits: text('time_on_benefits'),
+    previousWork: text('previous_work'),
     /** julianday(assigned_at) */
     assignedDay: real('assigned_day').notNull(),
     ...stageDayColumns,

@@ -78,7 +78,7 @@ const PAGES: Record<string, Step[]> = {
     '/experiments',
   ],
   minister: ['/report', '/report/weeks', '/report/current', '/caseload'],
-  admin: ['/admin', { path: '/admin', submit: 'Add user' }],
+  admin: ['/admin', { path: '/admin', submit: 'Add user' }, '/admin/erasure', { path: '/admin/erasure', submit: 'Continue' }],
 };
 
 describe('every page passes axe (WCAG 2.2 AA)', () => {

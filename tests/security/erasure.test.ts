@@ -1,0 +1,279 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiClient, startTestServer, TEST_NOW, type TestServer } from '../support/test-server.ts';
+import { seedTrial, TEST_PASSWORD, TRIAL_KEY } from '../browser/support/fixtures.ts';
+import { hiddenField, pageClient, pageText } from '../browser/support/page-client.ts';
+import { buildExperimentReport } from '../../analysis/experiment-report.ts';
+import type { ExperimentReport } from '../../analysis/report-types.ts';
+import { NOT_RECORDED } from '../../experiments/progress/progress-projection.ts';
+import type { CurrentUser } from '../../server/auth/auth-service.ts';
+
+const TOMBSTONE = /^ERASED-[0-9A-F]{16}$/;
+
+let server: TestServer;
+let analyst: CurrentUser;
+let coach: CurrentUser;
+let adminId: number;
+
+beforeEach(async () => {
+  server = await startTestServer();
+  ({ analyst } = await seedTrial(server, { people: 160, unassigned: 2 }));
+  const user = (username: string) => server.db.$client.prepare('SELECT id FROM users WHERE username = ?').pluck().get(username) as number;
+  adminId = user('admin');
+  coach = { id: user('coach'), username: 'coach', displayName: 'Test coach', role: 'coach', coachId: server.services.staff.coaches().find((c) => c.code === 'WC01')!.id };
+});
+afterEach(() => server.close());
+
+const sql = () => server.db.$client;
+const contactId = (reference: string) => sql().prepare('SELECT id FROM contacts WHERE reference = ?').pluck().get(reference) as number;
+const report = (): ExperimentReport => buildExperimentReport(server.db, TRIAL_KEY, { asOf: new Date(TEST_NOW) });
+
+/** Every row of every table, as JSON text: to look for a reference anywhere in the database. */
+function wholeDatabase(): string {
+  const tables = sql().prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+  return tables.map((table) => JSON.stringify(sql().prepare(`SELECT * FROM "${table}"`).all())).join('\n');
+}
+
+/** The read model, sorted, with tallies that count nobody left out (a rebuild never writes them). */
+function readModel() {
+  return {
+    progress: sql().prepare('SELECT * FROM assignment_progress ORDER BY assignment_id').all(),
+    tallies: sql()
+      .prepare(
+        `SELECT experiment_id, dimension, dimension_value, stage, arm_id, day, people, ROUND(value_sum, 9) AS value_sum, ROUND(value_sum_squares, 9) AS value_sum_squares
+         FROM progress_tallies WHERE people <> 0 OR abs(value_sum) > 1e-9 ORDER BY 1, 2, 3, 4, 5, 6`,
+      )
+      .all(),
+  };
+}
+
+/** Gives someone a change history and mentions them in free text, as older versions of the service could have. */
+function giveTraces(reference: string) {
+  server.services.contacts.updatePreferences(coach, reference, { preferredChannel: 'phone', adjustments: ['interpreter', 'extra_time'] });
+  sql().prepare('INSERT INTO learning_notes (author_id, note, created_at) VALUES (?, ?, ?)').run(coach.id, `Spoke to ${reference.toLowerCase().replace('-', ' ')} about travel costs.`, TEST_NOW);
+  server.services.audit.record(coach.id, 'record-outcome', 'contact', reference);
+}
+
+describe('erasing a person', () => {
+  it('removes their characteristics, preferences, change history and reference from every table, and keeps their records under a tombstone', () => {
+    giveTraces('P-0003');
+    const id = contactId('P-0003');
+    const assignmentsBefore = sql().prepare('SELECT experiment_id, arm_id, phase_id, assigned_at FROM assignments WHERE contact_id = ?').all(id);
+    const eventsBefore = sql().prepare('SELECT id, stage, value, occurred_at FROM outcome_events WHERE contact_id = ? ORDER BY id').all(id);
+    expect(eventsBefore.length).toBeGreaterThan(0);
+
+    const result = server.services.erasure.erase('P-0003', { userId: adminId });
+    expect(result.status).toBe('erased');
+    const tombstone = (result as { tombstone: string }).tombstone;
+    expect(tombstone).toMatch(TOMBSTONE);
+
+    const row = sql().prepare('SELECT * FROM contacts WHERE id = ?').get(id) as Record<string, unknown>;
+    expect(row.reference).toBe(tombstone);
+    for (const column of ['health_group', 'age_band', 'sex', 'ethnicity_group', 'time_on_benefits', 'previous_work', 'benefit_type']) expect(row[column]).toBe(NOT_RECORDED);
+    expect(row).toMatchObject({ caring: 0, preferred_channel: null, adjustments: '[]', erased_at: TEST_NOW });
+    expect(row.opted_out_at).not.toBeNull();
+    expect(sql().prepare('SELECT COUNT(*) FROM contact_changes WHERE contact_id = ?').pluck().get(id)).toBe(0);
+    expect(sql().prepare('SELECT experiment_id, arm_id, phase_id, assigned_at FROM assignments WHERE contact_id = ?').all(id)).toEqual(assignmentsBefore);
+    expect(sql().prepare('SELECT hash_value, stratum FROM assignments WHERE contact_id = ?').all(id)).toEqual([{ hash_value: null, stratum: null }]);
+    expect(sql().prepare('SELECT id, stage, value, occurred_at FROM outcome_events WHERE contact_id = ? ORDER BY id').all(id)).toEqual(eventsBefore);
+    expect(sql().prepare('SELECT health_group, age_band, sex, ethnicity_group, caring, time_on_benefits, previous_work FROM assignment_progress WHERE contact_id = ?').get(id)).toEqual({
+      health_group: null, age_band: null, sex: null, ethnicity_group: null, caring: null, time_on_benefits: null, previous_work: null,
+    });
+
+    const everything = wholeDatabase();
+    expect(everything).not.toMatch(/P-0003|p 0003/i);
+    expect(sql().prepare("SELECT note FROM learning_notes WHERE note LIKE 'Spoke to%'").pluck().get()).toBe('Spoke to [reference removed] about travel costs.');
+  });
+
+  it('replaces the reference in approved learning summaries, which otherwise stay impossible to change', () => {
+    const summaryId = Number(
+      sql()
+        .prepare("INSERT INTO learning_summaries (week_ending, text, status, created_by, updated_by, approved_by, approved_at, created_at, updated_at) VALUES ('2026-11-22', ?, 'approved', ?, ?, ?, ?, ?, ?)")
+        .run('Warm texts worked, as EIU P0014 said.', analyst.id, analyst.id, analyst.id, TEST_NOW, TEST_NOW, TEST_NOW).lastInsertRowid,
+    );
+    sql().prepare('INSERT INTO learning_summary_approvals (summary_id, text, approved_by, approved_at) VALUES (?, ?, ?, ?)').run(summaryId, 'Warm texts worked, as P-0014 said.', analyst.id, TEST_NOW);
+    const update = sql().prepare("UPDATE learning_summary_approvals SET text = 'Changed [reference removed]' WHERE summary_id = ?");
+    expect(() => update.run(summaryId)).toThrow(/an approved learning summary cannot be changed/);
+
+    server.services.erasure.erase('P-0014', { userId: adminId });
+    expect(sql().prepare('SELECT text FROM learning_summary_approvals WHERE summary_id = ?').pluck().get(summaryId)).toBe('Warm texts worked, as [reference removed] said.');
+    expect(sql().prepare('SELECT text FROM learning_summaries WHERE id = ?').pluck().get(summaryId)).toBe('Warm texts worked, as EIU [reference removed] said.');
+    expect(() => update.run(summaryId)).toThrow(/an approved learning summary cannot be changed/);
+    expect(sql().prepare("SELECT COUNT(*) FROM job_leases WHERE job = 'erasure-redaction'").pluck().get()).toBe(0);
+  });
+
+  it('leaves every overall figure of the experiment report unchanged, and moves the erased people to “not recorded” in subgroups', () => {
+    const before = report();
+    // Every third person, across arms, so the “not recorded” subgroup is big enough to be reported.
+    const references = Array.from({ length: 160 }, (_, i) => `P-${String(i + 1).padStart(4, '0')}`).filter((_, i) => i % 3 === 0);
+    const erasedByArm = new Map<string, number>();
+    for (const reference of references) {
+      const arm = sql().prepare('SELECT r.key FROM assignments a JOIN experiment_arms r ON r.id = a.arm_id WHERE a.contact_id = ?').pluck().get(contactId(reference)) as string;
+      erasedByArm.set(arm, (erasedByArm.get(arm) ?? 0) + 1);
+      expect(server.services.erasure.erase(reference, { userId: adminId }).status).toBe('erased');
+    }
+    const after = report();
+
+    expect(after.assigned).toBe(before.assigned);
+    expect(after.metrics).toEqual(before.metrics);
+    for (const [i, metric] of after.metrics.entries()) expect(metric.comparisons).toEqual(before.metrics[i].comparisons);
+    expect(after.funnel).toEqual(before.funnel);
+    expect(after.weekly).toEqual(before.weekly);
+    expect(after.consort).toEqual(before.consort);
+    expect(after.screening).toEqual(before.screening);
+    expect(after.srm).toEqual(before.srm);
+    expect(after.coaches).toEqual(before.coaches);
+    expect(after.factorial).toEqual(before.factorial);
+    expect(after.warnings).toEqual(before.warnings);
+    expect({ ...after, subgroups: null }).toEqual({ ...before, subgroups: null });
+
+    // Everyone in the fixture has the same characteristics, so each breakdown is that value and “not recorded”.
+    const health = after.subgroups.find((s) => s.characteristic === 'healthGroup')!;
+    expect(health.subgroups.map((s) => s.subgroup).sort()).toEqual(['mental_health', NOT_RECORDED]);
+    const notRecorded = health.subgroups.find((s) => s.subgroup === NOT_RECORDED)!;
+    expect(notRecorded.tooSmall).toBe(false);
+    for (const arm of notRecorded.arms!) expect(arm.n).toBe(erasedByArm.get(arm.arm) ?? 0);
+    const caring = after.subgroups.find((s) => s.characteristic === 'caring')!;
+    expect(caring.subgroups.map((s) => s.subgroup).sort()).toEqual(['not caring', NOT_RECORDED]);
+    const [beforeHealth] = before.subgroups.filter((s) => s.characteristic === 'healthGroup');
+    expect(beforeHealth.subgroups.map((s) => s.subgroup)).toEqual(['mental_health']);
+  });
+
+  it('gives the same read model and report when the read model is rebuilt from the raw records', () => {
+    for (const reference of ['P-0001', 'P-0002', 'P-0010', 'P-0100', 'P-0155']) server.services.erasure.erase(reference, { userId: adminId });
+    const incremental = readModel();
+    const incrementalReport = report();
+    server.services.progress.rebuild();
+    expect(readModel()).toEqual(incremental);
+    expect(report()).toEqual(incrementalReport);
+  });
+
+  it('takes in outcomes recorded just before the erasure that the read model had not yet caught up with', () => {
+    server.services.outcomes.record(analyst, { contact: 'P-0004', stage: 'complaint', idempotencyKey: 'late-complaint-P-0004', occurredAt: TEST_NOW });
+    server.services.erasure.erase('P-0004', { userId: adminId });
+    const incremental = readModel();
+    expect(wholeDatabase()).not.toContain('P-0004');
+    server.services.progress.rebuild();
+    expect(readModel()).toEqual(incremental);
+  });
+
+  it('is audited under the tombstone alone, by the admin who did it', () => {
+    const result = server.services.erasure.erase('P-0005', { userId: adminId }) as { tombstone: string };
+    const rows = sql().prepare("SELECT user_id, action, entity, entity_id, at FROM audit_log WHERE action = 'erase'").all();
+    expect(rows).toEqual([{ user_id: adminId, action: 'erase', entity: 'contact', entity_id: result.tombstone, at: TEST_NOW }]);
+  });
+
+  it('is idempotent and cannot be undone: the old reference is gone, and the tombstone is already erased', () => {
+    const first = server.services.erasure.erase('P-0006', { userId: adminId }) as { tombstone: string };
+    const snapshot = wholeDatabase();
+    expect(server.services.erasure.erase('P-0006', { userId: adminId })).toEqual({ status: 'not-found' });
+    expect(server.services.erasure.erase(first.tombstone, { userId: adminId })).toEqual({ status: 'already-erased', tombstone: first.tombstone });
+    expect(server.services.erasure.eraseMany([contactId(first.tombstone)], { userId: null, action: 'erase-retention' })).toEqual([]);
+    expect(wholeDatabase()).toBe(snapshot);
+  });
+
+  it('opts the person out without recording an opt-out, and nobody can find, contact or assign them again', async () => {
+    const guardrailBefore = sql().prepare("SELECT COUNT(*) FROM outcome_events WHERE stage = 'opted_out'").pluck().get();
+    const { tombstone } = server.services.erasure.erase('P-0007', { userId: adminId }) as { tombstone: string };
+    expect(sql().prepare("SELECT COUNT(*) FROM outcome_events WHERE stage = 'opted_out'").pluck().get()).toBe(guardrailBefore);
+    expect(sql().prepare('SELECT opted_out_at FROM contacts WHERE reference = ?').pluck().get(tombstone)).toBe(TEST_NOW);
+
+    const api = apiClient(server.baseUrl, server.services.auth.createApiToken(analyst.id, 'test'));
+    for (const reference of ['P-0007', tombstone]) {
+      expect((await api.get(`/api/contacts/${reference}`)).status).toBe(404);
+      const outreach = await api.post('/api/outcomes', { contact: reference, stage: 'outreach_attempted', detail: { channel: 'phone' }, idempotencyKey: `after-erasure-${reference}` });
+      expect(outreach.status).toBe(400);
+      expect((await api.post(`/api/experiments/${TRIAL_KEY}/assignments`, { contact: reference })).status).toBe(404);
+    }
+    const listed = await api.get('/api/contacts?limit=500');
+    expect(JSON.stringify(listed.body)).not.toContain('ERASED-');
+    expect(server.services.contacts.list(coach, { limit: 500 }).contacts.some((c) => c.reference === tombstone)).toBe(false);
+  });
+
+  it('leaves the person’s rows in the assignments export without their characteristics', async () => {
+    const { tombstone } = server.services.erasure.erase('P-0008', { userId: adminId }) as { tombstone: string };
+    const experimentId = server.services.experiments.get(TRIAL_KEY).id;
+    let csv = '';
+    for await (const chunk of server.services.exports.assignmentsCsv(experimentId)) csv += chunk;
+    const lines = csv.trim().split(/\r?\n/);
+    expect(lines).toHaveLength(1 + 160);
+    const header = lines[0].split(',');
+    const row = lines.find((line) => line.includes(tombstone))!.split(',');
+    for (const column of ['health_group', 'age_band', 'sex', 'ethnicity_group', 'caring', 'benefit_type', 'hash_value']) expect(row[header.indexOf(column)]).toBe('');
+  });
+});
+
+describe('the admin erasure pages', () => {
+  async function signedIn(username: string) {
+    const client = pageClient(server.baseUrl);
+    expect((await client.signIn(username, TEST_PASSWORD)).status).toBe(303);
+    return client;
+  }
+
+  it('erase a person after a confirmation page that says what is removed, what is kept and that it cannot be undone', async () => {
+    const admin = await signedIn('admin');
+    const start = await admin.get('/admin/erasure');
+    expect(start.status).toBe(200);
+    const confirm = await admin.post('/admin/erasure', { _csrf: hiddenField(start.html, '_csrf')!, reference: 'p-0009' });
+    expect(confirm.status).toBe(200);
+    const text = pageText(confirm.html);
+    expect(text).toContain('Are you sure you want to erase this person’s data?');
+    expect(text).toContain('This cannot be undone');
+    expect(text).toContain('Experiment assignments 1');
+    expect(text).toContain('“not recorded”');
+    expect(text).not.toMatch(/mental health|35-49|female/i);
+    expect(contactId('P-0009')).toBeTypeOf('number');
+
+    const done = await admin.post('/admin/erasure/confirm', { _csrf: hiddenField(confirm.html, '_csrf')!, reference: hiddenField(confirm.html, 'reference')! });
+    expect(done.status).toBe(303);
+    expect(done.location).toMatch(/^\/admin\/erasure\?erased=ERASED-[0-9A-F]{16}$/);
+    expect(done.location).not.toContain('0009');
+    expect(contactId('P-0009')).toBeUndefined();
+    const banner = pageText((await admin.get(done.location!)).html);
+    expect(banner).toContain(`The person’s data has been erased Their anonymous records now carry the reference ${done.location!.split('=')[1]}`);
+
+    // Sending the confirmation again (a double click, or the back button) erases nothing more.
+    const again = await admin.post('/admin/erasure/confirm', { _csrf: hiddenField(confirm.html, '_csrf')!, reference: 'P-0009' });
+    expect(again.status).toBe(400);
+    expect(pageText(again.html)).toContain('No one has this reference');
+    expect(sql().prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'erase'").pluck().get()).toBe(1);
+  });
+
+  it('say what to do when the reference is missing, unknown or already erased', async () => {
+    const admin = await signedIn('admin');
+    const { tombstone } = server.services.erasure.erase('P-0011', { userId: adminId }) as { tombstone: string };
+    for (const [reference, message] of [
+      ['', 'Enter the person’s reference'],
+      ['P-9999', 'No one has this reference: check it, or they may already have been erased'],
+      [tombstone, 'This person has already been erased'],
+    ]) {
+      const response = await admin.submit('/admin/erasure', '/admin/erasure', { reference });
+      expect(response.status).toBe(400);
+      expect(response.html).toContain('href="#reference"');
+      expect(pageText(response.html)).toContain(message);
+    }
+  });
+
+  it('are for admins only: analysts, coaches and ministers get the 403 page and erase nothing', async () => {
+    for (const username of ['analyst', 'coach', 'minister']) {
+      const client = await signedIn(username);
+      expect((await client.get('/admin/erasure')).status).toBe(403);
+      const page = await client.get('/caseload');
+      const csrf = hiddenField(page.html, '_csrf') ?? '';
+      expect(csrf).not.toBe('');
+      expect((await client.post('/admin/erasure', { _csrf: csrf, reference: 'P-0012' })).status).toBe(403);
+      expect((await client.post('/admin/erasure/confirm', { _csrf: csrf, reference: 'P-0012' })).status).toBe(403);
+    }
+    expect(contactId('P-0012')).toBeTypeOf('number');
+    const anonymous = pageClient(server.baseUrl);
+    expect((await anonymous.get('/admin/erasure')).location).toBe('/sign-in?next=%2Fadmin%2Ferasure');
+    expect((await anonymous.post('/admin/erasure/confirm', { reference: 'P-0012' })).location).toBe('/sign-in');
+    expect(contactId('P-0012')).toBeTypeOf('number');
+  });
+
+  it('refuse a confirmation without the session’s CSRF token', async () => {
+    const admin = await signedIn('admin');
+    expect((await admin.post('/admin/erasure/confirm', { reference: 'P-0013' })).status).toBe(403);
+    expect((await admin.post('/admin/erasure/confirm', { _csrf: 'not-the-token', reference: 'P-0013' })).status).toBe(403);
+    expect(contactId('P-0013')).toBeTypeOf('number');
+  });
+});

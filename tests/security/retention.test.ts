@@ -1,0 +1,257 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../server/db/client.ts';
+import { fixedClock } from '../../server/clock.ts';
+import { createServices, type Services } from '../../server/services.ts';
+import type { CurrentUser } from '../../server/auth/auth-service.ts';
+import { DEFAULT_RETENTION, retentionPolicyFromEnv, type RetentionPolicy } from '../../server/retention/retention-policy.ts';
+import { createRetentionService, RETENTION_JOB, startRetentionSchedule } from '../../server/retention/retention-service.ts';
+import { purgeAuditLogBefore } from '../../server/retention/audit-retention.ts';
+import { withJobLease } from '../../server/jobs/job-lease.ts';
+import { buildExperimentReport } from '../../analysis/experiment-report.ts';
+import { contactFixture, startTestServer } from '../support/test-server.ts';
+import { pageText } from '../browser/support/page-client.ts';
+import { describeDays } from '../../dashboard/info/info-controller.ts';
+
+const DAY = 86_400_000;
+const START = '2026-01-05T09:00:00.000Z';
+const at = (days: number) => new Date(Date.parse(START) + days * DAY).toISOString();
+
+let db: Db;
+let clock: ReturnType<typeof fixedClock>;
+let services: Services;
+let analyst: CurrentUser;
+
+const policy = (overrides: Partial<RetentionPolicy> = {}): RetentionPolicy => ({ ...DEFAULT_RETENTION, ...overrides });
+const retention = (overrides: Partial<RetentionPolicy> = {}, instance = 'test-instance') =>
+  createRetentionService({ db, clock, policy: policy(overrides), erasure: services.erasure, instance });
+const sql = () => db.$client;
+const count = (query: string, ...params: unknown[]) => sql().prepare(query).pluck().get(...params) as number;
+const erased = (reference: string) => count('SELECT COUNT(*) FROM contacts WHERE reference = ?', reference) === 0;
+
+beforeEach(() => {
+  db = openDatabase(':memory:');
+  clock = fixedClock(START);
+  services = createServices(db, clock);
+  services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
+  for (const code of ['WC01', 'WC02']) services.staff.addCoach({ code, name: code, siteCode: 'JC1' });
+  const id = Number(sql().prepare("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?)").run(START).lastInsertRowid);
+  analyst = { id, username: 'a', displayName: 'A', role: 'analyst', coachId: null };
+});
+
+function experiment(key: string) {
+  services.experiments.create(
+    {
+      key,
+      name: key,
+      hypothesis: 'Warm wording gets more replies',
+      journeyPhase: 1,
+      factors: [{ key: 'tone', levels: ['standard', 'warm'] }],
+      primaryMetric: 'responded',
+      secondaryMetrics: [],
+      guardrailMetrics: [],
+      coverage: 1,
+      eligibility: {},
+      randomisation: 'blocks',
+      strata: ['ageBand'],
+      plannedSampleSize: 200,
+    },
+    analyst.id,
+  );
+  services.experiments.transition(key, 'launch');
+}
+
+function people(prefix: string, n: number) {
+  const references = Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+  services.contacts.createMany(
+    references.map((reference, i) => contactFixture(reference, { coach: i % 2 ? 'WC02' : 'WC01', ageBand: i % 3 ? '25-34' : '50-64', adjustments: [], preferredChannel: null }) as never),
+  );
+  return references;
+}
+
+/**
+ * Experiment "old" ran from day 0 and concluded on day 100; "current" is still
+ * running. OLD people were only in "old"; BOTH were in both; LATE were only in
+ * "old" but had an outcome recorded on day 300; NEVER were never assigned.
+ */
+function trialHistory() {
+  const old = people('OLD', 24);
+  const both = people('BOTH', 4);
+  const late = people('LATE', 2);
+  const never = people('NEVER', 2);
+  experiment('old');
+  for (const [i, reference] of [...old, ...both, ...late].entries()) {
+    clock.set(at(1 + (i % 10)));
+    services.assignments.assign(analyst, 'old', reference);
+    if (i % 2 === 0) {
+      clock.set(at(5 + (i % 10)));
+      services.outcomes.record(analyst, { contact: reference, stage: 'responded', idempotencyKey: `responded-${reference}`, occurredAt: at(5 + (i % 10)) });
+    }
+  }
+  clock.set(at(100));
+  services.experiments.transition('old', 'conclude');
+  clock.set(at(200));
+  experiment('current');
+  for (const reference of both) services.assignments.assign(analyst, 'current', reference);
+  clock.set(at(300));
+  for (const reference of late) services.outcomes.record(analyst, { contact: reference, stage: 'in_work_26w', idempotencyKey: `in-work-${reference}`, occurredAt: at(300) });
+  return { old, both, late, never };
+}
+
+describe('the retention policy', () => {
+  it('takes its periods from EIU_RETENTION_* variables, with the defaults for any not set', () => {
+    expect(retentionPolicyFromEnv({})).toEqual(DEFAULT_RETENTION);
+    expect(DEFAULT_RETENTION).toMatchObject({ sessionsDays: 7, apiTokensDays: 90, auditDays: 2557, peopleDays: 731 });
+    expect(retentionPolicyFromEnv({ EIU_RETENTION_PEOPLE_DAYS: '365', EIU_RETENTION_AUDIT_DAYS: ' 3650 ', EIU_RETENTION_SESSIONS_DAYS: '' })).toEqual({
+      ...DEFAULT_RETENTION,
+      peopleDays: 365,
+      auditDays: 3650,
+    });
+  });
+
+  it('refuses a period that is not a whole number of days, naming the variable', () => {
+    expect(() => retentionPolicyFromEnv({ EIU_RETENTION_PEOPLE_DAYS: 'two years' })).toThrow(/EIU_RETENTION_PEOPLE_DAYS must be a whole number of days/);
+    expect(() => retentionPolicyFromEnv({ EIU_RETENTION_AUDIT_DAYS: '-1' })).toThrow(/EIU_RETENTION_AUDIT_DAYS/);
+    expect(() => retentionPolicyFromEnv({ EIU_RETENTION_SESSIONS_DAYS: '1.5' })).toThrow(/EIU_RETENTION_SESSIONS_DAYS/);
+    expect(() => retentionPolicyFromEnv({ EIU_RETENTION_BATCH_SIZE: '0' })).toThrow(/EIU_RETENTION_BATCH_SIZE/);
+  });
+});
+
+describe('scheduled retention', () => {
+  it('deletes sessions a week after they expire, and keeps live and recently expired ones', () => {
+    const userId = analyst.id;
+    services.auth.createSession(userId); // expires on day 0 + 10 hours
+    clock.set(at(6));
+    services.auth.createSession(userId);
+    clock.set(at(7.5));
+    const live = services.auth.createSession(userId);
+    expect(retention().run()).toMatchObject({ sessions: 1 });
+    expect(count('SELECT COUNT(*) FROM sessions')).toBe(2);
+    expect(services.auth.sessionFor(live.cookieValue)).not.toBeNull();
+    expect(retention().run()).toMatchObject({ sessions: 0 });
+  });
+
+  it('deletes API tokens 90 days after they were revoked, and keeps tokens in use', () => {
+    const token = services.auth.createApiToken(analyst.id, 'old integration');
+    services.auth.revokeApiTokens(analyst.id);
+    clock.set(at(50));
+    const kept = services.auth.createApiToken(analyst.id, 'current integration');
+    clock.set(at(90.1));
+    expect(retention().run()).toMatchObject({ apiTokens: 1 });
+    expect(services.auth.userForToken(kept)).not.toBeNull();
+    expect(services.auth.userForToken(token)).toBeNull();
+    expect(count('SELECT COUNT(*) FROM api_tokens')).toBe(1);
+  });
+
+  it('purges audit rows older than the period through purgeAuditLogBefore, which records the cut-off first', () => {
+    services.audit.record(analyst.id, 'view', 'contact', 1);
+    clock.set(at(10));
+    services.audit.record(analyst.id, 'view', 'contact', 2);
+    clock.set(at(2557 + 5));
+    expect(retention().run()).toMatchObject({ auditRows: 1 });
+    const rows = sql().prepare('SELECT user_id, action, entity, entity_id, at FROM audit_log ORDER BY id').all();
+    expect(rows).toEqual([
+      { user_id: analyst.id, action: 'view', entity: 'contact', entity_id: '2', at: at(10) },
+      { user_id: null, action: 'purge', entity: 'audit-log', entity_id: at(5), at: at(2562) },
+    ]);
+    // Nothing older than the cut-off is left, so a second purge writes nothing at all.
+    expect(purgeAuditLogBefore(db, new Date(at(5)), new Date(at(2562)))).toBe(0);
+    expect(count('SELECT COUNT(*) FROM audit_log')).toBe(2);
+  });
+
+  it('erases people two years after their last experiment concluded, and keeps those still in one or with recent outcomes', () => {
+    const { old, both, late, never } = trialHistory();
+    // People never assigned go two years after their record last changed (day 0).
+    clock.set(at(731.5));
+    expect(retention().run()).toMatchObject({ people: never.length });
+    expect(never.every(erased)).toBe(true);
+    clock.set(at(100 + 731));
+    expect(retention().run()).toMatchObject({ people: 0 });
+    clock.set(at(100 + 731 + 1));
+    expect(retention().run()).toMatchObject({ people: old.length });
+    for (const reference of old) expect(erased(reference)).toBe(true);
+    for (const reference of [...both, ...late]) expect(erased(reference)).toBe(false);
+    expect(count("SELECT COUNT(*) FROM audit_log WHERE action = 'erase-retention' AND user_id IS NULL AND entity_id LIKE 'ERASED-%'")).toBe(old.length + never.length);
+    clock.set(at(300 + 731 + 1));
+    expect(retention().run()).toMatchObject({ people: late.length });
+    expect(late.every(erased)).toBe(true);
+    expect(both.some(erased)).toBe(false);
+  });
+
+  it('leaves every overall figure of a concluded experiment unchanged when it erases its people, and a rebuild agrees', () => {
+    trialHistory();
+    const asOf = new Date(at(150));
+    const before = buildExperimentReport(db, 'old', { asOf });
+    clock.set(at(2000));
+    expect(retention().run()!.people).toBeGreaterThan(0);
+    const after = buildExperimentReport(db, 'old', { asOf });
+    expect({ ...after, subgroups: null }).toEqual({ ...before, subgroups: null });
+    expect(after.metrics).toEqual(before.metrics);
+    expect(after.funnel).toEqual(before.funnel);
+    expect(after.weekly).toEqual(before.weekly);
+    expect(after.subgroups.find((s) => s.characteristic === 'ageBand')!.subgroups.map((s) => s.subgroup)).toContain('not_recorded');
+    // The permuted-block strata held their age band: cleared with the rest.
+    expect(count("SELECT COUNT(*) FROM assignments a JOIN contacts c ON c.id = a.contact_id WHERE c.erased_at IS NOT NULL AND (a.stratum IS NOT NULL OR a.hash_value IS NOT NULL)")).toBe(0);
+    services.progress.rebuild();
+    expect(buildExperimentReport(db, 'old', { asOf })).toEqual(after);
+  });
+
+  it('erases in batches until everyone due is erased, and a second run at once changes nothing', () => {
+    const { old, never } = trialHistory();
+    clock.set(at(1000));
+    const service = retention({ batchSize: 5 });
+    expect(service.due(100)).toHaveLength(old.length + never.length);
+    expect(service.run()).toEqual({ sessions: 0, apiTokens: 0, auditRows: 0, people: old.length + never.length });
+    expect(service.due(100)).toEqual([]);
+    const snapshot = sql().prepare('SELECT * FROM contacts ORDER BY id').all();
+    const audit = count('SELECT COUNT(*) FROM audit_log');
+    expect(service.run()).toEqual({ sessions: 0, apiTokens: 0, auditRows: 0, people: 0 });
+    expect(sql().prepare('SELECT * FROM contacts ORDER BY id').all()).toEqual(snapshot);
+    expect(count('SELECT COUNT(*) FROM audit_log')).toBe(audit);
+  });
+
+  it('does nothing while another instance holds the retention lease', () => {
+    trialHistory();
+    clock.set(at(1000));
+    let inner: ReturnType<ReturnType<typeof retention>['run']> | undefined;
+    withJobLease(db, clock, RETENTION_JOB, () => (inner = retention({}, 'second-instance').run()), { holder: 'first-instance' });
+    expect(inner).toBeNull();
+    expect(count('SELECT COUNT(*) FROM contacts WHERE erased_at IS NOT NULL')).toBe(0);
+    expect(retention({}, 'second-instance').run()!.people).toBeGreaterThan(0);
+  });
+
+  it('runs once as soon as the schedule starts, and reports what it did', () => {
+    trialHistory();
+    clock.set(at(1000));
+    const results: unknown[] = [];
+    const errors: unknown[] = [];
+    const stop = startRetentionSchedule(retention(), { intervalMs: 3_600_000, onRun: (result) => results.push(result), onError: (error) => errors.push(error) });
+    stop();
+    expect(errors).toEqual([]);
+    expect(results).toEqual([{ sessions: 0, apiTokens: 0, auditRows: 0, people: 26 }]);
+  });
+});
+
+describe('the privacy page', () => {
+  it('says, in plain English, how long each kind of record is kept, with the periods in force', async () => {
+    const server = await startTestServer();
+    const previous = process.env.EIU_RETENTION_PEOPLE_DAYS;
+    try {
+      const text = pageText(await (await fetch(`${server.baseUrl}/privacy`)).text());
+      expect(text).toContain('Records about a person Until 2 years after the last experiment they were in ended');
+      expect(text).toContain('Audit log 7 years, long enough to look into a complaint');
+      expect(text).toContain('Signed-in sessions Deleted 7 days after they expire.');
+      expect(text).toContain('Tokens used by other systems Deleted 90 days after they are withdrawn.');
+      expect(text).toContain('Erasing cannot be undone.');
+      process.env.EIU_RETENTION_PEOPLE_DAYS = '400';
+      expect(pageText(await (await fetch(`${server.baseUrl}/privacy`)).text())).toContain('Until 400 days after the last experiment');
+    } finally {
+      if (previous === undefined) delete process.env.EIU_RETENTION_PEOPLE_DAYS;
+      else process.env.EIU_RETENTION_PEOPLE_DAYS = previous;
+      await server.close();
+    }
+  });
+
+  it('describes whole years as years and anything else in days', () => {
+    expect([1, 90, 365, 400, 730, 731, 2557].map(describeDays)).toEqual(['1 day', '90 days', '1 year', '400 days', '2 years', '2 years', '7 years']);
+  });
+});
