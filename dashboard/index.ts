@@ -23,6 +23,8 @@ import * as learningLog from './learning-log/learning-log-controller.ts';
 import * as learningSummary from './learning-log/learning-summary-controller.ts';
 import * as report from './report/report-controller.ts';
 import * as admin from './admin/admin-controller.ts';
+import * as adminUser from './admin/user-controller.ts';
+import * as account from './account/account-controller.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const GOVUK = resolve(GOVUK_FRONTEND_DIST, 'govuk');
@@ -71,7 +73,12 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   router.get('/', (req, res) => res.redirect(303, req.user && req.csrfToken ? START_PAGES[req.user.role] : '/sign-in'));
   router.get('/sign-in', signIn.get);
   router.post('/sign-in', signIn.post);
-  router.post('/sign-out', requirePageRole('analyst', 'coach', 'minister', 'admin'), verifyCsrf, signIn.signOut);
+  const everyone = requirePageRole('analyst', 'coach', 'minister', 'admin');
+  router.post('/sign-out', everyone, verifyCsrf, signIn.signOut);
+  router.get('/account', everyone, account.get);
+  router.post('/account/tokens/:id/revoke', everyone, verifyCsrf, account.postRevokeToken);
+  router.get('/account/password', everyone, account.getPassword);
+  router.post('/account/password', everyone, verifyCsrf, account.postPassword);
   router.get('/accessibility', info.accessibility);
   router.get('/privacy', info.privacy);
 
@@ -121,6 +128,15 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   const admins = requirePageRole('admin');
   router.get('/admin', admins, admin.get);
   router.post('/admin/users', admins, verifyCsrf, admin.postUser);
+  router.get('/admin/users/:username', admins, adminUser.get);
+  for (const action of ['disable', 'enable', 'reset-password'] as const) {
+    router.get(`/admin/users/:username/${action}`, admins, adminUser.getConfirm(action));
+    router.post(`/admin/users/:username/${action}`, admins, verifyCsrf, adminUser.postConfirm(action));
+  }
+  router.get('/admin/users/:username/role', admins, adminUser.getRole);
+  router.post('/admin/users/:username/role', admins, verifyCsrf, adminUser.postRole);
+  router.post('/admin/users/:username/role/confirm', admins, verifyCsrf, adminUser.postRoleConfirm);
+  router.post('/admin/users/:username/tokens/:id/revoke', admins, verifyCsrf, adminUser.postRevokeToken);
 
   router.use(() => {
     throw new NotFoundError('Page');
