@@ -18,10 +18,17 @@ const file = process.env.EIU_DB ?? './data/eiu.sqlite';
 const demo = (process.env.EIU_DEMO ?? 'true') !== 'false';
 
 const trustProxy = process.env.EIU_TRUST_PROXY;
+let accounts;
+try {
+  accounts = accountSettingsFromEnv(process.env);
+} catch (error) {
+  console.error(`Cannot start: ${(error as Error).message}`);
+  process.exit(1);
+}
 const db = openDatabase(file);
 const app = createApp({
   db,
-  services: { accounts: accountSettingsFromEnv(process.env) },
+  services: { accounts },
   // "true", a hop count, or a list of addresses/subnets, as Express's `trust proxy` takes.
   trustProxy: trustProxy === undefined ? undefined : trustProxy === 'true' ? true : /^\d+$/.test(trustProxy) ? Number(trustProxy) : trustProxy,
 });

@@ -340,8 +340,9 @@ export const auditLog = sqliteTable(
 );
 
 /**
- * Demo mode only: the generated passwords of the demo users, so they can be
- * printed at every start of a demo database. Never written outside demo seeding.
+ * Demo mode only: the generated passwords of the demo users, so `npm run
+ * demo-logins` can show them again. Never written outside demo seeding; a row
+ * goes when that user's password changes.
  */
 export const demoCredentials = sqliteTable('demo_credentials', {
   username: text('username').primaryKey(),
