@@ -24,6 +24,8 @@ import * as learningSummary from './learning-log/learning-summary-controller.ts'
 import * as report from './report/report-controller.ts';
 import * as admin from './admin/admin-controller.ts';
 import * as erasure from './admin/erasure-controller.ts';
+import * as adminUser from './admin/user-controller.ts';
+import * as account from './account/account-controller.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const GOVUK = resolve(GOVUK_FRONTEND_DIST, 'govuk');
@@ -72,7 +74,12 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   router.get('/', (req, res) => res.redirect(303, req.user && req.csrfToken ? START_PAGES[req.user.role] : '/sign-in'));
   router.get('/sign-in', signIn.get);
   router.post('/sign-in', signIn.post);
-  router.post('/sign-out', requirePageRole('analyst', 'coach', 'minister', 'admin'), verifyCsrf, signIn.signOut);
+  const everyone = requirePageRole('analyst', 'coach', 'minister', 'admin');
+  router.post('/sign-out', everyone, verifyCsrf, signIn.signOut);
+  router.get('/account', everyone, account.get);
+  router.post('/account/tokens/:id/revoke', everyone, verifyCsrf, account.postRevokeToken);
+  router.get('/account/password', everyone, account.getPassword);
+  router.post('/account/password', everyone, verifyCsrf, account.postPassword);
   router.get('/accessibility', info.accessibility);
   router.get('/privacy', info.privacy);
 
@@ -125,6 +132,15 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   router.get('/admin/erasure', admins, erasure.get);
   router.post('/admin/erasure', admins, verifyCsrf, erasure.postCheck);
   router.post('/admin/erasure/confirm', admins, verifyCsrf, erasure.postConfirm);
+  router.get('/admin/users/:username', admins, adminUser.get);
+  for (const action of ['disable', 'enable', 'reset-password'] as const) {
+    router.get(`/admin/users/:username/${action}`, admins, adminUser.getConfirm(action));
+    router.post(`/admin/users/:username/${action}`, admins, verifyCsrf, adminUser.postConfirm(action));
+  }
+  router.get('/admin/users/:username/role', admins, adminUser.getRole);
+  router.post('/admin/users/:username/role', admins, verifyCsrf, adminUser.postRole);
+  router.post('/admin/users/:username/role/confirm', admins, verifyCsrf, adminUser.postRoleConfirm);
+  router.post('/admin/users/:username/tokens/:id/revoke', admins, verifyCsrf, adminUser.postRevokeToken);
 
   router.use(() => {
     throw new NotFoundError('Page');

@@ -1,20 +1,29 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ForbiddenError } from '../server/errors.ts';
+import { readCookie, SESSION_COOKIE } from '../server/middleware/authentication.ts';
 import type { Role } from '../experiments/vocabulary.ts';
+
+/** Where a user whose password was reset must go before anything else. */
+const CHANGE_PASSWORD_PATH = '/account/password';
 
 /**
  * Page route guard, checked on the server for every page: signed-out users go
- * to the sign-in page (and come back afterwards); signed-in users with another
- * role get the 403 page.
+ * to the sign-in page (and come back afterwards), told so when their session
+ * has ended; a user whose password an admin reset must change it first;
+ * signed-in users with another role get the 403 page.
  */
 export function requirePageRole(...roles: Role[]) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!req.user || !req.csrfToken) {
       // API tokens are for the API: pages need a browser session (and its CSRF token).
-      const back = req.method === 'GET' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
-      return res.redirect(303, `/sign-in${back}`);
+      const query = new URLSearchParams();
+      if (readCookie(req, SESSION_COOKIE)) query.set('timedOut', '1');
+      if (req.method === 'GET') query.set('next', req.originalUrl);
+      const search = query.toString();
+      return res.redirect(303, `/sign-in${search ? `?${search}` : ''}`);
     }
+    if (req.user.mustChangePassword && req.path !== CHANGE_PASSWORD_PATH && req.path !== '/sign-out') return res.redirect(303, CHANGE_PASSWORD_PATH);
     if (!roles.includes(req.user.role)) throw new ForbiddenError('You do not have permission to see this page');
     next();
   };

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import { systemClock, type Clock } from './clock.ts';
 import type { Db } from './db/client.ts';
-import { createServices, type Services } from './services.ts';
+import { createServices, type ServiceOptions, type Services } from './services.ts';
 import { setUpSecurityHeaders } from './middleware/security-headers.ts';
 import { setUpAuthentication } from './middleware/authentication.ts';
 import { errorHandler } from './middleware/error-handler.ts';
@@ -18,12 +18,20 @@ export interface AppOptions {
   clock?: Clock;
   /** Adds POST /bench/echo, a bare JSON echo used as the ceiling in `npm run bench`. */
   echoRoute?: boolean;
+  /** Token and session lifetimes, the sign-in secret, throttle limits. */
+  services?: ServiceOptions;
+  /**
+   * Express's `trust proxy` (EIU_TRUST_PROXY): behind a load balancer, set it so
+   * sign-in throttling sees each client's own address rather than the balancer's.
+   */
+  trustProxy?: string | number | boolean;
 }
 
 /** Builds the whole platform over a database: API, pages, errors. No global state. */
-export function createApp({ db, clock = systemClock, echoRoute = false }: AppOptions): Express & { locals: { services: Services } } {
-  const services = createServices(db, clock);
+export function createApp({ db, clock = systemClock, echoRoute = false, services: serviceOptions, trustProxy }: AppOptions): Express & { locals: { services: Services } } {
+  const services = createServices(db, clock, serviceOptions);
   const app = express();
+  if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   app.locals.services = services;
   app.disable('x-powered-by');
   app.use(setUpSecurityHeaders());

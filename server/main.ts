@@ -1,8 +1,11 @@
 import { count } from 'drizzle-orm';
 import { openDatabase } from './db/client.ts';
 import { createApp } from './app.ts';
-import { demoCredentials, users } from './db/schema.ts';
+import { users } from './db/schema.ts';
+import { accountSettingsFromEnv } from './auth/account-settings.ts';
+import { startAccountPurgeSchedule } from './auth/account-purge.ts';
 import { seedDemoData } from '../seed/demo.ts';
+import { DEMO_LOGINS_COMMAND, demoLoginLines } from '../seed/demo-logins.ts';
 import { createWeeklyReportService, startWeeklyFreezeSchedule } from '../dashboard/report/weekly-report-service.ts';
 import { defaultReportBuilder } from '../dashboard/report-source.ts';
 import { retentionPolicyFromEnv } from './retention/retention-policy.ts';
@@ -18,21 +21,32 @@ const demo = (process.env.EIU_DEMO ?? 'true') !== 'false';
 // Read first, so a mistyped retention period stops the server before anything runs.
 const retentionPolicy = retentionPolicyFromEnv();
 
+const trustProxy = process.env.EIU_TRUST_PROXY;
+let accounts;
+try {
+  accounts = accountSettingsFromEnv(process.env);
+} catch (error) {
+  console.error(`Cannot start: ${(error as Error).message}`);
+  process.exit(1);
+}
 const db = openDatabase(file);
-const app = createApp({ db });
+const app = createApp({
+  db,
+  services: { accounts },
+  // "true", a hop count, or a list of addresses/subnets, as Express's `trust proxy` takes.
+  trustProxy: trustProxy === undefined ? undefined : trustProxy === 'true' ? true : /^\d+$/.test(trustProxy) ? Number(trustProxy) : trustProxy,
+});
+if (!process.env.EIU_SECRET) console.log('EIU_SECRET is not set: sign-in forms only work on this instance (set it when running more than one).');
 
+// Demo passwords are printed once, when they are made; afterwards one line says how to see them (decision 0005).
 if (db.select({ n: count() }).from(users).get()!.n === 0 && demo) {
   console.log(`Empty database at ${file}: loading the demo data (about 3,000 people, three experiments)…`);
   const started = Date.now();
   await seedDemoData(db, { contacts: 3000, seed: 1 });
   console.log(`Demo data loaded in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-}
-
-const credentials = db.select().from(demoCredentials).all();
-if (credentials.length > 0) {
-  console.log('\nDemo mode: sign in as any of these demo users (demo data only, never real people):');
-  for (const c of credentials) console.log(`  ${c.role.padEnd(9)} username ${c.username.padEnd(10)} password ${c.password}`);
-  console.log('');
+  console.log(`\n${demoLoginLines(db).join('\n')}\n`);
+} else if (demoLoginLines(db).length > 0) {
+  console.log(`Demo mode: \`${DEMO_LOGINS_COMMAND}\` shows the demo users' sign-ins again.`);
 }
 
 // Freezes each week's ministers' report shortly after the week ends, catching up
@@ -53,6 +67,11 @@ const stopRetention = startRetentionSchedule(retention, {
       console.log(`Retention: erased ${result.people} people; deleted ${result.sessions} sessions, ${result.apiTokens} API tokens, ${result.auditRows} audit rows.`);
   },
 });
+// Ends sessions and tokens past their limits, and old sign-in counters, every 15 minutes.
+const stopPurging = startAccountPurgeSchedule(
+  { db, clock: services.clock, auth: services.auth, throttle: services.throttle },
+  { onError: (error) => console.error(`Purging expired sessions and tokens failed: ${(error as Error).message}`) },
+);
 
 const server = app.listen(port, () => {
   console.log(`EIU test-and-learn platform at http://localhost:${port} (database ${file})`);
@@ -61,6 +80,7 @@ const server = app.listen(port, () => {
 const shutdown = () => {
   stopFreezing();
   stopRetention();
+  stopPurging();
   server.close(() => {
     db.$client.close();
     process.exit(0);

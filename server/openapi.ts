@@ -37,7 +37,18 @@ export function openApiDocument() {
     },
     security: [{ bearer: [] }],
     paths: {
-      '/api/tokens': { post: op('Exchange a username and password for an API token', 'anyone', { security: [], requestBody: json(tokenRequestSchema), responses: { '201': ok('Token created'), ...errors } }) },
+      '/api/tokens': {
+        post: op('Exchange a username and password for an API token (expires after EIU_TOKEN_DAYS, default 90)', 'anyone', {
+          security: [],
+          requestBody: json(tokenRequestSchema),
+          responses: { '201': ok('Token created'), ...errors, '429': { description: 'Too many failed attempts: wait for the Retry-After seconds' } },
+        }),
+        get: op('Your API tokens: created, last used, expires, status', 'any'),
+      },
+      '/api/tokens/{id}': {
+        delete: op('Revoke one of your tokens (admins: anyone’s)', 'any', { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }], responses: { '204': { description: 'Revoked' }, ...errors } }),
+      },
+      '/api/users/{username}/tokens': { get: op('A user’s API tokens', 'admin', { parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' } }] }) },
       '/api/me': { get: op('The signed-in user', 'any') },
       '/api/users': { post: op('Create a user', 'admin', { requestBody: json(userInputSchema) }) },
       '/api/experiments': {

@@ -10,16 +10,35 @@ import { createExportService } from '../experiments/export/export-service.ts';
 import { progressProjectionFor } from '../experiments/progress/progress-projection.ts';
 import { createStaffService } from '../experiments/staff/staff-service.ts';
 import { createErasureService } from '../experiments/contacts/contact-erasure-service.ts';
+import { defaultAccountSettings, type AccountSettings } from './auth/account-settings.ts';
+import { createAccountService } from './auth/account-service.ts';
+import { createSignInThrottle, type ThrottleOptions } from './auth/sign-in-throttle.ts';
+import { createSignInTokens } from './auth/sign-in-token.ts';
+import { createPasswordCheck } from './auth/password-check.ts';
+
+export interface ServiceOptions {
+  /** Token and session lifetimes and the sign-in secret (server/auth/account-settings.ts). */
+  accounts?: AccountSettings;
+  throttle?: ThrottleOptions;
+}
 
 /** Every service, built once from the database and clock and passed to the app. */
-export function createServices(db: Db, clock: Clock) {
+export function createServices(db: Db, clock: Clock, options: ServiceOptions = {}) {
   const experiments = createExperimentService(db, clock);
   const progress = progressProjectionFor(db);
+  const settings = options.accounts ?? defaultAccountSettings();
+  const auth = createAuthService(db, clock, settings);
+  const audit = createAuditService(db, clock);
+  const throttle = createSignInThrottle(db, clock, options.throttle);
   return {
     db,
     clock,
-    auth: createAuthService(db, clock),
-    audit: createAuditService(db, clock),
+    auth,
+    audit,
+    accounts: createAccountService(db, clock, auth),
+    throttle,
+    checkPassword: createPasswordCheck(throttle, audit),
+    signInTokens: createSignInTokens(settings.secret, clock),
     experiments,
     contacts: createContactService(db, clock),
     assignments: createAssignmentService(db, clock, experiments, progress),

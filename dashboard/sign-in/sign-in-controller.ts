@@ -1,33 +1,38 @@
-import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { readCookie, SESSION_COOKIE } from '../../server/middleware/authentication.ts';
+import { clientAddress } from '../../server/auth/client-address.ts';
+import { TooManyAttemptsError, tooManyAttemptsMessage } from '../../server/auth/sign-in-throttle.ts';
+import { SIGN_IN_TOKEN_MINUTES } from '../../server/auth/sign-in-token.ts';
 import { dashboardContext, field, render, type PageError } from '../page-context.ts';
-import { safeEqual, safeReturnPath } from '../page-guards.ts';
+import { safeReturnPath } from '../page-guards.ts';
 import { START_PAGES } from '../navigation.ts';
 
 /**
  * Before there is a session there is no session CSRF token, so the sign-in form
- * uses a double-submit token: a random value in a short-lived SameSite=Strict
- * cookie and the same value in the form. A form posted from another site
- * cannot carry the cookie, which stops login CSRF.
+ * uses a double-submit token: the same value in a short-lived SameSite=Strict
+ * cookie and in the form. The value is signed with the server's secret
+ * (server/auth/sign-in-token.ts), so a pair chosen by someone who can plant
+ * cookies is refused, which stops login CSRF.
  */
 const SIGN_IN_COOKIE = 'eiu_sign_in';
-const SESSION_HOURS = 10;
+export const CHANGE_PASSWORD_PATH = '/account/password';
 
 function signInToken(req: Request, res: Response): string {
+  const { services } = dashboardContext(res);
   const existing = readCookie(req, SIGN_IN_COOKIE);
-  if (existing && /^[A-Za-z0-9_-]{32}$/.test(existing)) return existing;
-  const token = randomBytes(24).toString('base64url');
-  res.cookie(SIGN_IN_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/sign-in', maxAge: 60 * 60 * 1000 });
+  if (existing && services.signInTokens.isValid(existing)) return existing;
+  const token = services.signInTokens.issue();
+  res.cookie(SIGN_IN_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/sign-in', maxAge: SIGN_IN_TOKEN_MINUTES * 60_000 });
   return token;
 }
 
 export function get(req: Request, res: Response): void {
-  if (req.user && req.csrfToken) return res.redirect(303, START_PAGES[req.user.role]);
+  if (req.user && req.csrfToken) return res.redirect(303, req.user.mustChangePassword ? CHANGE_PASSWORD_PATH : START_PAGES[req.user.role]);
   render(req, res, 'sign-in/sign-in.njk', {
     signInToken: signInToken(req, res),
     next: safeReturnPath(req.query.next),
     signedOut: req.query.signedOut === '1',
+    timedOut: req.query.timedOut === '1',
     values: {},
   });
 }
@@ -37,22 +42,28 @@ export async function post(req: Request, res: Response): Promise<void> {
   const username = field(req.body, 'username');
   const password = typeof req.body?.password === 'string' ? (req.body.password as string) : '';
   const next = safeReturnPath(req.query.next);
-  const cookieToken = readCookie(req, SIGN_IN_COOKIE);
-  const sentToken = field(req.body, '_csrf');
   const again = (errors: PageError[], status: number) =>
     render(req, res, 'sign-in/sign-in.njk', { signInToken: signInToken(req, res), next, values: { username }, errors }, status);
 
-  if (!cookieToken || !safeEqual(cookieToken, sentToken))
+  if (!services.signInTokens.verifyPair(readCookie(req, SIGN_IN_COOKIE), field(req.body, '_csrf')))
     return again([{ field: 'username', message: 'The sign-in form had expired. Enter your username and password again' }], 403);
   const errors: PageError[] = [];
   if (!username) errors.push({ field: 'username', message: 'Enter your username' });
   if (!password) errors.push({ field: 'password', message: 'Enter your password' });
   if (errors.length) return again(errors, 400);
 
-  const user = await services.auth.authenticate(username, password);
+  let result;
+  try {
+    result = await services.checkPassword({ username, address: clientAddress(req) }, 'sign-in', () => services.auth.authenticate(username, password));
+  } catch (error) {
+    if (!(error instanceof TooManyAttemptsError)) throw error;
+    res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    return again([{ field: 'username', message: error.message }], 429);
+  }
+  const { user, waitSeconds } = result;
   if (!user) {
-    services.audit.record(null, 'sign-in-failed', 'user', null);
-    return again([{ field: 'username', message: 'Enter a correct username and password' }], 401);
+    const message = waitSeconds > 0 ? tooManyAttemptsMessage(waitSeconds) : 'Enter a correct username and password';
+    return again([{ field: 'username', message }], 401);
   }
   const session = services.auth.createSession(user.id);
   services.audit.record(user.id, 'sign-in', 'user', user.id);
@@ -62,9 +73,9 @@ export async function post(req: Request, res: Response): Promise<void> {
     sameSite: 'lax',
     secure: req.secure,
     path: '/',
-    maxAge: SESSION_HOURS * 3_600_000,
+    maxAge: services.auth.settings.sessionHours * 3_600_000,
   });
-  res.redirect(303, next ?? START_PAGES[user.role]);
+  res.redirect(303, user.mustChangePassword ? CHANGE_PASSWORD_PATH : (next ?? START_PAGES[user.role]));
 }
 
 /** Signs out: ends the session on the server, not just in the browser. */

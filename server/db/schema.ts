@@ -27,6 +27,9 @@ export const users = sqliteTable('users', {
   passwordHash: text('password_hash').notNull(),
   disabledAt: text('disabled_at'),
   createdAt: createdAt(),
+  // Set when an admin resets the password: the one-time password must be changed at next sign-in.
+  mustChangePassword: integer('must_change_password', { mode: 'boolean' }).notNull().default(false),
+  passwordChangedAt: text('password_changed_at'),
 });
 
 export const workCoaches = sqliteTable('work_coaches', {
@@ -39,24 +42,47 @@ export const workCoaches = sqliteTable('work_coaches', {
   createdAt: createdAt(),
 });
 
-export const apiTokens = sqliteTable('api_tokens', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  userId: integer('user_id').notNull().references(() => users.id),
-  label: text('label').notNull(),
-  // sha256 of the token; the token itself is shown once and never stored.
-  tokenHash: text('token_hash').notNull().unique(),
-  createdAt: createdAt(),
-  lastUsedAt: text('last_used_at'),
-  revokedAt: text('revoked_at'),
-});
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id').notNull().references(() => users.id),
+    label: text('label').notNull(),
+    // sha256 of the token; the token itself is shown once and never stored.
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: createdAt(),
+    lastUsedAt: text('last_used_at'),
+    revokedAt: text('revoked_at'),
+    // A token without an expiry is treated as expired (the migration gives old tokens one).
+    expiresAt: text('expires_at'),
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userId)],
+);
 
-export const sessions = sqliteTable('sessions', {
-  // sha256 of the session cookie value
-  id: text('id').primaryKey(),
-  userId: integer('user_id').notNull().references(() => users.id),
-  csrfToken: text('csrf_token').notNull(),
-  createdAt: createdAt(),
-  expiresAt: text('expires_at').notNull(),
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    // sha256 of the session cookie value
+    id: text('id').primaryKey(),
+    userId: integer('user_id').notNull().references(() => users.id),
+    csrfToken: text('csrf_token').notNull(),
+    createdAt: createdAt(),
+    expiresAt: text('expires_at').notNull(),
+    // For the idle timeout; null (sessions from before it) means "since created_at".
+    lastSeenAt: text('last_seen_at'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/**
+ * Counters for throttling sign-in and token requests, shared by every instance
+ * over the database (server/auth/sign-in-throttle.ts). The shape is
+ * rate-limiter-flexible's SQLite store: `expire` is epoch milliseconds.
+ */
+export const signInThrottle = sqliteTable('sign_in_throttle', {
+  key: text('key').primaryKey(),
+  points: integer('points').notNull().default(0),
+  expire: integer('expire'),
 });
 
 export const contacts = sqliteTable(
@@ -319,8 +345,9 @@ export const auditLog = sqliteTable(
 );
 
 /**
- * Demo mode only: the generated passwords of the demo users, so they can be
- * printed at every start of a demo database. Never written outside demo seeding.
+ * Demo mode only: the generated passwords of the demo users, so `npm run
+ * demo-logins` can show them again. Never written outside demo seeding; a row
+ * goes when that user's password changes.
  */
 export const demoCredentials = sqliteTable('demo_credentials', {
   username: text('username').primaryKey(),

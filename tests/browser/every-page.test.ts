@@ -63,6 +63,9 @@ const PAGES: Record<string, Step[]> = {
     '/report/current',
     '/report/weeks',
     '/report/weeks/2026-11-22',
+    '/account',
+    '/account/password',
+    { path: '/account/password', submit: 'Change password' },
     '/no-such-page',
   ],
   coach: [
@@ -78,7 +81,18 @@ const PAGES: Record<string, Step[]> = {
     '/experiments',
   ],
   minister: ['/report', '/report/weeks', '/report/current', '/caseload'],
-  admin: ['/admin', { path: '/admin', submit: 'Add user' }, '/admin/erasure', { path: '/admin/erasure', submit: 'Continue' }],
+  admin: [
+    '/admin',
+    { path: '/admin', submit: 'Add user' },
+    '/admin/erasure',
+    { path: '/admin/erasure', submit: 'Continue' },
+    '/admin/users/coach',
+    '/admin/users/coach/disable',
+    '/admin/users/coach/reset-password',
+    '/admin/users/analyst/role',
+    { path: '/admin/users/analyst/role', submit: 'Continue' },
+    { path: '/admin/users/admin/disable', submit: 'Disable user' },
+  ],
 };
 
 describe('every page passes axe (WCAG 2.2 AA)', () => {
