@@ -29,7 +29,11 @@ export function authRoutes(services: Services): Router {
   router.post('/tokens', async (req, res) => {
     const input = parseInput(tokenRequestSchema, req.body);
     const user = await services.auth.authenticate(input.username, input.password);
-    if (!user) throw new HttpError(401, 'The username or password is not right');
+    if (!user) {
+      // No username kept: people sometimes type their password into it.
+      services.audit.record(null, 'create-token-failed', 'user', null);
+      throw new HttpError(401, 'The username or password is not right');
+    }
     const token = services.auth.createApiToken(user.id, input.label);
     services.audit.record(user.id, 'create-token', 'user', user.id);
     res.status(201).json({ token, user });
