@@ -77,7 +77,7 @@ const PAGES: Record<string, Step[]> = {
     '/experiments',
   ],
   minister: ['/report', '/report/weeks', '/report/current', '/caseload'],
-  admin: ['/admin', { path: '/admin', submit: 'Add user' }],
+  admin: ['/admin', { path: '/admin', submit: 'Add user' }, '/admin/audit', '/admin/audit?reference=P-0001&page=2', '/admin/audit?fromDay=31&fromMonth=2&fromYear=2026'],
 };
 
 describe('every page passes axe (WCAG 2.2 AA)', () => {
