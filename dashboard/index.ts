@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { Router, type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Services } from '../server/services.ts';
 import { NotFoundError } from '../server/errors.ts';
 import { createNunjucksEnvironment, GOVUK_FRONTEND_DIST, govukTemplateScriptHash } from './nunjucks-environment.ts';
@@ -26,6 +26,9 @@ import * as admin from './admin/admin-controller.ts';
 import * as erasure from './admin/erasure-controller.ts';
 import * as adminUser from './admin/user-controller.ts';
 import * as account from './account/account-controller.ts';
+import * as auditLog from './admin/audit-controller.ts';
+import { PERSON_LEVEL_PAGES } from './person-level-pages.ts';
+import { personLevel } from '../server/middleware/request-audit.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const GOVUK = resolve(GOVUK_FRONTEND_DIST, 'govuk');
@@ -71,6 +74,16 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
 
   router.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 2000 }));
 
+  // Pages that show, change or export people's records: one audit row per request,
+  // including refused ones, so the marker goes before the role check.
+  const registered = new Set<string>();
+  const audited = (method: 'get' | 'post', path: string, ...handlers: RequestHandler[]) => {
+    const page = PERSON_LEVEL_PAGES.find((p) => p.method === method && p.path === path);
+    if (!page) throw new Error(`${method.toUpperCase()} ${path} is not listed in dashboard/person-level-pages.ts`);
+    registered.add(`${method} ${path}`);
+    router[method](path, personLevel(page.action, page.entity), ...handlers);
+  };
+
   router.get('/', (req, res) => res.redirect(303, req.user && req.csrfToken ? START_PAGES[req.user.role] : '/sign-in'));
   router.get('/sign-in', signIn.get);
   router.post('/sign-in', signIn.post);
@@ -96,18 +109,18 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
     router.post(`/experiments/:key/${action}`, analyst, verifyCsrf, experimentLifecycle.post(action));
   }
   router.get('/data', analyst, data.get);
-  router.post('/data/import', analyst, express.raw({ type: 'multipart/form-data', limit: '50mb' }), data.postImport);
-  router.get('/data/:key/assignments.csv', analyst, data.getAssignmentsCsv);
-  router.get('/data/:key/outcomes.csv', analyst, data.getOutcomesCsv);
+  audited('post', '/data/import', analyst, express.raw({ type: 'multipart/form-data', limit: '50mb' }), data.postImport);
+  audited('get', '/data/:key/assignments.csv', analyst, data.getAssignmentsCsv);
+  audited('get', '/data/:key/outcomes.csv', analyst, data.getOutcomesCsv);
 
   const coach = requirePageRole('coach');
-  router.get('/caseload', coach, caseload.get);
-  router.get('/contacts/:reference', coach, contact.get);
-  router.post('/contacts/:reference/outcomes', coach, verifyCsrf, contact.postOutcome);
-  router.post('/contacts/:reference/opt-out', coach, verifyCsrf, contact.postOptOut);
-  router.post('/contacts/:reference/assignments', coach, verifyCsrf, contact.postAssignment);
-  router.get('/contacts/:reference/preferences', coach, preferences.get);
-  router.post('/contacts/:reference/preferences', coach, verifyCsrf, preferences.post);
+  audited('get', '/caseload', coach, caseload.get);
+  audited('get', '/contacts/:reference', coach, contact.get);
+  audited('post', '/contacts/:reference/outcomes', coach, verifyCsrf, contact.postOutcome);
+  audited('post', '/contacts/:reference/opt-out', coach, verifyCsrf, contact.postOptOut);
+  audited('post', '/contacts/:reference/assignments', coach, verifyCsrf, contact.postAssignment);
+  audited('get', '/contacts/:reference/preferences', coach, preferences.get);
+  audited('post', '/contacts/:reference/preferences', coach, verifyCsrf, preferences.post);
 
   const team = requirePageRole('coach', 'analyst');
   router.get('/learning-log', team, learningLog.get);
@@ -123,7 +136,7 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   router.get('/report', readers, report.getLatest);
   router.get('/report/current', requirePageRole('analyst'), report.getCurrent);
   router.get('/report/weeks', readers, report.getWeeks);
-  router.get('/report/weeks/:weekEnding.csv', readers, report.getCsv);
+  audited('get', '/report/weeks/:weekEnding.csv', readers, report.getCsv);
   router.get('/report/weeks/:weekEnding', readers, report.getWeek);
 
   const admins = requirePageRole('admin');
@@ -141,6 +154,11 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   router.post('/admin/users/:username/role', admins, verifyCsrf, adminUser.postRole);
   router.post('/admin/users/:username/role/confirm', admins, verifyCsrf, adminUser.postRoleConfirm);
   router.post('/admin/users/:username/tokens/:id/revoke', admins, verifyCsrf, adminUser.postRevokeToken);
+  audited('get', '/admin/audit', admins, auditLog.get);
+  audited('get', '/admin/audit.csv', admins, auditLog.getCsv);
+
+  const missing = PERSON_LEVEL_PAGES.filter((p) => !registered.has(`${p.method} ${p.path}`));
+  if (missing.length) throw new Error(`Person-level pages listed but not registered: ${missing.map((p) => p.path).join(', ')}`);
 
   router.use(() => {
     throw new NotFoundError('Page');

@@ -32,6 +32,7 @@ const NAVIGATION: Record<Role, NavigationItem[]> = {
   admin: [
     { text: 'Users', href: '/admin' },
     { text: 'Erase a person’s data', href: '/admin/erasure' },
+    { text: 'Audit log', href: '/admin/audit' },
   ],
 };
 

@@ -157,9 +157,12 @@ export async function seedDemoData(
   const counts: SimulationCounts = { assignments: {}, notAssigned: 0, events: 0 };
   const journeys = createJourneys({ services, timeline, coachUsers, seed: options.seed, firstMeetingLaunch: launch.firstMeeting, counts });
 
+  // Real experiments get random seeds; the demo's come from its own seed, so the same demo seed gives the same arms.
+  const allocationSeeds = createRandom(`eiu-demo-allocation|${options.seed}`);
   for (const [name, design] of Object.entries(DEMO_EXPERIMENTS) as [keyof typeof launch, (typeof DEMO_EXPERIMENTS)[keyof typeof launch]][]) {
+    const seed = Array.from({ length: 4 }, () => allocationSeeds.int(0x1_0000_0000).toString(16).padStart(8, '0')).join('');
     timeline.at(launch[name] - 3 * DAY + 5.5 * HOUR, () => {
-      services.experiments.create(design, analyst.id);
+      services.experiments.create({ ...design, seed }, analyst.id);
       services.audit.record(analyst.id, 'create', 'experiment', design.key);
     });
     timeline.at(launch[name], () => {

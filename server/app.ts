@@ -50,6 +50,6 @@ export function createApp({ db, clock = systemClock, echoRoute = false, services
     throw new NotFoundError('API route');
   });
   const dashboard = setUpDashboard(app, services);
-  app.use(errorHandler(dashboard.renderErrorPage));
+  app.use(errorHandler(dashboard.renderErrorPage, services.audit));
   return app as Express & { locals: { services: Services } };
 }

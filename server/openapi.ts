@@ -13,6 +13,12 @@ const errors = {
   '403': { description: 'Your role cannot do this' },
 };
 const op = (summary: string, roles: string, extra: object = {}) => ({ summary, description: `Roles: ${roles}.`, responses: { '200': ok('OK'), ...errors }, ...extra });
+/**
+ * Marks an operation that reads, changes or exports people's records: every
+ * request to it writes exactly one audit row (server/middleware/request-audit.ts),
+ * and tests/security/audit-coverage.test.ts calls each one to check.
+ */
+const personLevel = { 'x-person-level': true } as const;
 const keyParam = [{ name: 'key', in: 'path', required: true, schema: { type: 'string' } }];
 const refParam = [{ name: 'reference', in: 'path', required: true, schema: { type: 'string' } }];
 
@@ -52,11 +58,11 @@ export function openApiDocument() {
       '/api/me': { get: op('The signed-in user', 'any') },
       '/api/users': { post: op('Create a user', 'admin', { requestBody: json(userInputSchema) }) },
       '/api/experiments': {
-        get: op('List experiments', 'analyst, coach, minister'),
+        get: op('List experiments (seeds, weights and coverage for analysts only)', 'analyst, coach, minister'),
         post: op('Define an experiment (as a draft)', 'analyst', { requestBody: json(experimentInputSchema), responses: { '201': ok('Created'), '409': { description: 'The key is taken' }, ...errors } }),
       },
       '/api/experiments/{key}': {
-        get: op('One experiment with its arms and phases', 'analyst, coach, minister', { parameters: keyParam }),
+        get: op('One experiment with its arms; analysts also get phases, seeds, weights and coverage', 'analyst, coach, minister', { parameters: keyParam }),
         put: op('Replace the design of a draft', 'analyst', { parameters: keyParam, requestBody: json(experimentInputSchema) }),
       },
       ...Object.fromEntries(
@@ -69,7 +75,8 @@ export function openApiDocument() {
         post: op('Change weights, coverage or add arms (starts a new phase after launch)', 'analyst', { parameters: keyParam, requestBody: json(allocationInputSchema) }),
       },
       '/api/experiments/{key}/assignments': {
-        post: op('Assign a person (returns the stored arm if already assigned; assigned=false with a reason if they cannot be)', 'analyst, coach (own caseload)', {
+        post: op('Assign a person (returns the stored arm if already assigned; assigned=false with a reason if they cannot be). Only analysts see the seed, hash bucket and block position', 'analyst, coach (own caseload)', {
+          ...personLevel,
           parameters: keyParam,
           requestBody: json(z.object({ contact: z.string() })),
           responses: { '200': ok('Already assigned, or not assigned with a reason'), '201': ok('Newly assigned'), '409': { description: 'The experiment is not running' }, ...errors },
@@ -85,29 +92,42 @@ export function openApiDocument() {
           ],
         }),
       },
-      '/api/experiments/{key}/export/assignments.csv': { get: op('Assignments as CSV', 'analyst', { parameters: keyParam }) },
-      '/api/experiments/{key}/export/outcomes.csv': { get: op('Outcome events of assigned people as CSV', 'analyst', { parameters: keyParam }) },
+      '/api/experiments/{key}/export/assignments.csv': { get: op('Assignments as CSV (with seed, hash bucket and block position, so every arm can be recomputed)', 'analyst', { ...personLevel, parameters: keyParam }) },
+      '/api/experiments/{key}/export/outcomes.csv': { get: op('Outcome events of assigned people as CSV', 'analyst', { ...personLevel, parameters: keyParam }) },
       '/api/contacts': {
-        get: op('List contacts (a coach sees their own caseload)', 'analyst, coach'),
-        post: op('Add contacts, all or none', 'analyst', { requestBody: json(z.object({ contacts: z.array(contactInputSchema) })) }),
+        get: op('List contacts (a coach sees their own caseload)', 'analyst, coach', personLevel),
+        post: op('Add contacts, all or none', 'analyst', { ...personLevel, requestBody: json(z.object({ contacts: z.array(contactInputSchema) })) }),
       },
       '/api/contacts/import': {
         post: op('Import a cohort CSV, all or none; rejected rows come back with line numbers', 'analyst', {
+          ...personLevel,
           requestBody: { required: true, content: { 'text/csv': { schema: { type: 'string' } } } },
         }),
       },
       '/api/contacts/{reference}': {
-        get: op('One contact', 'analyst, coach (own caseload)', { parameters: refParam }),
-        patch: op('Change preferred channel, adjustments or coach (history kept)', 'analyst, coach (own caseload)', { parameters: refParam, requestBody: json(contactPreferencesSchema) }),
+        get: op('One contact', 'analyst, coach (own caseload)', { ...personLevel, parameters: refParam }),
+        patch: op('Change preferred channel, adjustments or coach (history kept)', 'analyst, coach (own caseload)', { ...personLevel, parameters: refParam, requestBody: json(contactPreferencesSchema) }),
       },
-      '/api/contacts/{reference}/history': { get: op('History of preference changes', 'analyst, coach (own caseload)', { parameters: refParam }) },
-      '/api/contacts/{reference}/outcomes': { get: op('Outcome events', 'analyst, coach (own caseload)', { parameters: refParam }) },
-      '/api/contacts/{reference}/assignments': { get: op('Assignments', 'analyst, coach (own caseload)', { parameters: refParam }) },
-      '/api/contacts/{reference}/opt-out': { post: op('Record that the person does not want to be contacted again', 'analyst, coach (own caseload)', { parameters: refParam }) },
+      '/api/contacts/{reference}/history': { get: op('History of preference changes', 'analyst, coach (own caseload)', { ...personLevel, parameters: refParam }) },
+      '/api/contacts/{reference}/outcomes': { get: op('Outcome events', 'analyst, coach (own caseload)', { ...personLevel, parameters: refParam }) },
+      '/api/contacts/{reference}/assignments': { get: op('Assignments (only analysts see the seed, hash bucket and block position)', 'analyst, coach (own caseload)', { ...personLevel, parameters: refParam }) },
+      '/api/contacts/{reference}/opt-out': {
+        post: op('Record that the person does not want to be contacted again (idempotent by idempotencyKey)', 'analyst, coach (own caseload)', {
+          ...personLevel,
+          parameters: refParam,
+          responses: { '201': ok('Recorded'), '200': ok('A retry: the first result, nothing recorded'), '409': { description: 'The idempotency key was already used for a different outcome; nothing was recorded' }, ...errors },
+        }),
+      },
       '/api/outcomes': {
-        post: op('Record an outcome event (idempotent by idempotencyKey)', 'analyst, coach (own caseload)', {
+        post: op('Record an outcome event (idempotent by idempotencyKey: the same key with the same payload returns the first event)', 'analyst, coach (own caseload)', {
+          ...personLevel,
           requestBody: json(outcomeInputSchema),
-          responses: { '201': ok('Recorded'), '200': ok('A retry: the first result, nothing recorded'), '409': { description: 'The person has opted out of contact' }, ...errors },
+          responses: {
+            '201': ok('Recorded'),
+            '200': ok('A retry with the same key and payload: the first result, nothing recorded'),
+            '409': { description: 'The person has opted out of contact, or the idempotency key was already used for a different outcome (contact, stage, value, detail or occurredAt differ); nothing was recorded' },
+            ...errors,
+          },
         }),
       },
     },

@@ -26,7 +26,11 @@ describe('defining an experiment', () => {
     const response = await analyst.post('/api/experiments', channelToneDesign({ controlArm: 'letter-standard' }));
     expect(response.status).toBe(201);
     expect(response.body.arms).toHaveLength(4);
-    expect(response.body.phase).toMatchObject({ number: 1, seed: 'channel-tone-1', coverage: 1, weights: [0.25, 0.25, 0.25, 0.25] });
+    expect(response.body.phase).toMatchObject({ number: 1, coverage: 1, weights: [0.25, 0.25, 0.25, 0.25] });
+    // The seed is random, never derived from the key (docs/decisions/0031); the stored one is what is shown.
+    const stored = server.db.select({ seed: experimentPhases.seed }).from(experimentPhases).get()!.seed;
+    expect(response.body.phase.seed).toBe(stored);
+    expect(stored).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('accepts chosen combinations with their own weights and control', async () => {
@@ -142,8 +146,12 @@ describe('the experiment lifecycle', () => {
       reason: 'Drop warm letters after the first review',
     });
     expect(changed.status).toBe(200);
-    expect(changed.body.phase).toMatchObject({ number: 2, seed: 'channel-tone-1-phase-2', armKeys: ['letter-standard', 'text-standard', 'text-warm'], weights: [0.25, 0.25, 0.5] });
+    expect(changed.body.phase).toMatchObject({ number: 2, armKeys: ['letter-standard', 'text-standard', 'text-warm'], weights: [0.25, 0.25, 0.5] });
     expect(changed.body.phases[0].endedAt).not.toBeNull();
+    const phaseTwoSeed: string = changed.body.phase.seed;
+    expect(phaseTwoSeed).toMatch(/^[0-9a-f]{32}$/);
+    expect(phaseTwoSeed).not.toBe(changed.body.phases[0].seed);
+    expect(phaseTwoSeed).not.toContain(changed.body.phases[0].seed);
 
     for (let i = 0; i < 10; i++) {
       const again = await analyst.post('/api/experiments/channel-tone/assignments', { contact: `PH-${String(i).padStart(3, '0')}` });
@@ -152,7 +160,7 @@ describe('the experiment lifecycle', () => {
     }
     const later = [];
     for (let i = 10; i < 30; i++) later.push((await analyst.post('/api/experiments/channel-tone/assignments', { contact: `PH-${String(i).padStart(3, '0')}` })).body.assignment);
-    expect(later.every((a) => a.phase === 2 && a.seed === 'channel-tone-1-phase-2')).toBe(true);
+    expect(later.every((a) => a.phase === 2 && a.seed === phaseTwoSeed)).toBe(true);
     expect(later.some((a) => a.arm.key === 'letter-warm')).toBe(false);
   });
 

@@ -46,10 +46,11 @@ describe('recording outcomes', () => {
     });
   }
 
-  it('records a retry with the same idempotency key once, returning the first result', async () => {
+  it('records a retry with the same idempotency key and payload once, returning the first result', async () => {
     const body = event({ stage: 'meeting_agreed', detail: { place: 'community_venue', time: '2026-11-30T10:00:00Z' } });
     const first = await coach.post('/api/outcomes', body);
-    const second = await coach.post('/api/outcomes', { ...body, occurredAt: '2026-11-21T10:00:00Z' });
+    // The same outcome again, its detail keys in another order (tests/security/idempotency.test.ts refuses a different one).
+    const second = await coach.post('/api/outcomes', { ...body, detail: { time: '2026-11-30T10:00:00Z', place: 'community_venue' } });
     expect(first.status).toBe(201);
     expect(second.status).toBe(200);
     expect(second.body).toEqual({ created: false, event: first.body.event });

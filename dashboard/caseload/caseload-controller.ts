@@ -3,6 +3,7 @@ import { dashboardContext, render } from '../page-context.ts';
 import { nextStep } from '../contact/next-step.ts';
 import { stageLabel } from '../format.ts';
 import { createCaseloadReadModel } from './caseload-read-model.ts';
+import { auditRequest } from '../../server/middleware/request-audit.ts';
 
 const PAGE_SIZE = 50;
 const readModels = new WeakMap<object, ReturnType<typeof createCaseloadReadModel>>();
@@ -16,11 +17,11 @@ export function get(req: Request, res: Response): void {
   const search = typeof req.query.search === 'string' ? req.query.search.trim().slice(0, 40) : '';
   const page = Math.max(1, Math.floor(Number(req.query.page) || 1));
   const { contacts, total } = services.contacts.list(user, { search: search || undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  auditRequest(res, services.audit, user.id);
   // A search that finds exactly one person goes straight to them: one click fewer.
   if (search && total === 1 && contacts[0].reference.toLowerCase() === search.toLowerCase())
     return res.redirect(303, `/contacts/${encodeURIComponent(contacts[0].reference)}`);
   const { events, arms } = readModel.forContacts(contacts.map((c) => c.id));
-  services.audit.record(user.id, 'list', 'contacts', null);
   const rows = contacts.map((contact) => {
     const history = events.get(contact.id) ?? [];
     const last = history.at(-1);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { HttpError } from '../../server/errors.ts';
+import { inTransaction } from '../../server/db/client.ts';
+import { auditRequest } from '../../server/middleware/request-audit.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import type { Services } from '../../server/services.ts';
 import { ADJUSTMENTS } from '../../experiments/vocabulary.ts';
@@ -89,7 +91,8 @@ function contactPageData(services: Services, user: CurrentUser, ref: string) {
   return { contact, events, arms, joinable, step, defaults: { channel: current?.instructions.channel ?? contact.preferredChannel, place: current?.instructions.meetingPlace ?? null } };
 }
 
-function renderContact(req: Request, res: Response, options: { outcome?: OutcomeFormValues; errors?: PageError[]; showAll?: boolean; status?: number } = {}) {
+/** Renders the person's page and writes the request's audit row (`view`, or what the form's request was). */
+function renderContact(req: Request, res: Response, options: { outcome?: OutcomeFormValues; errors?: PageError[]; showAll?: boolean; status?: number; auditAction?: string } = {}) {
   const { services } = dashboardContext(res);
   const user = req.user!;
   const data = contactPageData(services, user, reference(req));
@@ -104,7 +107,7 @@ function renderContact(req: Request, res: Response, options: { outcome?: Outcome
     ? RECORDABLE_STAGES.filter((s) => REPEATABLE_STAGES.has(s.key) || !reached.has(s.key) || s.key === outcome.stage)
     : RECORDABLE_STAGES.filter((s) => suggested.has(s.key) || s.key === outcome.stage);
   stages = [...stages].sort((a, b) => data.step.suggestedStages.indexOf(a.key as never) - data.step.suggestedStages.indexOf(b.key as never));
-  if (options.outcome === undefined) services.audit.record(user.id, 'view', 'contact', data.contact.id);
+  auditRequest(res, services.audit, user.id, { action: options.auditAction, entityId: data.contact.reference });
   render(
     req,
     res,
@@ -148,20 +151,36 @@ export function postOutcome(req: Request, res: Response): void {
   const values = outcomeValuesFromBody(req.body);
   const showAll = field(req.body, 'showAll') === '1';
   const { input, errors } = outcomeInputFromForm(values, ref, services.clock.now());
-  if (!input) return renderContact(req, res, { outcome: values, errors, showAll });
+  const rejected = 'record-outcome-rejected';
+  if (!input) return renderContact(req, res, { outcome: values, errors, showAll, auditAction: rejected });
   try {
-    const result = services.outcomes.record(user, input);
-    // The event's id, not the person's reference: audit rows hold nothing personal.
-    if (result.created) services.audit.record(user.id, 'record-outcome', 'outcome-event', result.event.id);
+    // The event and its audit row commit together.
+    const result = inTransaction(services.db, () => {
+      const recorded = services.outcomes.record(user, input);
+      auditRequest(res, services.audit, user.id, { action: recorded.created ? 'record-outcome' : 'repeat-outcome', entityId: recorded.event.contact });
+      return recorded;
+    });
     res.redirect(303, `/contacts/${encodeURIComponent(ref)}?recorded=${result.event.id}`);
   } catch (error) {
-    if (error instanceof HttpError && error.status < 500)
+    if (error instanceof HttpError && error.status < 500) {
+      // The form's key already recorded something else (a form sent again after going back and changing it):
+      // say so, and give the form a new key so the coach can record this outcome if it is a new one.
+      if (error.status === 409 && error.errors.some((e) => e.field === 'idempotencyKey'))
+        return renderContact(req, res, {
+          outcome: { ...values, idempotencyKey: randomUUID() },
+          errors: [{ field: 'stage', message: 'This form was already used to record a different outcome, so nothing new was recorded. Check what has been recorded, then send the form again if this is a new outcome' }],
+          showAll,
+          status: 409,
+          auditAction: rejected,
+        });
       return renderContact(req, res, {
         outcome: values,
         errors: error.errors.length ? mapOutcomeErrors(error.errors, values.stage) : [{ field: 'stage', message: error.message }],
         showAll,
         status: error.status,
+        auditAction: rejected,
       });
+    }
     throw error;
   }
 }
@@ -173,10 +192,11 @@ export function postOptOut(req: Request, res: Response): void {
   const ref = reference(req);
   const key = field(req.body, 'idempotencyKey');
   const contact = services.contacts.get(user, ref);
-  if (!contact.optedOutAt) {
+  inTransaction(services.db, () => {
+    if (contact.optedOutAt) return auditRequest(res, services.audit, user.id, { action: 'repeat-opt-out', entityId: contact.reference });
     services.outcomes.record(user, { contact: ref, stage: 'opted_out', idempotencyKey: /^[A-Za-z0-9_-]{8,128}$/.test(key) ? key : randomUUID() });
-    services.audit.record(user.id, 'opt-out', 'contact', contact.id);
-  }
+    auditRequest(res, services.audit, user.id, { action: 'opt-out', entityId: contact.reference });
+  });
   res.redirect(303, `/contacts/${encodeURIComponent(ref)}?optedOut=1`);
 }
 
@@ -186,10 +206,11 @@ export function postAssignment(req: Request, res: Response): void {
   const user = req.user!;
   const ref = reference(req);
   const experimentKey = field(req.body, 'experiment');
-  const result = services.assignments.assign(user, experimentKey, ref);
-  if (result.assigned) {
-    if (result.created) services.audit.record(user.id, 'assign', 'experiment', experimentKey);
-    return res.redirect(303, `/contacts/${encodeURIComponent(ref)}?assigned=${encodeURIComponent(experimentKey)}`);
-  }
+  const result = inTransaction(services.db, () => {
+    const outcome = services.assignments.assign(user, experimentKey, ref);
+    auditRequest(res, services.audit, user.id, { action: !outcome.assigned ? 'screen-out' : outcome.created ? 'assign' : 'view-assignment' });
+    return outcome;
+  });
+  if (result.assigned) return res.redirect(303, `/contacts/${encodeURIComponent(ref)}?assigned=${encodeURIComponent(experimentKey)}`);
   res.redirect(303, `/contacts/${encodeURIComponent(ref)}?notAssigned=${encodeURIComponent(result.reason)}`);
 }

@@ -153,7 +153,13 @@ export function outcomeInputFromForm(values: OutcomeFormValues, reference: strin
   }
 
   let occurredAt: string | undefined;
-  if (values.when === 'yesterday') occurredAt = new Date(now.getTime() - 86_400_000).toISOString();
+  if (values.when === 'yesterday') {
+    // Noon UK time yesterday, as if the date were typed: the same time however often the form is
+    // sent that day, so a resent form matches its idempotency key's first outcome.
+    const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'numeric', year: 'numeric' }).formatToParts(new Date(now.getTime() - 86_400_000));
+    const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+    occurredAt = dateFrom(part('day'), part('month'), part('year'))?.toISOString();
+  }
   else if (values.when === 'earlier') {
     const date = dateFrom(values.whenDay, values.whenMonth, values.whenYear);
     if (!date) errors.push({ field: 'whenDate', message: 'Enter the date it happened, for example 27 3 2026' });

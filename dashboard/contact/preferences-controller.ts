@@ -3,6 +3,8 @@ import { ADJUSTMENTS, CHANNELS } from '../../experiments/vocabulary.ts';
 import { contactPreferencesSchema } from '../../experiments/contacts/contact-schema.ts';
 import { dashboardContext, field, fields, render, type PageError } from '../page-context.ts';
 import { humanise } from '../format.ts';
+import { inTransaction } from '../../server/db/client.ts';
+import { auditRequest } from '../../server/middleware/request-audit.ts';
 
 const reference = (req: Request) => String(req.params.reference);
 
@@ -28,6 +30,7 @@ function renderForm(req: Request, res: Response, values: { preferredChannel: str
 export function get(req: Request, res: Response): void {
   const { services } = dashboardContext(res);
   const contact = services.contacts.get(req.user!, reference(req));
+  auditRequest(res, services.audit, req.user!.id, { entityId: contact.reference });
   renderForm(req, res, { preferredChannel: contact.preferredChannel ?? 'none', adjustments: contact.adjustments });
 }
 
@@ -39,9 +42,19 @@ export function post(req: Request, res: Response): void {
     preferredChannel: values.preferredChannel === 'none' ? null : values.preferredChannel,
     adjustments: values.adjustments,
   });
-  if (!values.preferredChannel) return renderForm(req, res, values, [{ field: 'preferredChannel', message: 'Select how they prefer to be contacted, or “No preference”' }]);
-  if (!parsed.success) return renderForm(req, res, values, [{ field: parsed.error.issues[0].path[0] === 'adjustments' ? 'adjustments' : 'preferredChannel', message: 'Select from the options shown' }]);
-  const contact = services.contacts.updatePreferences(user, reference(req), parsed.data);
-  services.audit.record(user.id, 'update', 'contact', contact.id);
+  const rejected = () => auditRequest(res, services.audit, user.id, { action: 'update-rejected' });
+  if (!values.preferredChannel) {
+    rejected();
+    return renderForm(req, res, values, [{ field: 'preferredChannel', message: 'Select how they prefer to be contacted, or “No preference”' }]);
+  }
+  if (!parsed.success) {
+    rejected();
+    return renderForm(req, res, values, [{ field: parsed.error.issues[0].path[0] === 'adjustments' ? 'adjustments' : 'preferredChannel', message: 'Select from the options shown' }]);
+  }
+  const contact = inTransaction(services.db, () => {
+    const updated = services.contacts.updatePreferences(user, reference(req), parsed.data);
+    auditRequest(res, services.audit, user.id, { entityId: updated.reference });
+    return updated;
+  });
   res.redirect(303, `/contacts/${encodeURIComponent(contact.reference)}`);
 }

@@ -5,6 +5,7 @@ import { CONTACT_CSV_COLUMNS, importContactsCsv, type RejectedRow } from '../../
 import { dashboardContext, render, type PageError } from '../page-context.ts';
 import { safeEqual } from '../page-guards.ts';
 import { parseMultipartForm } from './multipart-form.ts';
+import { auditRequest } from '../../server/middleware/request-audit.ts';
 
 const SHOWN_REJECTIONS = 20;
 
@@ -42,24 +43,31 @@ export async function postImport(req: Request, res: Response): Promise<void> {
   if (!form || !req.csrfToken || !safeEqual(form.fields._csrf ?? '', req.csrfToken))
     throw new ForbiddenError('This form has expired or did not come from this service. Go back, refresh the page and try again.');
   const file = form.files.cohortFile;
-  if (!file || file.content.length === 0) return renderDataPage(req, res, { errors: [{ field: 'cohortFile', message: 'Select a cohort CSV file' }] }, 400);
-  if (!/\.csv$/i.test(file.filename) && !/csv|text\/plain/i.test(file.contentType))
+  const rejected = () => auditRequest(res, services.audit, req.user!.id, { action: 'import-rejected' });
+  if (!file || file.content.length === 0) {
+    rejected();
+    return renderDataPage(req, res, { errors: [{ field: 'cohortFile', message: 'Select a cohort CSV file' }] }, 400);
+  }
+  if (!/\.csv$/i.test(file.filename) && !/csv|text\/plain/i.test(file.contentType)) {
+    rejected();
     return renderDataPage(req, res, { errors: [{ field: 'cohortFile', message: 'The selected file must be a CSV' }] }, 400);
+  }
   const report = await importContactsCsv(services.contacts, Readable.from([file.content.toString('utf8')]));
   if (report.imported === 0) {
     const errors: PageError[] = [
       { field: 'cohortFile', message: report.rejected.length === 1 && report.rejected[0].line === 1 ? report.rejected[0].errors[0].message : `Nothing was imported: ${report.rejected.length} row${report.rejected.length === 1 ? ' has' : 's have'} problems. Correct them and upload the file again` },
     ];
+    rejected();
     return renderDataPage(req, res, { errors, rejected: report.rejected }, 400);
   }
-  services.audit.record(req.user!.id, 'import', 'contacts', report.imported);
+  auditRequest(res, services.audit, req.user!.id, { entityId: String(report.imported) });
   res.redirect(303, `/data?imported=${report.imported}`);
 }
 
 function sendCsv(req: Request, res: Response, kind: 'assignments' | 'outcomes') {
   const { services } = dashboardContext(res);
   const experiment = services.experiments.get(String(req.params.key));
-  services.audit.record(req.user!.id, `export-${kind}`, 'experiment', experiment.key);
+  auditRequest(res, services.audit, req.user!.id, { entityId: experiment.key });
   res.type('text/csv; charset=utf-8').attachment(`${experiment.key}-${kind}.csv`);
   const stream = kind === 'assignments' ? services.exports.assignmentsCsv(experiment.id) : services.exports.outcomesCsv(experiment.id);
   stream.pipe(res);

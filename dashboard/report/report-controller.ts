@@ -8,6 +8,7 @@ import { UNIT_FIGURES, type MinisterReport } from './weekly-report-builder.ts';
 import { createWeeklyReportService } from './weekly-report-service.ts';
 import { historyView } from './report-history-view.ts';
 import { createLearningSummaryService } from '../learning-log/learning-summary-service.ts';
+import { auditRequest } from '../../server/middleware/request-audit.ts';
 
 /**
  * The ministers' weekly report. Ministers read frozen weeks only (decision
@@ -103,6 +104,7 @@ export function getWeek(req: Request, res: Response): void {
 /** The same rounded and withheld figures as the page, one row per figure. */
 export function getCsv(req: Request, res: Response): void {
   const { report, frozenAt } = snapshotFor(req, res);
+  auditRequest(res, dashboardContext(res).services.audit, req.user!.id, { entityId: report.weekEnding });
   const rows: (string | number)[][] = [['week_ending', 'experiment', 'section', 'arm', 'measure', 'value', 'interval']];
   const add = (experiment: string, section: string, arm: string, measure: string, value: string | number, interval = '') =>
     rows.push([report.weekEnding, experiment, section, arm, measure, value, interval]);

@@ -7,6 +7,9 @@ import { parseInput } from '../../server/middleware/validation.ts';
 import { ValidationError } from '../../server/errors.ts';
 import { contactInputSchema, contactPreferencesSchema } from './contact-schema.ts';
 import { importContactsCsv } from './contact-import.ts';
+import { inTransaction } from '../../server/db/client.ts';
+import { auditRequest, personLevel } from '../../server/middleware/request-audit.ts';
+import { assignmentFor } from '../experiment/allocation-concealment.ts';
 
 const listQuerySchema = z.object({
   search: z.string().trim().max(40).optional(),
@@ -25,61 +28,79 @@ export function contactRoutes(services: Services): Router {
   const { contacts, outcomes, assignments, audit } = services;
   const ref = (value: unknown) => String(value);
 
-  router.get('/contacts', requireRole('analyst', 'coach'), (req, res) => {
+  // Every route here reads or changes people's records: each request writes one audit row (request-audit.ts).
+  router.get('/contacts', personLevel('list', 'contacts'), requireRole('analyst', 'coach'), (req, res) => {
     const user = currentUser(req);
     const query = parseInput(listQuerySchema, req.query);
-    audit.record(user.id, 'list', 'contacts', null);
-    res.json(contacts.list(user, query));
+    const list = contacts.list(user, query);
+    auditRequest(res, audit, user.id);
+    res.json(list);
   });
 
-  router.post('/contacts', requireRole('analyst'), (req, res) => {
+  router.post('/contacts', personLevel('create', 'contacts'), requireRole('analyst'), (req, res) => {
     const user = currentUser(req);
     const list = parseInput(z.object({ contacts: z.array(contactInputSchema).min(1).max(10_000) }).strict(), req.body).contacts;
     const result = contacts.createMany(list);
     if (result.rejected.length)
       throw new ValidationError(result.rejected.flatMap((r) => r.errors.map((e) => ({ field: `contacts.${r.index}.${e.field}`, message: e.message }))), 'No contacts were added');
-    audit.record(user.id, 'create', 'contacts', result.created);
+    auditRequest(res, audit, user.id, { entityId: String(result.created) });
     res.status(201).json({ created: result.created });
   });
 
-  router.post('/contacts/import', requireRole('analyst'), express.text({ type: ['text/csv', 'text/plain'], limit: '100mb' }), async (req, res) => {
+  router.post('/contacts/import', personLevel('import', 'contacts'), requireRole('analyst'), express.text({ type: ['text/csv', 'text/plain'], limit: '100mb' }), async (req, res) => {
     const user = currentUser(req);
     if (typeof req.body !== 'string') throw new ValidationError([{ field: 'file', message: 'Send the cohort file as text/csv' }]);
     const report = await importContactsCsv(contacts, Readable.from([req.body]));
-    if (report.imported > 0) audit.record(user.id, 'import', 'contacts', report.imported);
+    auditRequest(res, audit, user.id, report.imported > 0 ? { entityId: String(report.imported) } : { action: 'import-rejected' });
     res.status(report.imported > 0 ? 201 : 400).json(report);
   });
 
-  router.get('/contacts/:reference', requireRole('analyst', 'coach'), (req, res) => {
+  router.get('/contacts/:reference', personLevel('view', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
     const user = currentUser(req);
     const contact = contacts.get(user, ref(req.params.reference));
-    audit.record(user.id, 'view', 'contact', contact.id);
+    auditRequest(res, audit, user.id, { entityId: contact.reference });
     res.json(contact);
   });
 
-  router.patch('/contacts/:reference', requireRole('analyst', 'coach'), (req, res) => {
+  router.patch('/contacts/:reference', personLevel('update', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
     const user = currentUser(req);
-    const contact = contacts.updatePreferences(user, ref(req.params.reference), parseInput(contactPreferencesSchema, req.body));
-    audit.record(user.id, 'update', 'contact', contact.id);
+    const contact = inTransaction(services.db, () => {
+      const updated = contacts.updatePreferences(user, ref(req.params.reference), parseInput(contactPreferencesSchema, req.body));
+      auditRequest(res, audit, user.id, { entityId: updated.reference });
+      return updated;
+    });
     res.json(contact);
   });
 
-  router.get('/contacts/:reference/history', requireRole('analyst', 'coach'), (req, res) => {
-    res.json({ changes: contacts.history(currentUser(req), ref(req.params.reference)) });
+  router.get('/contacts/:reference/history', personLevel('view-history', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
+    const user = currentUser(req);
+    const changes = contacts.history(user, ref(req.params.reference));
+    auditRequest(res, audit, user.id);
+    res.json({ changes });
   });
 
-  router.get('/contacts/:reference/outcomes', requireRole('analyst', 'coach'), (req, res) => {
-    res.json({ outcomes: outcomes.forContact(currentUser(req), ref(req.params.reference)) });
+  router.get('/contacts/:reference/outcomes', personLevel('view-outcomes', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
+    const user = currentUser(req);
+    const events = outcomes.forContact(user, ref(req.params.reference));
+    auditRequest(res, audit, user.id);
+    res.json({ outcomes: events });
   });
 
-  router.get('/contacts/:reference/assignments', requireRole('analyst', 'coach'), (req, res) => {
-    res.json({ assignments: assignments.forContact(currentUser(req), ref(req.params.reference)) });
+  router.get('/contacts/:reference/assignments', personLevel('view-assignments', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
+    const user = currentUser(req);
+    const list = assignments.forContact(user, ref(req.params.reference)).map((a) => assignmentFor(user.role, a));
+    auditRequest(res, audit, user.id);
+    res.json({ assignments: list });
   });
 
-  router.post('/contacts/:reference/opt-out', requireRole('analyst', 'coach'), (req, res) => {
+  router.post('/contacts/:reference/opt-out', personLevel('opt-out', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
     const user = currentUser(req);
     const body = parseInput(optOutSchema, req.body);
-    const result = outcomes.record(user, { contact: ref(req.params.reference), stage: 'opted_out', ...body });
+    const result = inTransaction(services.db, () => {
+      const recorded = outcomes.record(user, { contact: ref(req.params.reference), stage: 'opted_out', ...body });
+      auditRequest(res, audit, user.id, { action: recorded.created ? 'opt-out' : 'repeat-opt-out', entityId: recorded.event.contact });
+      return recorded;
+    });
     res.status(result.created ? 201 : 200).json(result);
   });
 

@@ -8,6 +8,8 @@ import { allocationInputSchema, experimentInputSchema } from './experiment-schem
 import type { LifecycleAction } from './experiment-service.ts';
 import { isMetricKey } from '../metrics.ts';
 import { buildExperimentReport } from '../../analysis/experiment-report.ts';
+import { auditRequest, personLevel } from '../../server/middleware/request-audit.ts';
+import { assignmentResultFor, experimentFor } from './allocation-concealment.ts';
 
 const assignmentRequestSchema = z.object({ contact: z.string().trim().min(1, 'Enter the contact reference') }).strict();
 
@@ -28,8 +30,10 @@ export function experimentRoutes(services: Services): Router {
   const router = Router();
   const { experiments, assignments, audit, exports } = services;
 
-  router.get('/experiments', requireRole('analyst', 'coach', 'minister'), (_req, res) => {
-    res.json({ experiments: experiments.list() });
+  // Coaches and ministers never see seeds, weights or coverage (allocation concealment).
+  router.get('/experiments', requireRole('analyst', 'coach', 'minister'), (req, res) => {
+    const { role } = currentUser(req);
+    res.json({ experiments: experiments.list().map((view) => experimentFor(role, view)) });
   });
 
   router.post('/experiments', requireRole('analyst'), (req, res) => {
@@ -40,7 +44,7 @@ export function experimentRoutes(services: Services): Router {
   });
 
   router.get('/experiments/:key', requireRole('analyst', 'coach', 'minister'), (req, res) => {
-    res.json(experiments.get(String(req.params.key)));
+    res.json(experimentFor(currentUser(req).role, experiments.get(String(req.params.key))));
   });
 
   router.put('/experiments/:key', requireRole('analyst'), (req, res) => {
@@ -66,16 +70,17 @@ export function experimentRoutes(services: Services): Router {
     res.json(experiment);
   });
 
-  router.post('/experiments/:key/assignments', requireRole('analyst', 'coach'), (req, res) => {
+  router.post('/experiments/:key/assignments', personLevel('assign', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
     const user = currentUser(req);
     const { contact } = parseInput(assignmentRequestSchema, req.body);
     // The audit row goes in the assignment's own transaction: one commit per request.
     const result = inTransaction(services.db, () => {
       const outcome = assignments.assign(user, String(req.params.key), contact);
-      if (outcome.assigned && outcome.created) audit.record(user.id, 'assign', 'experiment', String(req.params.key));
+      const action = !outcome.assigned ? 'screen-out' : outcome.created ? 'assign' : 'view-assignment';
+      auditRequest(res, audit, user.id, { action, entityId: outcome.assigned ? outcome.assignment.contact : undefined });
       return outcome;
     });
-    res.status(result.assigned && result.created ? 201 : 200).json(result);
+    res.status(result.assigned && result.created ? 201 : 200).json(assignmentResultFor(user.role, result));
   });
 
   // Analysts only: coaches must not see running results, and ministers read the suppressed weekly report.
@@ -94,17 +99,17 @@ export function experimentRoutes(services: Services): Router {
     stream.pipe(res);
   };
 
-  router.get('/experiments/:key/export/assignments.csv', requireRole('analyst'), (req, res) => {
+  router.get('/experiments/:key/export/assignments.csv', personLevel('export-assignments', 'experiment'), requireRole('analyst'), (req, res) => {
     const user = currentUser(req);
     const experiment = experiments.get(String(req.params.key));
-    audit.record(user.id, 'export-assignments', 'experiment', experiment.key);
+    auditRequest(res, audit, user.id);
     sendCsv(res, `${experiment.key}-assignments.csv`, exports.assignmentsCsv(experiment.id));
   });
 
-  router.get('/experiments/:key/export/outcomes.csv', requireRole('analyst'), (req, res) => {
+  router.get('/experiments/:key/export/outcomes.csv', personLevel('export-outcomes', 'experiment'), requireRole('analyst'), (req, res) => {
     const user = currentUser(req);
     const experiment = experiments.get(String(req.params.key));
-    audit.record(user.id, 'export-outcomes', 'experiment', experiment.key);
+    auditRequest(res, audit, user.id);
     sendCsv(res, `${experiment.key}-outcomes.csv`, exports.outcomesCsv(experiment.id));
   });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { evalCondition } from '@growthbook/growthbook';
 import type { Clock } from '../../server/clock.ts';
@@ -179,6 +180,14 @@ function defaultArmName(factors: Factor[], levels: Record<string, string>): stri
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/**
+ * A new phase's hash seed: 128 random bits, never derived from the key, so
+ * nobody who knows the key can work out arms in advance (docs/decisions/0031).
+ */
+export function newAllocationSeed(): string {
+  return randomBytes(16).toString('hex');
+}
+
 function normalise(weights: number[]): number[] {
   const total = weights.reduce((a, b) => a + b, 0);
   return weights.map((w) => w / total);
@@ -268,14 +277,14 @@ export function createExperimentService(db: Db, clock: Clock) {
     );
   }
 
-  /** A draft's arms and its first phase (the seed defaults to `<key>-1`). */
+  /** A draft's arms and its first phase (with a random seed unless the analyst gave one). */
   function insertDesign(experimentId: number, input: ExperimentInput, arms: ArmDraft[], at: string) {
     const armIds = insertArms(experimentId, arms, 0);
     db.insert(experimentPhases)
       .values({
         experimentId,
         number: 1,
-        seed: input.seed ?? `${input.key}-1`,
+        seed: input.seed ?? newAllocationSeed(),
         armIds: JSON.stringify(armIds),
         weights: JSON.stringify(normalise(arms.map((a) => a.weight))),
         coverage: input.coverage,
@@ -453,7 +462,7 @@ export function createExperimentService(db: Db, clock: Clock) {
             .values({
               experimentId: view.id,
               number,
-              seed: `${view.phases[0].seed}-phase-${number}`,
+              seed: newAllocationSeed(),
               armIds: JSON.stringify(armIds),
               weights: JSON.stringify(phaseWeights),
               coverage,

@@ -1,15 +1,23 @@
 import { Router } from 'express';
 import type { Services } from '../../server/services.ts';
+import { inTransaction } from '../../server/db/client.ts';
 import { currentUser, requireRole } from '../../server/middleware/authentication.ts';
 import { parseInput } from '../../server/middleware/validation.ts';
+import { auditRequest, personLevel } from '../../server/middleware/request-audit.ts';
 import { outcomeInputSchema } from './outcome-schema.ts';
 
 export function outcomeRoutes(services: Services): Router {
   const router = Router();
-  router.post('/outcomes', requireRole('analyst', 'coach'), (req, res) => {
+  router.post('/outcomes', personLevel('record-outcome', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
     const user = currentUser(req);
-    const result = services.outcomes.record(user, parseInput(outcomeInputSchema, req.body));
-    // 201 for a new event; 200 with the first result when a retry repeats the key.
+    const input = parseInput(outcomeInputSchema, req.body);
+    // The event and its audit row commit together.
+    const result = inTransaction(services.db, () => {
+      const recorded = services.outcomes.record(user, input);
+      auditRequest(res, services.audit, user.id, { action: recorded.created ? 'record-outcome' : 'repeat-outcome', entityId: recorded.event.contact });
+      return recorded;
+    });
+    // 201 for a new event; 200 with the first result when a retry repeats the key and the payload.
     res.status(result.created ? 201 : 200).json(result);
   });
   return router;

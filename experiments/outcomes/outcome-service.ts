@@ -8,6 +8,7 @@ import { contactScope, createContactLookup } from '../contacts/contact-service.t
 import { stageByKey } from '../vocabulary.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { detailSchemas, type OutcomeInput } from './outcome-schema.ts';
+import { outcomeDifferences, outcomePayloadHash, type StoredOutcome } from './outcome-payload.ts';
 
 export interface OutcomeView {
   id: number;
@@ -27,7 +28,7 @@ const ALLOWED_CLOCK_SKEW_MS = 2 * 60_000;
 const CONTACTING_STAGES = new Set(['outreach_attempted', 'meeting_agreed']);
 
 export function createOutcomeService(db: Db, clock: Clock, progress: ProgressProjection) {
-  const toView = (row: typeof outcomeEvents.$inferSelect, reference: string): OutcomeView => ({
+  const toView = (row: Omit<typeof outcomeEvents.$inferSelect, 'payloadHash'>, reference: string): OutcomeView => ({
     id: row.id,
     contact: reference,
     stage: row.stage,
@@ -42,24 +43,26 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
   const contactLookup = createContactLookup(db);
   const eventByKey = db.$client.prepare(`
     SELECT id, contact_id AS contactId, stage, value, detail, occurred_at AS occurredAt, recorded_at AS recordedAt,
-           recorded_by AS recordedBy, idempotency_key AS idempotencyKey
+           recorded_by AS recordedBy, idempotency_key AS idempotencyKey, payload_hash AS payloadHash
     FROM outcome_events WHERE idempotency_key = ?`);
   const insertEvent = db.$client.prepare(`
-    INSERT INTO outcome_events (contact_id, stage, value, detail, occurred_at, recorded_at, recorded_by, idempotency_key)
-    VALUES (@contactId, @stage, @value, @detail, @occurredAt, @recordedAt, @recordedBy, @idempotencyKey)`);
+    INSERT INTO outcome_events (contact_id, stage, value, detail, occurred_at, recorded_at, recorded_by, idempotency_key, payload_hash)
+    VALUES (@contactId, @stage, @value, @detail, @occurredAt, @recordedAt, @recordedBy, @idempotencyKey, @payloadHash)`);
   const markOptedOut = db.$client.prepare('UPDATE contacts SET opted_out_at = ?, updated_at = ? WHERE id = ? AND opted_out_at IS NULL');
   const recordInTransaction = db.$client.transaction((user: CurrentUser, input: OutcomeInput) => record(user, input));
 
   function record(user: CurrentUser, input: OutcomeInput): { created: boolean; event: OutcomeView } {
-    const previous = eventByKey.get(input.idempotencyKey) as typeof outcomeEvents.$inferSelect | undefined;
+    const contact = contactLookup.byReference(user, input.contact);
+    const previous = eventByKey.get(input.idempotencyKey) as (typeof outcomeEvents.$inferSelect & StoredOutcome) | undefined;
     if (previous) {
+      // A retry is the same outcome again; the same key for anything else is refused and stores nothing.
       const owner = contactLookup.byId(user, previous.contactId);
-      if (!owner) throw new ConflictError('That idempotency key has already been used', [{ field: 'idempotencyKey', message: 'Use a new idempotency key' }]);
+      const differences = owner ? outcomeDifferences(previous, contact?.id, input) : ['contact'];
+      if (differences.length > 0 || !owner) throw reusedKey(owner ? differences : []);
       return { created: false, event: toView(previous, owner.reference) };
     }
     const now = clock.now();
     const errors: FieldError[] = [];
-    const contact = contactLookup.byReference(user, input.contact);
     if (!contact) errors.push({ field: 'contact', message: 'No contact on your caseload has this reference' });
     const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now;
     if (occurredAt.getTime() > now.getTime() + ALLOWED_CLOCK_SKEW_MS) errors.push({ field: 'occurredAt', message: 'The date cannot be in the future' });
@@ -81,10 +84,19 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
       recordedBy: user.id,
       idempotencyKey: input.idempotencyKey,
     };
-    const id = Number(insertEvent.run(row).lastInsertRowid);
+    const id = Number(insertEvent.run({ ...row, payloadHash: outcomePayloadHash(row.contactId, input) }).lastInsertRowid);
     progress.scheduleCatchUp();
     if (input.stage === 'opted_out') markOptedOut.run(row.occurredAt, row.recordedAt, row.contactId);
     return { created: true, event: toView({ id, ...row }, contact!.reference) };
+  }
+
+  /** The 409 for a key already used for another outcome. Fields are named only when the caller can see the first event. */
+  function reusedKey(differences: string[]): ConflictError {
+    const which = differences.length ? ` (${differences.join(', ')} ${differences.length === 1 ? 'differs' : 'differ'})` : '';
+    return new ConflictError(
+      `This idempotency key was already used for a different outcome${which}. Nothing was recorded: send a new outcome with a new idempotency key.`,
+      [{ field: 'idempotencyKey', message: 'Use a new idempotency key for a different outcome' }],
+    );
   }
 
   function checkStage(input: OutcomeInput): { errors: FieldError[]; detail: Record<string, unknown> | null } {
@@ -111,8 +123,9 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
 
   return {
     /**
-     * Appends an outcome event. A retry with the same idempotency key returns
-     * the first event and records nothing. Recording an opt-out also marks the
+     * Appends an outcome event. A retry with the same idempotency key and the
+     * same payload returns the first event and records nothing; the same key
+     * with a different payload is a 409 and records nothing. Recording an opt-out also marks the
      * person as opted out, in the same transaction.
      */
     record(user: CurrentUser, input: OutcomeInput): { created: boolean; event: OutcomeView } {

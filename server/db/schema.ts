@@ -5,7 +5,7 @@
  * Times are stored as ISO-8601 UTC text (sortable, readable in exports).
  * Lists and small structured values are JSON text, validated by zod at the edge.
  */
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type SQLiteColumnBuilderBase } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type SQLiteColumnBuilderBase } from 'drizzle-orm/sqlite-core';
 import { sql } from 'drizzle-orm';
 import { STAGES } from '../../experiments/vocabulary.ts';
 
@@ -262,6 +262,9 @@ export const outcomeEvents = sqliteTable(
     recordedAt: text('recorded_at').notNull(),
     recordedBy: integer('recorded_by').notNull().references(() => users.id),
     idempotencyKey: text('idempotency_key').notNull().unique(),
+    // sha256 of the request as sent (experiments/outcomes/outcome-payload.ts), so a
+    // reused key with another payload is refused (null for events recorded before it).
+    payloadHash: text('payload_hash'),
   },
   (t) => [
     index('outcome_events_contact_stage_idx').on(t.contactId, t.stage, t.occurredAt),
@@ -330,7 +333,12 @@ export const jobLeases = sqliteTable('job_leases', {
   expiresAt: text('expires_at').notNull(),
 });
 
-/** Who saw and changed what. Entity ids only: nothing personal. */
+/**
+ * Who saw and changed what, one row per person-level request. Entity ids only
+ * (a pseudonymous reference or an experiment key): nothing personal.
+ * Append-only: triggers in the migration refuse UPDATE, and DELETE of any row
+ * not older than the cutoff in `audit_retention` (docs/decisions/0031).
+ */
 export const auditLog = sqliteTable(
   'audit_log',
   {
@@ -339,9 +347,30 @@ export const auditLog = sqliteTable(
     action: text('action').notNull(),
     entity: text('entity').notNull(),
     entityId: text('entity_id'),
+    /** The experiment a person-level action was in (an assignment), when there is one. */
+    experimentKey: text('experiment_key'),
     at: text('at').notNull(),
   },
-  (t) => [index('audit_log_at_idx').on(t.at)],
+  (t) => [
+    index('audit_log_at_idx').on(t.at),
+    index('audit_log_entity_idx').on(t.entity, t.entityId, t.at),
+    index('audit_log_user_idx').on(t.userId, t.at),
+  ],
+);
+
+/**
+ * One row (id 1): audit rows older than `delete_before` may be deleted, no
+ * others. Null (the default) means none may be. Only the retention job should
+ * move it; the triggers refuse a cutoff in the future or one that moves back,
+ * and every change writes its own audit row.
+ */
+export const auditRetention = sqliteTable(
+  'audit_retention',
+  {
+    id: integer('id').primaryKey(),
+    deleteBefore: text('delete_before'),
+  },
+  (t) => [check('audit_retention_one_row', sql`${t.id} = 1`)],
 );
 
 /**

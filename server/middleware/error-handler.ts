@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
+import type { AuditService } from '../audit-service.ts';
+import { auditRefusal } from './request-audit.ts';
 
 /**
  * One error handler for the whole app. Known errors become 4xx with
  * field-level messages; anything else is a 500 with a reference the user can
  * quote, logged without request bodies (which may hold personal data).
  */
-export function errorHandler(renderPage?: (req: Request, res: Response, status: number, message: string, reference?: string) => void) {
+export function errorHandler(renderPage?: (req: Request, res: Response, status: number, message: string, reference?: string) => void, audit?: AuditService) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     let status = 500;
     let message = 'Sorry, there is a problem with the service';
@@ -30,6 +32,14 @@ export function errorHandler(renderPage?: (req: Request, res: Response, status: 
     } else {
       reference = randomUUID().slice(0, 8);
       console.error(`[error ${reference}] ${req.method} ${req.path}:`, error instanceof Error ? error.stack : error);
+    }
+    // A person-level request that failed still leaves its one audit row (request-audit.ts).
+    if (audit) {
+      try {
+        auditRefusal(req, res, audit);
+      } catch (auditError) {
+        console.error('[audit] could not record a refused request:', auditError instanceof Error ? auditError.message : auditError);
+      }
     }
     if (res.headersSent) return res.end();
     if (renderPage && !req.path.startsWith('/api/')) return renderPage(req, res, status, message, reference);

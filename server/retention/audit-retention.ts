@@ -12,12 +12,11 @@ export const AUDIT_PURGE_ENTITY = 'audit-log';
 
 /**
  * Deletes audit rows older than `cutoff` (their `at` strictly before it).
- * First it appends a row saying so (action `purge`, entity `audit-log`,
- * entity_id the cut-off as ISO text, at `now`), so the purge is itself audited
- * and a trigger can allow a DELETE only of rows older than the latest recorded
- * cut-off: `OLD.at < (SELECT MAX(entity_id) FROM audit_log WHERE action = 'purge'
- * AND entity = 'audit-log')`. Idempotent: when nothing is older than the
- * cut-off it writes nothing. Returns how many rows were deleted.
+ * The database refuses any other delete (decision 0031): it first moves the
+ * retention cut-off in `audit_retention` (a trigger audits that change and
+ * refuses a cut-off in the future by the database's own clock), then deletes
+ * the rows before it. Idempotent: when nothing is older than the cut-off it
+ * writes nothing. Returns how many rows were deleted.
  */
 export function purgeAuditLogBefore(db: Db, cutoff: Date, now: Date = new Date()): number {
   const sqlite = db.$client;
@@ -28,6 +27,7 @@ export function purgeAuditLogBefore(db: Db, cutoff: Date, now: Date = new Date()
     sqlite
       .prepare('INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (NULL, ?, ?, ?, ?)')
       .run(AUDIT_PURGE_ACTION, AUDIT_PURGE_ENTITY, cutoffIso, now.toISOString());
+    sqlite.prepare("UPDATE audit_retention SET delete_before = ? WHERE id = 1 AND (delete_before IS NULL OR delete_before < ?)").run(cutoffIso, cutoffIso);
     return sqlite.prepare('DELETE FROM audit_log WHERE at < ?').run(cutoffIso).changes;
   }).immediate();
 }

@@ -92,6 +92,9 @@ const PAGES: Record<string, Step[]> = {
     '/admin/users/analyst/role',
     { path: '/admin/users/analyst/role', submit: 'Continue' },
     { path: '/admin/users/admin/disable', submit: 'Disable user' },
+    '/admin/audit',
+    '/admin/audit?reference=P-0001&page=2',
+    '/admin/audit?fromDay=31&fromMonth=2&fromYear=2026',
   ],
 };
 

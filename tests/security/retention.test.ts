@@ -142,20 +142,22 @@ describe('scheduled retention', () => {
     expect(count('SELECT COUNT(*) FROM api_tokens')).toBe(1);
   });
 
-  it('purges audit rows older than the period through purgeAuditLogBefore, which records the cut-off first', () => {
+  it('purges audit rows older than the period through purgeAuditLogBefore, which records and sets the cut-off first', () => {
     services.audit.record(analyst.id, 'view', 'contact', 1);
     clock.set(at(10));
     services.audit.record(analyst.id, 'view', 'contact', 2);
     clock.set(at(2557 + 5));
     expect(retention().run()).toMatchObject({ auditRows: 1 });
-    const rows = sql().prepare('SELECT user_id, action, entity, entity_id, at FROM audit_log ORDER BY id').all();
+    const rows = sql().prepare('SELECT user_id, action, entity, entity_id FROM audit_log ORDER BY id').all();
     expect(rows).toEqual([
-      { user_id: analyst.id, action: 'view', entity: 'contact', entity_id: '2', at: at(10) },
-      { user_id: null, action: 'purge', entity: 'audit-log', entity_id: at(5), at: at(2562) },
+      { user_id: analyst.id, action: 'view', entity: 'contact', entity_id: '2' },
+      { user_id: null, action: 'purge', entity: 'audit-log', entity_id: at(5) },
+      // The database's own record of the moved cut-off (its trigger, stamped by the database clock).
+      { user_id: null, action: 'set-retention-cutoff', entity: 'audit-log', entity_id: at(5) },
     ]);
     // Nothing older than the cut-off is left, so a second purge writes nothing at all.
     expect(purgeAuditLogBefore(db, new Date(at(5)), new Date(at(2562)))).toBe(0);
-    expect(count('SELECT COUNT(*) FROM audit_log')).toBe(2);
+    expect(count('SELECT COUNT(*) FROM audit_log')).toBe(3);
   });
 
   it('erases people two years after their last experiment concluded, and keeps those still in one or with recent outcomes', () => {
