@@ -7,6 +7,7 @@ import { parseInput } from '../../server/middleware/validation.ts';
 import { ValidationError } from '../../server/errors.ts';
 import { contactInputSchema, contactPreferencesSchema } from './contact-schema.ts';
 import { importContactsCsv } from './contact-import.ts';
+import { optInInputSchema } from '../outcomes/correction-schema.ts';
 
 const listQuerySchema = z.object({
   search: z.string().trim().max(40).optional(),
@@ -69,7 +70,8 @@ export function contactRoutes(services: Services): Router {
   });
 
   router.get('/contacts/:reference/outcomes', requireRole('analyst', 'coach'), (req, res) => {
-    res.json({ outcomes: outcomes.forContact(currentUser(req), ref(req.params.reference)) });
+    const includeWithdrawn = req.query.include === 'withdrawn';
+    res.json({ outcomes: outcomes.forContact(currentUser(req), ref(req.params.reference), { includeWithdrawn }) });
   });
 
   router.get('/contacts/:reference/assignments', requireRole('analyst', 'coach'), (req, res) => {
@@ -80,6 +82,14 @@ export function contactRoutes(services: Services): Router {
     const user = currentUser(req);
     const body = parseInput(optOutSchema, req.body);
     const result = outcomes.record(user, { contact: ref(req.params.reference), stage: 'opted_out', ...body });
+    if (result.created) audit.record(user.id, 'opt-out', 'contact', ref(req.params.reference));
+    // 200 with the opt-out already in force when they had opted out: once per person, whatever the key.
+    res.status(result.created ? 201 : 200).json(result);
+  });
+
+  router.post('/contacts/:reference/opt-in', requireRole('analyst', 'coach'), (req, res) => {
+    const user = currentUser(req);
+    const result = services.optIns.optIn(user, ref(req.params.reference), parseInput(optInInputSchema, req.body));
     res.status(result.created ? 201 : 200).json(result);
   });
 
