@@ -57,22 +57,10 @@ export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeS
     return [];
   }
 
-  function correctNow(user: CurrentUser, eventId: number, input: CorrectionInput): { created: boolean; correction: CorrectionView; event: OutcomeView } {
-    if (input.idempotencyKey) {
-      const previous = correctionByKey.get(input.idempotencyKey) as { id: number; eventId: number } | undefined;
-      if (previous) {
-        if (previous.eventId !== eventId) throw new ConflictError('That idempotency key has already been used', [{ field: 'idempotencyKey', message: 'Use a new idempotency key' }]);
-        const { view } = load(user, eventId);
-        return { created: false, correction: view.corrections.find((c) => c.id === previous.id)!, event: view };
-      }
-    }
-    const event = load(user, eventId);
-    const latest = event.view.corrections.at(-1);
-    // Withdrawing twice (a double-clicked undo) returns the first withdrawal.
-    if (event.view.status === 'withdrawn' && input.kind === 'withdraw' && latest) return { created: false, correction: latest, event: event.view };
+  /** Checks the user's right and the input; returns the record the correction would hold. */
+  function validate(user: CurrentUser, event: ReturnType<typeof load>, input: CorrectionInput) {
     const right = rightFor(user, event);
     if (!right.allowed) throw right.status === 403 ? new ForbiddenError(right.message) : new ConflictError(right.message);
-
     const errors = checkReason(input);
     let record = { occurredAt: null as string | null, value: null as number | null, detail: null as string | null };
     if (input.kind === 'correct') {
@@ -90,6 +78,23 @@ export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeS
     } else if (input.occurredAt !== undefined || input.value !== undefined || input.detail !== undefined) {
       errors.push({ field: 'kind', message: 'A withdrawal takes only a reason: to change the date, detail or score, correct the entry instead' });
     }
+    return { errors, record };
+  }
+
+  function correctNow(user: CurrentUser, eventId: number, input: CorrectionInput): { created: boolean; correction: CorrectionView; event: OutcomeView } {
+    if (input.idempotencyKey) {
+      const previous = correctionByKey.get(input.idempotencyKey) as { id: number; eventId: number } | undefined;
+      if (previous) {
+        if (previous.eventId !== eventId) throw new ConflictError('That idempotency key has already been used', [{ field: 'idempotencyKey', message: 'Use a new idempotency key' }]);
+        const { view } = load(user, eventId);
+        return { created: false, correction: view.corrections.find((c) => c.id === previous.id)!, event: view };
+      }
+    }
+    const event = load(user, eventId);
+    const latest = event.view.corrections.at(-1);
+    // Withdrawing twice (a double-clicked undo) returns the first withdrawal.
+    if (event.view.status === 'withdrawn' && input.kind === 'withdraw' && latest) return { created: false, correction: latest, event: event.view };
+    const { errors, record } = validate(user, event, input);
     if (errors.length) throw new ValidationError(errors, `The correction has errors: ${errors.map((e) => e.message).join('; ')}`);
 
     const correctedAt = clock.now().toISOString();
@@ -120,6 +125,17 @@ export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeS
      */
     correct(user: CurrentUser, eventId: number, input: CorrectionInput): { created: boolean; correction: CorrectionView; event: OutcomeView } {
       return correctInTransaction.immediate(user, eventId, input);
+    },
+
+    /**
+     * Checks a correction without recording it (for the confirmation page):
+     * field errors, and the record it would hold. Throws like `correct` when the
+     * user may not correct the event.
+     */
+    check(user: CurrentUser, eventId: number, input: CorrectionInput): { errors: FieldError[]; event: OutcomeView; after: { occurredAt: string | null; value: number | null; detail: Record<string, unknown> | null } } {
+      const event = load(user, eventId);
+      const { errors, record } = validate(user, event, input);
+      return { errors, event: event.view, after: { ...record, detail: record.detail ? (JSON.parse(record.detail) as Record<string, unknown>) : null } };
     },
 
     /** Whether the user may correct this event now (for showing the links and guarding the pages). */
