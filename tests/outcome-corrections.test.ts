@@ -205,6 +205,9 @@ describe('opting out carefully', () => {
     const outreach = await coach.post('/api/outcomes', { contact: 'MINE-0001', stage: 'outreach_attempted', detail: { channel: 'phone' }, idempotencyKey: key() });
     expect(outreach.status).toBe(201);
     expect((await coach.post('/api/experiments/channel-tone/assignments', { contact: 'MINE-0001' })).status).toBe(201);
+    // Screened out while opted out, assigned after: in the CONSORT flow once, as assigned.
+    const screening = (await analyst.get('/api/experiments/channel-tone/report')).body.screening;
+    expect(screening).toMatchObject({ screened: 1, optedOut: 0, assigned: 1 });
     // A new opt-out later is a new fact, recorded once again.
     const second = await coach.post('/api/contacts/MINE-0001/opt-out', { idempotencyKey: key() });
     const repeat = await coach.post('/api/contacts/MINE-0001/opt-out', { idempotencyKey: key() });
