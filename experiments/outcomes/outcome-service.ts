@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/client.ts';
-import { contacts, outcomeEvents } from '../../server/db/schema.ts';
+import { contacts } from '../../server/db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { contactScope, createContactLookup } from '../contacts/contact-service.ts';
