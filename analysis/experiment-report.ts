@@ -439,10 +439,13 @@ function funnelReport(arms: ArmInfo[], assigned: number[], count: (arm: ArmInfo,
 function screeningCounts(db: Db, experimentId: number, asOfDay: number, assigned: number): ExperimentReport['screening'] {
   const rows = db.$client
     .prepare(
-      `SELECT reason, COUNT(*) AS n FROM screenings
-       WHERE experiment_id = ? AND ${unixDaySql('julianday(screened_at)')} <= ? GROUP BY reason`,
+      // Someone screened out (say, opted out) and assigned later (after opting back in) counts once, as assigned.
+      `SELECT reason, COUNT(*) AS n FROM screenings s
+       WHERE experiment_id = ? AND ${unixDaySql('julianday(screened_at)')} <= ?
+         AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.experiment_id = s.experiment_id AND a.contact_id = s.contact_id AND ${unixDaySql('julianday(a.assigned_at)')} <= ?)
+       GROUP BY reason`,
     )
-    .all(experimentId, asOfDay) as { reason: string; n: number }[];
+    .all(experimentId, asOfDay, asOfDay) as { reason: string; n: number }[];
   const count = (reason: string) => rows.find((r) => r.reason === reason)?.n ?? 0;
   const notEligible = count('not_eligible');
   const optedOut = count('opted_out');

@@ -19,6 +19,8 @@ import * as data from './data/data-controller.ts';
 import * as caseload from './caseload/caseload-controller.ts';
 import * as contact from './contact/contact-controller.ts';
 import * as preferences from './contact/preferences-controller.ts';
+import * as correction from './contact/correction-controller.ts';
+import * as optOut from './contact/opt-out-controller.ts';
 import * as learningLog from './learning-log/learning-log-controller.ts';
 import * as learningSummary from './learning-log/learning-summary-controller.ts';
 import * as report from './report/report-controller.ts';
@@ -117,7 +119,16 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   audited('get', '/caseload', coach, caseload.get);
   audited('get', '/contacts/:reference', coach, contact.get);
   audited('post', '/contacts/:reference/outcomes', coach, verifyCsrf, contact.postOutcome);
-  audited('post', '/contacts/:reference/opt-out', coach, verifyCsrf, contact.postOptOut);
+  router.get('/contacts/:reference/opt-out', coach, optOut.getOptOut);
+  audited('post', '/contacts/:reference/opt-out', coach, verifyCsrf, optOut.postOptOut);
+  router.get('/contacts/:reference/opt-in', coach, optOut.getOptIn);
+  // Opting back in and corrections write their own audit row, in the same transaction as the change.
+  router.post('/contacts/:reference/opt-in', coach, verifyCsrf, optOut.postOptIn);
+  router.get('/contacts/:reference/outcomes/:eventId/correct', coach, correction.getCorrect);
+  router.post('/contacts/:reference/outcomes/:eventId/correct', coach, verifyCsrf, correction.postCorrect);
+  router.get('/contacts/:reference/outcomes/:eventId/withdraw', coach, correction.getWithdraw);
+  // Also the quick "Undo" after recording: posted with no reason, shortly after.
+  router.post('/contacts/:reference/outcomes/:eventId/withdraw', coach, verifyCsrf, correction.postWithdraw);
   audited('post', '/contacts/:reference/assignments', coach, verifyCsrf, contact.postAssignment);
   audited('get', '/contacts/:reference/preferences', coach, preferences.get);
   audited('post', '/contacts/:reference/preferences', coach, verifyCsrf, preferences.post);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { allocationInputSchema, experimentInputSchema } from '../experiments/experiment/experiment-schema.ts';
 import { contactInputSchema, contactPreferencesSchema } from '../experiments/contacts/contact-schema.ts';
 import { outcomeInputSchema } from '../experiments/outcomes/outcome-schema.ts';
+import { correctionInputSchema, optInInputSchema } from '../experiments/outcomes/correction-schema.ts';
 import { tokenRequestSchema, userInputSchema } from './auth/auth-controller.ts';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
@@ -109,13 +110,26 @@ export function openApiDocument() {
         patch: op('Change preferred channel, adjustments or coach (history kept)', 'analyst, coach (own caseload)', { ...personLevel, parameters: refParam, requestBody: json(contactPreferencesSchema) }),
       },
       '/api/contacts/{reference}/history': { get: op('History of preference changes', 'analyst, coach (own caseload)', { ...personLevel, parameters: refParam }) },
-      '/api/contacts/{reference}/outcomes': { get: op('Outcome events', 'analyst, coach (own caseload)', { ...personLevel, parameters: refParam }) },
+      '/api/contacts/{reference}/outcomes': {
+        get: op('Outcome events as they now count (corrected values, with each correction and the original); withdrawn events only with include=withdrawn', 'analyst, coach (own caseload)', {
+          ...personLevel,
+          parameters: [...refParam, { name: 'include', in: 'query', schema: { type: 'string', enum: ['withdrawn'] }, description: 'Also list withdrawn events (status "withdrawn")' }],
+        }),
+      },
       '/api/contacts/{reference}/assignments': { get: op('Assignments (only analysts see the seed, hash bucket and block position)', 'analyst, coach (own caseload)', { ...personLevel, parameters: refParam }) },
       '/api/contacts/{reference}/opt-out': {
-        post: op('Record that the person does not want to be contacted again (idempotent by idempotencyKey)', 'analyst, coach (own caseload)', {
+        post: op('Record that the person does not want to be contacted again. Recorded once: while they are opted out, a repeat (any idempotency key) returns the opt-out in force and stores nothing', 'analyst, coach (own caseload)', {
           ...personLevel,
           parameters: refParam,
-          responses: { '201': ok('Recorded'), '200': ok('A retry: the first result, nothing recorded'), '409': { description: 'The idempotency key was already used for a different outcome; nothing was recorded' }, ...errors },
+          responses: { '201': ok('Recorded'), '200': ok('Already opted out, or a retry: the opt-out in force, nothing recorded'), '409': { description: 'The idempotency key was already used for a different outcome; nothing was recorded' }, ...errors },
+        }),
+      },
+      '/api/contacts/{reference}/opt-in': {
+        post: op('Record that an opted-out person asked, themselves, to be contacted again (with a reason; audited). The opt-out stays in the record and in the analysis', 'analyst, coach (own caseload)', {
+          ...personLevel,
+          parameters: refParam,
+          requestBody: json(optInInputSchema),
+          responses: { '201': ok('Opted back in'), '200': ok('Already opted back in: that opt-in'), '409': { description: 'The person has not opted out' }, ...errors },
         }),
       },
       '/api/outcomes': {
@@ -129,6 +143,24 @@ export function openApiDocument() {
             ...errors,
           },
         }),
+      },
+      '/api/outcomes/{id}/corrections': {
+        post: op(
+          'Correct or withdraw an outcome event. The correction is appended and the event stays as first recorded; reports count the corrected value, and a withdrawn event not at all. Reason from the list for the kind (correct: wrong_date, wrong_detail, other; withdraw: recorded_by_mistake, wrong_person, did_not_happen, duplicate, other), with an optional note of up to 200 characters without personal details (required for other). For correct, fields left out keep their current value',
+          'analyst (any event); coach (events they recorded, up to 14 days after recording)',
+          { ...personLevel,
+            parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+            requestBody: json(correctionInputSchema),
+            responses: {
+              '201': ok('Corrected: the correction and the event as it now counts'),
+              '200': ok('A retry (same idempotency key, or withdrawing a withdrawn event): the first result, nothing recorded'),
+              '409': { description: 'The event cannot be corrected: it was withdrawn, or it is an opt-out' },
+              ...errors,
+              '403': { description: 'Not your entry, or more than 14 days since you recorded it: ask an analyst' },
+              '404': { description: 'No such event on your caseload' },
+            },
+          },
+        ),
       },
     },
   };

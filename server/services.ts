@@ -6,6 +6,8 @@ import { createExperimentService } from '../experiments/experiment/experiment-se
 import { createContactService } from '../experiments/contacts/contact-service.ts';
 import { createAssignmentService } from '../experiments/assignment/assignment-service.ts';
 import { createOutcomeService } from '../experiments/outcomes/outcome-service.ts';
+import { createCorrectionService } from '../experiments/outcomes/correction-service.ts';
+import { createOptInService } from '../experiments/contacts/opt-in-service.ts';
 import { createExportService } from '../experiments/export/export-service.ts';
 import { progressProjectionFor } from '../experiments/progress/progress-projection.ts';
 import { createStaffService } from '../experiments/staff/staff-service.ts';
@@ -30,6 +32,7 @@ export function createServices(db: Db, clock: Clock, options: ServiceOptions = {
   const auth = createAuthService(db, clock, settings);
   const audit = createAuditService(db, clock);
   const throttle = createSignInThrottle(db, clock, options.throttle);
+  const outcomes = createOutcomeService(db, clock, progress);
   return {
     db,
     clock,
@@ -43,7 +46,9 @@ export function createServices(db: Db, clock: Clock, options: ServiceOptions = {
     contacts: createContactService(db, clock),
     assignments: createAssignmentService(db, clock, experiments, progress),
     progress,
-    outcomes: createOutcomeService(db, clock, progress),
+    outcomes,
+    corrections: createCorrectionService(db, clock, outcomes, progress),
+    optIns: createOptInService(db, clock),
     exports: createExportService(db),
     staff: createStaffService(db, clock),
     erasure: createErasureService(db, clock, progress),

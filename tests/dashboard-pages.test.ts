@@ -376,9 +376,9 @@ describe('recording outcomes', () => {
     expect(hiddenField(response.html, 'idempotencyKey')).toBe(hiddenField(form.html, 'idempotencyKey'));
   });
 
-  it('records an opt-out in one step, after which no contact is offered', async () => {
+  it('records an opt-out from its confirmation page, after which no contact is offered', async () => {
     const coach = await signedIn('coach');
-    const form = await coach.get('/contacts/P-0006');
+    const form = await coach.get('/contacts/P-0006/opt-out');
     const response = await coach.post('/contacts/P-0006/opt-out', { _csrf: hiddenField(form.html, '_csrf')!, idempotencyKey: 'opt-out-p-0006' });
     expect(response.location).toBe('/contacts/P-0006?optedOut=1');
     const page = await coach.get(response.location!);

@@ -3,7 +3,7 @@ import type { FunnelEvent } from '../contact/next-step.ts';
 
 /**
  * What the caseload table needs about one page of people: their recorded
- * outcomes (for "what is due next") and their arms. Two queries for the whole
+ * outcomes as corrected (for "what is due next") and their arms. Two queries for the whole
  * page, whatever the size of the caseload.
  */
 export function createCaseloadReadModel(db: Db) {
@@ -14,7 +14,7 @@ export function createCaseloadReadModel(db: Db) {
       if (contactIds.length === 0) return { events, arms };
       const placeholders = contactIds.map(() => '?').join(',');
       const eventRows = db.$client
-        .prepare(`SELECT contact_id AS contactId, stage, occurred_at AS occurredAt, detail FROM outcome_events WHERE contact_id IN (${placeholders}) ORDER BY occurred_at, id`)
+        .prepare(`SELECT contact_id AS contactId, stage, occurred_at AS occurredAt, detail FROM effective_outcome_events WHERE contact_id IN (${placeholders}) ORDER BY occurred_at, id`)
         .all(...contactIds) as { contactId: number; stage: string; occurredAt: string; detail: string | null }[];
       for (const row of eventRows) {
         const list = events.get(row.contactId) ?? [];

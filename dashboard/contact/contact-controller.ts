@@ -7,8 +7,9 @@ import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import type { Services } from '../../server/services.ts';
 import { ADJUSTMENTS } from '../../experiments/vocabulary.ts';
 import type { OutcomeView } from '../../experiments/outcomes/outcome-service.ts';
+import { COACH_CORRECTION_DAYS } from '../../experiments/outcomes/correction-schema.ts';
 import { dashboardContext, field, render, type PageError } from '../page-context.ts';
-import { formatDateTime, humanise, stageLabel } from '../format.ts';
+import { formatDate, formatDateTime, humanise, stageLabel } from '../format.ts';
 import { armInstructions } from './arm-instructions.ts';
 import { nextStep, REPEATABLE_STAGES } from './next-step.ts';
 import { DETAIL_CHOICES, emptyOutcomeValues, mapOutcomeErrors, outcomeInputFromForm, outcomeValuesFromBody, RECORDABLE_STAGES, type OutcomeFormValues } from './outcome-form.ts';
@@ -22,7 +23,7 @@ const NOT_ASSIGNED: Record<string, string> = {
 };
 
 /** One line of the person's funnel: what happened and its detail, in words. */
-function describeEvent(event: OutcomeView) {
+export function describeEvent(event: Pick<OutcomeView, "id" | "stage" | "detail" | "value" | "occurredAt">) {
   const detail = event.detail ?? {};
   const parts: string[] = [];
   if (typeof detail.channel === 'string') parts.push(`by ${humanise(detail.channel)}`);
@@ -91,6 +92,36 @@ function contactPageData(services: Services, user: CurrentUser, ref: string) {
   return { contact, events, arms, joinable, step, defaults: { channel: current?.instructions.channel ?? contact.preferredChannel, place: current?.instructions.meetingPlace ?? null } };
 }
 
+/**
+ * Every entry, newest first, withdrawn ones too (marked), with what was
+ * corrected and the "Correct" and "Withdraw" links where this user may use them
+ * (docs/decisions/0035).
+ */
+function historyRows(services: Services, user: CurrentUser, ref: string) {
+  const history = services.outcomes.forContact(user, ref, { includeWithdrawn: true });
+  const rights = services.corrections.rightsFor(user, history);
+  return history
+    .map((event) => {
+      const latest = event.corrections.at(-1);
+      const by = latest ? `${formatDate(latest.correctedAt)} by ${latest.correctedBy}: ${latest.reasonLabel}${latest.reasonNote ? ` (${latest.reasonNote})` : ''}.` : '';
+      const original = event.original ? describeEvent({ ...event, ...event.original }) : null;
+      const note =
+        event.status === 'withdrawn'
+          ? `Withdrawn ${by}`
+          : event.status === 'corrected' && original
+            ? `Corrected ${by} First recorded as ${formatDateTime(original.occurredAt)}${original.detail ? `, ${original.detail}` : ''}.`
+            : null;
+      return { ...describeEvent(event), status: event.status, note, canCorrect: rights.get(event.id)?.allowed === true };
+    })
+    .reverse();
+}
+
+/** The entry a correction banner is about, from `?corrected=id` or `?withdrawn=id`. */
+function correctedBanner(req: Request, name: 'corrected' | 'withdrawn') {
+  const id = Number(req.query[name]);
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
 /** Renders the person's page and writes the request's audit row (`view`, or what the form's request was). */
 function renderContact(req: Request, res: Response, options: { outcome?: OutcomeFormValues; errors?: PageError[]; showAll?: boolean; status?: number; auditAction?: string } = {}) {
   const { services } = dashboardContext(res);
@@ -108,6 +139,7 @@ function renderContact(req: Request, res: Response, options: { outcome?: Outcome
     : RECORDABLE_STAGES.filter((s) => suggested.has(s.key) || s.key === outcome.stage);
   stages = [...stages].sort((a, b) => data.step.suggestedStages.indexOf(a.key as never) - data.step.suggestedStages.indexOf(b.key as never));
   auditRequest(res, services.audit, user.id, { action: options.auditAction, entityId: data.contact.reference });
+  const funnel = historyRows(services, user, data.contact.reference);
   render(
     req,
     res,
@@ -120,12 +152,15 @@ function renderContact(req: Request, res: Response, options: { outcome?: Outcome
       optedOutNow: req.query.optedOut === '1',
       assignedNow: typeof req.query.assigned === 'string' ? req.query.assigned : null,
       notAssigned: typeof req.query.notAssigned === 'string' ? (NOT_ASSIGNED[req.query.notAssigned] ?? null) : null,
-      funnel: data.events.map(describeEvent).reverse(),
+      funnel,
+      corrected: funnel.find((e) => e.id === correctedBanner(req, 'corrected') && e.status === 'corrected') ?? null,
+      withdrawn: funnel.find((e) => e.id === correctedBanner(req, 'withdrawn') && e.status === 'withdrawn') ?? null,
+      optedInNow: req.query.optedIn === '1',
       stages: stages.map((s) => ({ key: s.key, label: s.label, detail: 'detail' in s ? s.detail : null, value: 'value' in s ? s.value : null })),
       showAll,
       outcome,
       choices: DETAIL_CHOICES,
-      optOutKey: randomUUID(),
+      correctionDays: COACH_CORRECTION_DAYS,
       adjustmentLabels: Object.fromEntries(ADJUSTMENTS.map((a) => [a, humanise(a)])),
       errors: options.errors ?? [],
       backLink: { href: '/caseload', text: 'My caseload' },
@@ -183,21 +218,6 @@ export function postOutcome(req: Request, res: Response): void {
     }
     throw error;
   }
-}
-
-/** Opt-out in one step: from now on, no contact actions and no new assignments. */
-export function postOptOut(req: Request, res: Response): void {
-  const { services } = dashboardContext(res);
-  const user = req.user!;
-  const ref = reference(req);
-  const key = field(req.body, 'idempotencyKey');
-  const contact = services.contacts.get(user, ref);
-  inTransaction(services.db, () => {
-    if (contact.optedOutAt) return auditRequest(res, services.audit, user.id, { action: 'repeat-opt-out', entityId: contact.reference });
-    services.outcomes.record(user, { contact: ref, stage: 'opted_out', idempotencyKey: /^[A-Za-z0-9_-]{8,128}$/.test(key) ? key : randomUUID() });
-    auditRequest(res, services.audit, user.id, { action: 'opt-out', entityId: contact.reference });
-  });
-  res.redirect(303, `/contacts/${encodeURIComponent(ref)}?optedOut=1`);
 }
 
 /** Adds the person to a running experiment (once: asking again returns the same arm). */

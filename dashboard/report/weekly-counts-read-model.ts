@@ -5,14 +5,15 @@ import type { UnitTotals } from './weekly-report-builder.ts';
  * Unit-wide totals for the weekly report, which no single experiment report
  * carries: people taking part in any experiment, and how many of them reached
  * the outcomes that matter most (engagement, lasting work, harms), counting
- * records that happened before the week's cut-off. Disclosure control happens
+ * records that happened before the week's cut-off, as corrected (a withdrawn
+ * record does not count; docs/decisions/0035). Disclosure control happens
  * in the report builder.
  */
 export function createWeeklyCountsReadModel(db: Db) {
   const people = db.$client.prepare('SELECT COUNT(DISTINCT contact_id) AS n FROM assignments WHERE assigned_at < @end');
   const stages = db.$client.prepare(`
     SELECT o.stage AS stage, COUNT(DISTINCT o.contact_id) AS n
-    FROM outcome_events o
+    FROM effective_outcome_events o
     WHERE o.stage IN ('meeting_attended', 'engaged_8w', 'started_work', 'in_work_13w', 'in_work_26w', 'opted_out', 'complaint')
       AND o.occurred_at < @end
       AND EXISTS (SELECT 1 FROM assignments a WHERE a.contact_id = o.contact_id AND a.assigned_at < @end)

@@ -8,8 +8,9 @@ import { ValidationError } from '../../server/errors.ts';
 import { contactInputSchema, contactPreferencesSchema } from './contact-schema.ts';
 import { importContactsCsv } from './contact-import.ts';
 import { inTransaction } from '../../server/db/client.ts';
-import { auditRequest, personLevel } from '../../server/middleware/request-audit.ts';
+import { auditedByService, auditRequest, personLevel } from '../../server/middleware/request-audit.ts';
 import { assignmentFor } from '../experiment/allocation-concealment.ts';
+import { optInInputSchema } from '../outcomes/correction-schema.ts';
 
 const listQuerySchema = z.object({
   search: z.string().trim().max(40).optional(),
@@ -81,7 +82,7 @@ export function contactRoutes(services: Services): Router {
 
   router.get('/contacts/:reference/outcomes', personLevel('view-outcomes', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
     const user = currentUser(req);
-    const events = outcomes.forContact(user, ref(req.params.reference));
+    const events = outcomes.forContact(user, ref(req.params.reference), { includeWithdrawn: req.query.include === 'withdrawn' });
     auditRequest(res, audit, user.id);
     res.json({ outcomes: events });
   });
@@ -101,6 +102,15 @@ export function contactRoutes(services: Services): Router {
       auditRequest(res, audit, user.id, { action: recorded.created ? 'opt-out' : 'repeat-opt-out', entityId: recorded.event.contact });
       return recorded;
     });
+    // 200 with the opt-out already in force when they had opted out: once per person, whatever the key.
+    res.status(result.created ? 201 : 200).json(result);
+  });
+
+  router.post('/contacts/:reference/opt-in', personLevel('opt-in', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
+    const user = currentUser(req);
+    const result = services.optIns.optIn(user, ref(req.params.reference), parseInput(optInInputSchema, req.body));
+    // The opt-in service writes the audit row with the opt-in, in one transaction.
+    auditedByService(res);
     res.status(result.created ? 201 : 200).json(result);
   });
 

@@ -7,6 +7,11 @@ import { csvStream } from '../../server/csv.ts';
  * pseudonymous reference and analysis characteristics) and one row per outcome
  * event of an assigned person, labelled with their arm. Rows stream straight
  * from SQLite, so large exports never sit in memory.
+ *
+ * Outcome rows are the events as they now count (docs/decisions/0035): a
+ * corrected event shows its corrected date, value and detail with
+ * `corrected` = 1; a withdrawn event is left out. The originals and the
+ * corrections stay in the database (outcome_events, outcome_corrections).
  */
 export function createExportService(db: Db) {
   const assignmentRows = db.$client.prepare(`
@@ -30,12 +35,13 @@ export function createExportService(db: Db) {
   const outcomeRows = db.$client.prepare(`
     SELECT e.key AS experiment, c.reference AS contact, r.key AS arm, a.assigned_at,
            o.stage, o.value, o.detail, o.occurred_at, o.recorded_at,
-           ROUND(julianday(o.occurred_at) - julianday(a.assigned_at), 3) AS days_since_assignment
+           ROUND(julianday(o.occurred_at) - julianday(a.assigned_at), 3) AS days_since_assignment,
+           o.corrected
     FROM assignments a
     JOIN experiments e ON e.id = a.experiment_id
     JOIN experiment_arms r ON r.id = a.arm_id
     JOIN contacts c ON c.id = a.contact_id
-    JOIN outcome_events o ON o.contact_id = a.contact_id
+    JOIN effective_outcome_events o ON o.contact_id = a.contact_id
     WHERE a.experiment_id = ?
     ORDER BY a.id, o.occurred_at, o.id`);
 

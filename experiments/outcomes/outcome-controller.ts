@@ -3,8 +3,10 @@ import type { Services } from '../../server/services.ts';
 import { inTransaction } from '../../server/db/client.ts';
 import { currentUser, requireRole } from '../../server/middleware/authentication.ts';
 import { parseInput } from '../../server/middleware/validation.ts';
-import { auditRequest, personLevel } from '../../server/middleware/request-audit.ts';
+import { auditedByService, auditRequest, personLevel } from '../../server/middleware/request-audit.ts';
 import { outcomeInputSchema } from './outcome-schema.ts';
+import { correctionInputSchema } from './correction-schema.ts';
+import { ValidationError } from '../../server/errors.ts';
 
 export function outcomeRoutes(services: Services): Router {
   const router = Router();
@@ -18,6 +20,16 @@ export function outcomeRoutes(services: Services): Router {
       return recorded;
     });
     // 201 for a new event; 200 with the first result when a retry repeats the key and the payload.
+    res.status(result.created ? 201 : 200).json(result);
+  });
+  // Corrections are appended beside the event, which never changes (docs/decisions/0035).
+  router.post('/outcomes/:id/corrections', personLevel('correct-outcome', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
+    const user = currentUser(req);
+    const id = Number(req.params.id);
+    if (!Number.isSafeInteger(id) || id < 1) throw new ValidationError([{ field: 'id', message: 'The outcome id must be a whole number' }]);
+    const result = services.corrections.correct(user, id, parseInput(correctionInputSchema, req.body));
+    // The correction service writes the audit row with the correction, in one transaction.
+    auditedByService(res);
     res.status(result.created ? 201 : 200).json(result);
   });
   return router;

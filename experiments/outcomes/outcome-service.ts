@@ -1,15 +1,38 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/client.ts';
-import { contacts, outcomeEvents } from '../../server/db/schema.ts';
+import { contacts } from '../../server/db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { contactScope, createContactLookup } from '../contacts/contact-service.ts';
 import { stageByKey } from '../vocabulary.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { detailSchemas, type OutcomeInput } from './outcome-schema.ts';
-import { outcomeDifferences, outcomePayloadHash, type StoredOutcome } from './outcome-payload.ts';
+import { effectiveColumn, latestCorrectionJoin } from './effective-outcomes.ts';
+import { outcomeDifferences, outcomePayloadHash } from './outcome-payload.ts';
+import { CORRECTION_REASONS, type CorrectionKind } from './correction-schema.ts';
 
+/** A correction of an event, as shown beside it (docs/decisions/0035). */
+export interface CorrectionView {
+  id: number;
+  kind: CorrectionKind;
+  reason: string;
+  /** The reason in words, from CORRECTION_REASONS. */
+  reasonLabel: string;
+  reasonNote: string | null;
+  /** For 'correct': the corrected record. */
+  occurredAt: string | null;
+  value: number | null;
+  detail: Record<string, unknown> | null;
+  correctedBy: string;
+  correctedAt: string;
+}
+
+/**
+ * An outcome event as it now counts: `value`, `detail` and `occurredAt` are
+ * the corrected ones when it has been corrected; `original` keeps what was
+ * first recorded. `status` says whether it still counts.
+ */
 export interface OutcomeView {
   id: number;
   contact: string;
@@ -19,6 +42,61 @@ export interface OutcomeView {
   occurredAt: string;
   recordedAt: string;
   idempotencyKey: string;
+  status: 'recorded' | 'corrected' | 'withdrawn';
+  original: { value: number | null; detail: Record<string, unknown> | null; occurredAt: string } | null;
+  corrections: CorrectionView[];
+}
+
+/** An event row with its latest correction's kind and its values as they now count. */
+interface EventRow {
+  id: number;
+  contactId: number;
+  stage: string;
+  value: number | null;
+  detail: string | null;
+  occurredAt: string;
+  recordedAt: string;
+  recordedBy: number;
+  idempotencyKey: string;
+  originalValue: number | null;
+  originalDetail: string | null;
+  originalOccurredAt: string;
+  latestKind: CorrectionKind | null;
+  /** sha256 of the outcome as first sent (outcome-payload.ts); null for events recorded before hashes. */
+  payloadHash: string | null;
+}
+
+const parseDetail = (detail: string | null) => (detail ? (JSON.parse(detail) as Record<string, unknown>) : null);
+
+/** Checks a stage's value and detail; returns field errors and the parsed detail. */
+export function checkStage(input: { stage: string; value?: number; detail?: Record<string, unknown> }): { errors: FieldError[]; detail: Record<string, unknown> | null } {
+  const stage = stageByKey.get(input.stage)!;
+  const errors: FieldError[] = [];
+  if (stage.value) {
+    const { min, max, label, integer } = stage.value;
+    if (input.value === undefined) errors.push({ field: 'value', message: `Enter the ${label}` });
+    else if (input.value < min || input.value > max || (integer && !Number.isInteger(input.value)))
+      errors.push({ field: 'value', message: `The ${label} must be ${integer ? 'a whole number ' : ''}between ${min} and ${max}` });
+  } else if (input.value !== undefined) {
+    errors.push({ field: 'value', message: `${stage.label} does not take a value` });
+  }
+  let detail: Record<string, unknown> | null = null;
+  if (stage.detail) {
+    const parsed = detailSchemas[stage.detail].safeParse(input.detail ?? {});
+    if (parsed.success) detail = parsed.data;
+    else errors.push(...parsed.error.issues.map((issue) => ({ field: ['detail', ...issue.path].join('.'), message: issue.message })));
+  } else if (input.detail && Object.keys(input.detail).length > 0) {
+    errors.push({ field: 'detail', message: `${stage.label} does not take any detail` });
+  }
+  return { errors, detail };
+}
+
+/** Checks when something happened: not in the future, and not long before the person joined the cohort. */
+export function checkOccurredAt(occurredAt: Date, now: Date, contactCreatedAt: string): FieldError[] {
+  if (occurredAt.getTime() > now.getTime() + ALLOWED_CLOCK_SKEW_MS) return [{ field: 'occurredAt', message: 'The date cannot be in the future' }];
+  if (occurredAt.getTime() < new Date(contactCreatedAt).getTime() - 365 * 86_400_000)
+    return [{ field: 'occurredAt', message: 'The date is more than a year before this person joined the cohort' }];
+  return [];
 }
 
 /** Clocks on laptops drift; an event up to this far ahead of the server is accepted. */
@@ -28,23 +106,46 @@ const ALLOWED_CLOCK_SKEW_MS = 2 * 60_000;
 const CONTACTING_STAGES = new Set(['outreach_attempted', 'meeting_agreed']);
 
 export function createOutcomeService(db: Db, clock: Clock, progress: ProgressProjection) {
-  const toView = (row: Omit<typeof outcomeEvents.$inferSelect, 'payloadHash'>, reference: string): OutcomeView => ({
+  const eventColumns = `o.id, o.contact_id AS contactId, o.stage, ${effectiveColumn('value')} AS value, ${effectiveColumn('detail')} AS detail,
+    ${effectiveColumn('occurred_at')} AS occurredAt, o.recorded_at AS recordedAt, o.recorded_by AS recordedBy, o.idempotency_key AS idempotencyKey,
+    o.value AS originalValue, o.detail AS originalDetail, o.occurred_at AS originalOccurredAt, k.kind AS latestKind, o.payload_hash AS payloadHash`;
+  const eventById = db.$client.prepare(`SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()} WHERE o.id = ?`);
+  const eventsOfContact = db.$client.prepare(`SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()} WHERE o.contact_id = ?`);
+  const correctionsOfContact = db.$client.prepare(`
+    SELECT k.id, k.event_id AS eventId, k.kind, k.reason, k.reason_note AS reasonNote, k.occurred_at AS occurredAt, k.value, k.detail,
+           u.display_name AS correctedBy, k.corrected_at AS correctedAt
+    FROM outcome_corrections k JOIN outcome_events o ON o.id = k.event_id JOIN users u ON u.id = k.corrected_by
+    WHERE o.contact_id = ? ORDER BY k.id`);
+  const currentOptOut = db.$client.prepare(`SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()}
+    WHERE o.contact_id = ? AND o.stage = 'opted_out' ORDER BY o.id DESC LIMIT 1`);
+
+  type CorrectionRow = Omit<CorrectionView, 'detail' | 'reasonLabel'> & { eventId: number; detail: string | null };
+  const toCorrectionView = ({ eventId: _eventId, ...row }: CorrectionRow): CorrectionView => ({
+    ...row,
+    reasonLabel: (CORRECTION_REASONS[row.kind] as Record<string, string>)[row.reason] ?? row.reason,
+    detail: parseDetail(row.detail),
+  });
+  const toView = (row: EventRow, reference: string, corrections: CorrectionView[] = []): OutcomeView => ({
     id: row.id,
     contact: reference,
     stage: row.stage,
     value: row.value,
-    detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null,
+    detail: parseDetail(row.detail),
     occurredAt: row.occurredAt,
     recordedAt: row.recordedAt,
     idempotencyKey: row.idempotencyKey,
+    status: row.latestKind === 'withdraw' ? 'withdrawn' : row.latestKind === 'correct' ? 'corrected' : 'recorded',
+    original: row.latestKind === null ? null : { value: row.originalValue, detail: parseDetail(row.originalDetail), occurredAt: row.originalOccurredAt },
+    corrections,
   });
+  const viewOf = (row: EventRow, reference: string) => {
+    const corrections = (correctionsOfContact.all(row.contactId) as CorrectionRow[]).filter((c) => c.eventId === row.id).map(toCorrectionView);
+    return toView(row, reference, corrections);
+  };
 
   // Recording is the busiest write (many a day per coach): prepared statements throughout.
   const contactLookup = createContactLookup(db);
-  const eventByKey = db.$client.prepare(`
-    SELECT id, contact_id AS contactId, stage, value, detail, occurred_at AS occurredAt, recorded_at AS recordedAt,
-           recorded_by AS recordedBy, idempotency_key AS idempotencyKey, payload_hash AS payloadHash
-    FROM outcome_events WHERE idempotency_key = ?`);
+  const eventByKey = db.$client.prepare(`SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()} WHERE o.idempotency_key = ?`);
   const insertEvent = db.$client.prepare(`
     INSERT INTO outcome_events (contact_id, stage, value, detail, occurred_at, recorded_at, recorded_by, idempotency_key, payload_hash)
     VALUES (@contactId, @stage, @value, @detail, @occurredAt, @recordedAt, @recordedBy, @idempotencyKey, @payloadHash)`);
@@ -53,21 +154,26 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
 
   function record(user: CurrentUser, input: OutcomeInput): { created: boolean; event: OutcomeView } {
     const contact = contactLookup.byReference(user, input.contact);
-    const previous = eventByKey.get(input.idempotencyKey) as (typeof outcomeEvents.$inferSelect & StoredOutcome) | undefined;
+    const previous = eventByKey.get(input.idempotencyKey) as EventRow | undefined;
     if (previous) {
-      // A retry is the same outcome again; the same key for anything else is refused and stores nothing.
       const owner = contactLookup.byId(user, previous.contactId);
-      const differences = owner ? outcomeDifferences(previous, contact?.id, input) : ['contact'];
+      // A retry is the same outcome as first sent (before any correction), or it is refused.
+      const sent = { contactId: previous.contactId, stage: previous.stage, value: previous.originalValue, detail: previous.originalDetail, occurredAt: previous.originalOccurredAt, payloadHash: previous.payloadHash };
+      const differences = owner ? outcomeDifferences(sent, contact?.id, input) : ['contact'];
       if (differences.length > 0 || !owner) throw reusedKey(owner ? differences : []);
-      return { created: false, event: toView(previous, owner.reference) };
+      return { created: false, event: viewOf(previous, owner.reference) };
     }
     const now = clock.now();
     const errors: FieldError[] = [];
     if (!contact) errors.push({ field: 'contact', message: 'No contact on your caseload has this reference' });
+    // An opt-out is recorded once per person: repeats, with any key, return the one in force.
+    if (contact?.optedOutAt && input.stage === 'opted_out') {
+      const current = currentOptOut.get(contact.id) as EventRow | undefined;
+      if (current) return { created: false, event: viewOf(current, contact.reference) };
+    }
     const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now;
-    if (occurredAt.getTime() > now.getTime() + ALLOWED_CLOCK_SKEW_MS) errors.push({ field: 'occurredAt', message: 'The date cannot be in the future' });
-    if (contact && occurredAt.getTime() < new Date(contact.createdAt).getTime() - 365 * 86_400_000)
-      errors.push({ field: 'occurredAt', message: 'The date is more than a year before this person joined the cohort' });
+    if (contact) errors.push(...checkOccurredAt(occurredAt, now, contact.createdAt));
+    else errors.push(...checkOccurredAt(occurredAt, now, now.toISOString()).filter((e) => /future/.test(e.message)));
     const { errors: stageErrors, detail } = checkStage(input);
     errors.push(...stageErrors);
     if (errors.length) throw new ValidationError(errors, `The outcome has errors: ${errors.map((e) => e.message).join('; ')}`);
@@ -87,7 +193,11 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
     const id = Number(insertEvent.run({ ...row, payloadHash: outcomePayloadHash(row.contactId, input) }).lastInsertRowid);
     progress.scheduleCatchUp();
     if (input.stage === 'opted_out') markOptedOut.run(row.occurredAt, row.recordedAt, row.contactId);
-    return { created: true, event: toView({ id, ...row }, contact!.reference) };
+    const view = toView(
+      { ...row, id, originalValue: row.value, originalDetail: row.detail, originalOccurredAt: row.occurredAt, latestKind: null, payloadHash: null },
+      contact!.reference,
+    );
+    return { created: true, event: view };
   }
 
   /** The 409 for a key already used for another outcome. Fields are named only when the caller can see the first event. */
@@ -99,49 +209,41 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
     );
   }
 
-  function checkStage(input: OutcomeInput): { errors: FieldError[]; detail: Record<string, unknown> | null } {
-    const stage = stageByKey.get(input.stage)!;
-    const errors: FieldError[] = [];
-    if (stage.value) {
-      const { min, max, label, integer } = stage.value;
-      if (input.value === undefined) errors.push({ field: 'value', message: `Enter the ${label}` });
-      else if (input.value < min || input.value > max || (integer && !Number.isInteger(input.value)))
-        errors.push({ field: 'value', message: `The ${label} must be ${integer ? 'a whole number ' : ''}between ${min} and ${max}` });
-    } else if (input.value !== undefined) {
-      errors.push({ field: 'value', message: `${stage.label} does not take a value` });
-    }
-    let detail: Record<string, unknown> | null = null;
-    if (stage.detail) {
-      const parsed = detailSchemas[stage.detail].safeParse(input.detail ?? {});
-      if (parsed.success) detail = parsed.data;
-      else errors.push(...parsed.error.issues.map((issue) => ({ field: ['detail', ...issue.path].join('.'), message: issue.message })));
-    } else if (input.detail && Object.keys(input.detail).length > 0) {
-      errors.push({ field: 'detail', message: `${stage.label} does not take any detail` });
-    }
-    return { errors, detail };
-  }
-
   return {
     /**
      * Appends an outcome event. A retry with the same idempotency key and the
      * same payload returns the first event and records nothing; the same key
      * with a different payload is a 409 and records nothing. Recording an opt-out also marks the
-     * person as opted out, in the same transaction.
+     * person as opted out, in the same transaction; while they are opted out,
+     * another opt-out (with any key) returns the first and records nothing.
      */
     record(user: CurrentUser, input: OutcomeInput): { created: boolean; event: OutcomeView } {
       return recordInTransaction.immediate(user, input);
     },
 
-    forContact(user: CurrentUser, reference: string): OutcomeView[] {
+    /**
+     * The person's events as they now count, oldest first, each with its
+     * corrections; withdrawn events only when asked for (the page's history).
+     */
+    forContact(user: CurrentUser, reference: string, options: { includeWithdrawn?: boolean } = {}): OutcomeView[] {
       const contact = db.select({ id: contacts.id }).from(contacts).where(and(contactScope(user), eq(contacts.reference, reference))).get();
       if (!contact) throw new NotFoundError('Contact');
-      return db
-        .select()
-        .from(outcomeEvents)
-        .where(eq(outcomeEvents.contactId, contact.id))
-        .orderBy(asc(outcomeEvents.occurredAt), asc(outcomeEvents.id))
-        .all()
-        .map((row) => toView(row, reference));
+      const corrections = new Map<number, CorrectionView[]>();
+      for (const row of correctionsOfContact.all(contact.id) as CorrectionRow[])
+        corrections.set(row.eventId, [...(corrections.get(row.eventId) ?? []), toCorrectionView(row)]);
+      return (eventsOfContact.all(contact.id) as EventRow[])
+        .filter((row) => options.includeWithdrawn || row.latestKind !== 'withdraw')
+        .sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.id - b.id))
+        .map((row) => toView(row, reference, corrections.get(row.id) ?? []));
+    },
+
+    /** One event as it now counts, with the raw facts a correction needs (who recorded it, when); null when the user may not see it. */
+    event(user: CurrentUser, eventId: number): { view: OutcomeView; recordedBy: number; contactId: number; contactCreatedAt: string; optedOut: boolean } | null {
+      const row = eventById.get(eventId) as EventRow | undefined;
+      if (!row) return null;
+      const contact = contactLookup.byId(user, row.contactId);
+      if (!contact) return null;
+      return { view: viewOf(row, contact.reference), recordedBy: row.recordedBy, contactId: row.contactId, contactCreatedAt: contact.createdAt, optedOut: contact.optedOutAt !== null };
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../../server/db/client.ts';
 import { BREAKDOWN_COLUMNS, STAGES } from '../vocabulary.ts';
+import { effectiveColumn, latestCorrectionJoin, notWithdrawn } from '../outcomes/effective-outcomes.ts';
 
 /**
  * Keeps the reports' read model in step with the raw records (decision 0003):
@@ -13,8 +14,15 @@ import { BREAKDOWN_COLUMNS, STAGES } from '../vocabulary.ts';
  * It follows the append-only tables from a checkpoint, like any projection:
  * writers only call `scheduleCatchUp` (a catch-up a moment later, for a batch of
  * writes in one transaction), and every reader calls `catchUp` first, so reports
- * are always exact. `rebuild` recomputes everything from assignments and
- * outcome_events alone, so every report figure can be reproduced from the raw data.
+ * are always exact. `rebuild` recomputes everything from assignments,
+ * outcome_events and outcome_corrections alone, so every report figure can be
+ * reproduced from the raw data.
+ *
+ * Events count as they stand after their latest correction (docs/decisions/0035):
+ * a withdrawn event does not count, a corrected one counts with its corrected
+ * date and score. A correction can move a person's first day of a stage either
+ * way, so it recomputes that person's rows from the raw records and moves the
+ * tallies by the difference (−old row, +new row).
  */
 const VALUED = new Set<string>(STAGES.filter((s) => 'value' in s).map((s) => s.key));
 
@@ -87,13 +95,19 @@ function createProgressProjection(db: Db) {
   const saveCheckpoint = sqlite.prepare(
     'INSERT INTO projection_checkpoints (source, last_id) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET last_id = excluded.last_id',
   );
-  const latestAssignmentId = sqlite.prepare('SELECT MAX(id) FROM assignments').pluck();
-  const newEvents = sqlite.prepare(
-    'SELECT id, contact_id AS contactId, stage, occurred_at AS occurredAt, value FROM outcome_events WHERE id > ? ORDER BY id',
-  );
+  // New events as they now count: one corrected or withdrawn before this catch-up is taken in corrected, or not at all.
+  const newEvents = sqlite.prepare(`
+    SELECT o.id, o.contact_id AS contactId, o.stage, ${effectiveColumn('occurred_at')} AS occurredAt, ${effectiveColumn('value')} AS value
+    FROM outcome_events o ${latestCorrectionJoin()}
+    WHERE o.id > ? AND o.id <= ? AND ${notWithdrawn()} ORDER BY o.id`);
+  const correctedContacts = sqlite
+    .prepare('SELECT DISTINCT o.contact_id FROM outcome_corrections k JOIN outcome_events o ON o.id = k.event_id WHERE k.id > ? AND k.id <= ?')
+    .pluck();
   const maxIds = sqlite.prepare(
-    "SELECT (SELECT COALESCE(MAX(id), 0) FROM assignments) AS assignments, (SELECT COALESCE(MAX(id), 0) FROM outcome_events) AS events",
+    `SELECT (SELECT COALESCE(MAX(id), 0) FROM assignments) AS assignments, (SELECT COALESCE(MAX(id), 0) FROM outcome_events) AS events,
+       (SELECT COALESCE(MAX(id), 0) FROM outcome_corrections) AS corrections`,
   );
+  type Latest = { assignments: number; events: number; corrections: number };
   let scheduled: NodeJS.Timeout | null = null;
 
   const addTally = sqlite.prepare(`
@@ -121,7 +135,7 @@ function createProgressProjection(db: Db) {
       for (const [dimension, column] of Object.entries(DIMENSIONS)) change({ ...key, dimension, dimensionValue: dimensionValue(column, row) }, sign, value);
   }
   function flushTallies() {
-    for (const entry of pending.values()) if (entry.people !== 0 || entry.valueSum !== 0) addTally.run(entry);
+    for (const entry of pending.values()) if (entry.people !== 0 || entry.valueSum !== 0 || entry.valueSumSquares !== 0) addTally.run(entry);
     pending.clear();
   }
 
@@ -142,10 +156,11 @@ function createProgressProjection(db: Db) {
   // Recomputes progress rows from the raw records in one grouped join over a person's events.
   // A scored stage's first value comes from the earliest event: ISO timestamps have a fixed
   // width (toISOString), so MIN over "timestamp|value" orders by time.
+  const occurredAt = effectiveColumn('occurred_at');
   const stageAggregates = STAGES.flatMap((stage) => {
-    const after = `o.stage = '${stage.key}' AND julianday(o.occurred_at) >= julianday(a.assigned_at)`;
-    const parts = [`MIN(CASE WHEN ${after} THEN julianday(o.occurred_at) END) - julianday(a.assigned_at)`];
-    if (VALUED.has(stage.key)) parts.push(`CAST(substr(MIN(CASE WHEN ${after} THEN o.occurred_at || '|' || o.value END), 26) AS REAL)`);
+    const after = `o.stage = '${stage.key}' AND ${notWithdrawn()} AND julianday(${occurredAt}) >= julianday(a.assigned_at)`;
+    const parts = [`MIN(CASE WHEN ${after} THEN julianday(${occurredAt}) END) - julianday(a.assigned_at)`];
+    if (VALUED.has(stage.key)) parts.push(`CAST(substr(MIN(CASE WHEN ${after} THEN ${occurredAt} || '|' || ${effectiveColumn('value')} END), 26) AS REAL)`);
     return parts;
   });
   // An erased person's row in contacts holds a placeholder, never their characteristics: null here.
@@ -161,6 +176,7 @@ function createProgressProjection(db: Db) {
       FROM assignments a
       JOIN contacts c ON c.id = a.contact_id
       LEFT JOIN outcome_events o ON o.contact_id = a.contact_id
+      ${latestCorrectionJoin()}
       WHERE ${where}
       GROUP BY a.id`);
   const recomputeAssignments = recomputeProgress('a.id IN (SELECT value FROM json_each(?))');
@@ -171,6 +187,9 @@ function createProgressProjection(db: Db) {
     .prepare('SELECT a.id FROM assignments a WHERE a.id > ? AND NOT EXISTS (SELECT 1 FROM assignment_progress p WHERE p.assignment_id = a.id) ORDER BY a.id')
     .pluck();
   const recomputeExperiment = recomputeProgress('a.experiment_id = ?');
+  const progressRowsOfContact = sqlite.prepare(`
+    SELECT p.*, e.primary_metric FROM assignment_progress p JOIN experiments e ON e.id = p.experiment_id WHERE p.contact_id = ?`);
+  const deleteAssignmentRows = sqlite.prepare('DELETE FROM assignment_progress WHERE assignment_id IN (SELECT value FROM json_each(?))');
 
   // Rebuilds an experiment's tallies from its progress rows with grouped inserts.
   const tallyInsert = (dimension: string, dimensionColumn: string | null, stage: string) => {
@@ -209,13 +228,7 @@ function createProgressProjection(db: Db) {
     if (ids.length === 0) return 0;
     const list = JSON.stringify(ids);
     recomputeAssignments.run(list);
-    for (const row of rowsForAssignments.all(list) as ProgressRow[]) {
-      tally(row, ASSIGNED, unixDay(row.assigned_day), null, 1);
-      for (const stage of STAGES) {
-        const stageDay = row[`${stage.key}_day`] as number | null;
-        if (stageDay !== null) tally(row, stage.key, unixDay(row.assigned_day + stageDay), (row[`${stage.key}_value`] as number | null) ?? null, 1);
-      }
-    }
+    for (const row of rowsForAssignments.all(list) as ProgressRow[]) tallyRow(row, 1);
     return ids.length;
   }
 
@@ -266,27 +279,56 @@ function createProgressProjection(db: Db) {
     clearCharacteristics.run(contactId);
   }
 
+  /** Every stage a progress row has reached, added to (+1) or taken from (−1) the tallies. */
+  function tallyRow(row: ProgressRow, sign: 1 | -1) {
+    tally(row, ASSIGNED, unixDay(row.assigned_day), null, sign);
+    for (const stage of STAGES) {
+      const stageDay = row[`${stage.key}_day`] as number | null;
+      if (stageDay !== null) tally(row, stage.key, unixDay(row.assigned_day + stageDay), (row[`${stage.key}_value`] as number | null) ?? null, sign);
+    }
+  }
+
+  /**
+   * After a correction: recomputes the person's progress rows from the raw records
+   * and moves the tallies by −old row, +new row. Doing it twice changes nothing.
+   */
+  function recomputeContact(contactId: number): void {
+    const before = progressRowsOfContact.all(contactId) as ProgressRow[];
+    if (before.length === 0) return;
+    const ids = JSON.stringify(before.map((row) => row.assignment_id));
+    deleteAssignmentRows.run(ids);
+    recomputeAssignments.run(ids);
+    for (const row of before) tallyRow(row, -1);
+    for (const row of rowsForAssignments.all(ids) as ProgressRow[]) tallyRow(row, 1);
+  }
+
   const catchUpInTransaction = sqlite.transaction(() => {
+    const latest = maxIds.get() as Latest;
     const lastAssignment = (checkpoint.get('assignments') as number | undefined) ?? 0;
-    const latestAssignment = (latestAssignmentId.get() as number | null) ?? 0;
-    const assigned = latestAssignment > lastAssignment ? recordAssignments(lastAssignment) : 0;
-    if (latestAssignment > lastAssignment) saveCheckpoint.run('assignments', latestAssignment);
+    const assigned = latest.assignments > lastAssignment ? recordAssignments(lastAssignment) : 0;
+    if (latest.assignments > lastAssignment) saveCheckpoint.run('assignments', latest.assignments);
     const lastEvent = (checkpoint.get('events') as number | undefined) ?? 0;
-    const events = newEvents.all(lastEvent) as { id: number; contactId: number; stage: string; occurredAt: string; value: number | null }[];
+    const events = newEvents.all(lastEvent, latest.events) as { id: number; contactId: number; stage: string; occurredAt: string; value: number | null }[];
     for (const event of events) recordEvent(event);
-    if (events.length) saveCheckpoint.run('events', events[events.length - 1].id);
+    // Withdrawn events are not in `events`, so the checkpoint moves to the newest event written.
+    if (latest.events > lastEvent) saveCheckpoint.run('events', latest.events);
+    const lastCorrection = (checkpoint.get('corrections') as number | undefined) ?? 0;
+    const contactsCorrected = latest.corrections > lastCorrection ? (correctedContacts.all(lastCorrection, latest.corrections) as number[]) : [];
+    for (const contactId of contactsCorrected) recomputeContact(contactId);
+    if (latest.corrections > lastCorrection) saveCheckpoint.run('corrections', latest.corrections);
     flushTallies();
-    return assigned + events.length;
+    return assigned + events.length + contactsCorrected.length;
   });
 
   return {
     /** Takes in every assignment and event written since the last catch-up; returns how many. */
     catchUp(): number {
       // Readers call this on every report: look first, and take the write lock only when behind.
-      const latest = maxIds.get() as { assignments: number; events: number };
+      const latest = maxIds.get() as Latest;
       const upToDate =
         ((checkpoint.get('assignments') as number | undefined) ?? 0) >= latest.assignments &&
-        ((checkpoint.get('events') as number | undefined) ?? 0) >= latest.events;
+        ((checkpoint.get('events') as number | undefined) ?? 0) >= latest.events &&
+        ((checkpoint.get('corrections') as number | undefined) ?? 0) >= latest.corrections;
       return upToDate ? 0 : catchUpInTransaction.immediate();
     },
 
@@ -323,17 +365,19 @@ function createProgressProjection(db: Db) {
     },
 
     /** Recomputes an experiment's read model (or every experiment's) from assignments and outcome events. */
+    /** Recomputes an experiment's read model (or every experiment's) from assignments, outcome events and their corrections. */
     rebuild(experimentId?: number): void {
       const experiments = sqlite.prepare(`SELECT id, primary_metric AS primaryMetric FROM experiments ${experimentId === undefined ? '' : 'WHERE id = ?'}`);
       const list = (experimentId === undefined ? experiments.all() : experiments.all(experimentId)) as { id: number; primaryMetric: string }[];
       sqlite.transaction(() => {
-        const latest = maxIds.get() as { assignments: number; events: number };
+        const latest = maxIds.get() as Latest;
         for (const experiment of list) rebuildExperiment(experiment.id, experiment.primaryMetric);
         // A full rebuild has taken in everything. After one experiment's, the checkpoints stay
         // where they were: catching up again changes nothing in the rebuilt rows.
         if (experimentId === undefined) {
           saveCheckpoint.run('assignments', latest.assignments);
           saveCheckpoint.run('events', latest.events);
+          saveCheckpoint.run('corrections', latest.corrections);
         }
       }).immediate();
     },

@@ -272,6 +272,49 @@ export const outcomeEvents = sqliteTable(
   ],
 );
 
+/**
+ * Corrections of outcome events, appended and never changed (docs/decisions/0035):
+ * the event itself stays as first recorded. The latest correction of an event
+ * says what counts: 'withdraw' (it no longer counts) or 'correct' (the full
+ * corrected occurred_at, value and detail). Reasons come from a short list
+ * (experiments/outcomes/correction-schema.ts) with an optional note.
+ */
+export const outcomeCorrections = sqliteTable(
+  'outcome_corrections',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    eventId: integer('event_id').notNull().references(() => outcomeEvents.id),
+    kind: text('kind').notNull(), // withdraw | correct
+    // For 'correct': the whole corrected record. For 'withdraw': null.
+    occurredAt: text('occurred_at'),
+    value: real('value'),
+    detail: text('detail'),
+    reason: text('reason').notNull(),
+    reasonNote: text('reason_note'),
+    correctedBy: integer('corrected_by').notNull().references(() => users.id),
+    correctedAt: text('corrected_at').notNull(),
+    idempotencyKey: text('idempotency_key').unique(),
+  },
+  (t) => [index('outcome_corrections_event_idx').on(t.eventId, t.id)],
+);
+
+/**
+ * A person opting back in after an opt-out, only at their own request: the
+ * opt-out event it ends, why, and who recorded it. The opt-out event stays.
+ */
+export const optIns = sqliteTable(
+  'opt_ins',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    contactId: integer('contact_id').notNull().references(() => contacts.id),
+    optOutEventId: integer('opt_out_event_id').notNull().references(() => outcomeEvents.id).unique(),
+    reason: text('reason').notNull(),
+    recordedBy: integer('recorded_by').notNull().references(() => users.id),
+    recordedAt: text('recorded_at').notNull(),
+  },
+  (t) => [index('opt_ins_contact_idx').on(t.contactId)],
+);
+
 /** Work coaches' daily reflective notes. */
 export const learningNotes = sqliteTable('learning_notes', {
   id: integer('id').primaryKey({ autoIncrement: true }),

@@ -73,3 +73,13 @@ export function auditRefusal(req: Request, res: Response, audit: AuditService): 
   audit.record(req.user.id, `${pending.action}-refused`, pending.entity, pending.entityId, pending.experimentKey);
   pending.written = true;
 }
+
+/**
+ * For a person-level request whose service wrote the audit row itself, in the
+ * same transaction as the change (corrections, opting back in): marks the
+ * request audited, so the one row it has is not followed by a refusal row.
+ */
+export function auditedByService(res: Response): void {
+  const pending = res.locals.audit as RequestAudit | undefined;
+  if (pending) pending.written = true;
+}

@@ -105,9 +105,12 @@ describe('a work coach records a contact’s outcomes through phase 1', () => {
     expect(await page.locator('main').textContent()).toContain('Offering the community venue in the first text seemed to reassure people.');
     await expectAccessible(page);
 
-    // Opting out takes one click, and then no contact is offered.
+    // Opting out: a page says what it means, one more click records it, and then no contact is offered.
     await page.goto(`${context.server.baseUrl}/contacts/N-0003`);
-    await Promise.all([page.waitForURL('**/contacts/N-0003?optedOut=1'), page.getByRole('button', { name: 'Record that they do not want to be contacted' }).click()]);
+    await Promise.all([page.waitForURL('**/contacts/N-0003/opt-out'), page.getByRole('button', { name: 'Record that they do not want to be contacted' }).click()]);
+    expect(await page.locator('main').textContent()).toContain('it does not affect their benefits in any way');
+    await expectAccessible(page);
+    await Promise.all([page.waitForURL('**/contacts/N-0003?optedOut=1'), page.getByRole('button', { name: 'Confirm they do not want to be contacted' }).click()]);
     expect(await page.locator('main').textContent()).toContain('Do not contact this person.');
     expect(await page.getByRole('group', { name: 'What happened?' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /Add to experiment/ }).count()).toBe(0);

@@ -95,6 +95,22 @@ const API_CALLS: Record<string, Call> = {
     send: () => api('coach').post('/api/contacts/P-0003/opt-out', { idempotencyKey: 'audit-api-optout-0003' }),
     expected: { action: 'opt-out', entity: 'contact', entityId: 'P-0003' },
   },
+  'POST /api/contacts/{reference}/opt-in': {
+    as: 'coach',
+    // P-0003 opted out through the API just before (operations run in the document's order).
+    send: () => api('coach').post('/api/contacts/P-0003/opt-in', { personAsked: true, reason: 'They rang to say they would like to hear about support again' }),
+    expected: { action: 'opt-in', entity: 'contact', entityId: 'P-0003' },
+  },
+  'POST /api/outcomes/{id}/corrections': {
+    as: 'coach',
+    send: async () => {
+      const recorded = await api('coach').post('/api/outcomes', { contact: 'P-0006', stage: 'responded', idempotencyKey: 'audit-api-correct-0006' });
+      correctedEventId = String((recorded.body as { event: { id: number } }).event.id);
+      auditBaseline = lastAuditId();
+      return api('coach').post(`/api/outcomes/${correctedEventId}/corrections`, { kind: 'withdraw', reason: 'recorded_by_mistake' });
+    },
+    expected: { action: 'withdraw-outcome', entity: 'outcome_event', entityId: null },
+  },
   'POST /api/outcomes': {
     as: 'coach',
     send: () => api('coach').post('/api/outcomes', { contact: 'P-0004', stage: 'complaint', idempotencyKey: 'audit-api-outcome-0004' }),
@@ -190,11 +206,17 @@ function personLevelOperations(): string[] {
 /** An entity id must be a pseudonymous reference, an experiment key, a week or a count. */
 const SAFE_ENTITY_ID = /^(?:[A-Za-z0-9-]{4,32}|[a-z0-9][a-z0-9_-]{0,62}|\d{4}-\d{2}-\d{2}|\d+)$/;
 
+/** For a call that first sets up what it needs through an audited route: where its own rows start, and the event it corrected. */
+let auditBaseline: number | null = null;
+let correctedEventId: string | null = null;
+
 async function expectOneAuditRow(call: Call) {
+  auditBaseline = null;
   const before = lastAuditId();
   const response = await call.send();
   expect(response.status, 'the call itself succeeds').toBeLessThan(400);
-  const rows = auditRowsAfter(before);
+  const rows = auditRowsAfter(auditBaseline ?? before);
+  if (call.expected.entity === 'outcome_event') call.expected.entityId = correctedEventId;
   expect(rows.map((r) => ({ userId: r.user_id, action: r.action, entity: r.entity, entityId: r.entity_id }))).toEqual([
     { userId: userIds[call.as], action: call.expected.action, entity: call.expected.entity, entityId: call.expected.entityId },
   ]);
