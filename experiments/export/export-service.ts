@@ -11,7 +11,7 @@ import { csvStream } from '../../server/csv.ts';
 export function createExportService(db: Db) {
   const assignmentRows = db.$client.prepare(`
     SELECT e.key AS experiment, c.reference AS contact, r.key AS arm, r.is_control AS is_control,
-           p.number AS phase, a.method, a.seed, a.hash_value, a.stratum, a.block_index, a.block_position,
+           p.number AS phase, a.method, a.seed, a.hash_value, a.stratum, a.block_index, a.block_position, a.cluster AS randomised_cluster,
            a.assigned_at, w.code AS coach, s.code AS site, c.health_group, c.age_band, c.sex,
            c.ethnicity_group, c.caring, c.time_on_benefits, c.previous_work, c.benefit_type,
            c.opted_out_at
