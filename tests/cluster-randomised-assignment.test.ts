@@ -6,7 +6,7 @@ import type { CurrentUser } from '../server/auth/auth-service.ts';
 import type { ExperimentInput } from '../experiments/experiment/experiment-schema.ts';
 import { hashAssignment } from '../experiments/assignment/hash-assignment.ts';
 import { ConflictError, ValidationError } from '../server/errors.ts';
-import { contactFixture } from './support/test-server.ts';
+import { apiClient, channelToneDesign, contactFixture, createPeople, startTestServer } from './support/test-server.ts';
 
 const NOW = '2026-10-05T09:00:00.000Z';
 const coachCodes = Array.from({ length: 12 }, (_, i) => `WC${String(i + 1).padStart(2, '0')}`);
@@ -176,5 +176,25 @@ describe('checking a cluster-randomised design', () => {
   it('refuses a new allocation phase after launch, which would put one coach in two arms', () => {
     launch(design());
     expect(() => services.experiments.changeAllocation('coach-tone', { weights: { standard: 2, warm: 1 }, addArms: [], reason: 'more controls' })).toThrow(ConflictError);
+  });
+});
+
+describe('the randomisation unit through the API', () => {
+  it('is saved, returned, and checked like the rest of the plan', async () => {
+    const server = await startTestServer();
+    try {
+      const tokens = await createPeople(server.services);
+      const api = apiClient(server.baseUrl, tokens.analyst);
+      const created = await api.post('/api/experiments', channelToneDesign({ key: 'api-coach', randomisationUnit: 'site' }));
+      expect(created.status).toBe(201);
+      expect(created.body.randomisationUnit).toBe('site');
+      expect((await api.get('/api/experiments/api-coach')).body.randomisationUnit).toBe('site');
+      const wrong = await api.post('/api/experiments', channelToneDesign({ key: 'api-wrong', randomisationUnit: 'household' }));
+      expect(wrong.status).toBe(400);
+      expect(JSON.stringify(wrong.body)).toContain('Randomisation unit must be person, coach or site');
+      expect((await api.post('/api/experiments', channelToneDesign({ key: 'api-person' }))).body.randomisationUnit).toBe('person');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -31,7 +31,8 @@ export interface ClusterPlan {
 
 /** The clusters there are to randomise, and a warning when an arm would get too few. */
 export function clusterPlan(db: Db, unit: RandomisationUnit, weightShares: number[]): ClusterPlan | null {
-  if (unit === 'person') return null;
+  // Anything else typed into the form is reported by the form's own check.
+  if (unit !== 'coach' && unit !== 'site') return null;
   const column = unit === 'coach' ? 'coach_id' : 'site_id';
   const row = db.$client.prepare(`SELECT COUNT(DISTINCT ${column}) AS clusters, COUNT(*) AS people FROM contacts WHERE opted_out_at IS NULL`).get() as { clusters: number; people: number };
   const shares = weightShares.length >= 2 ? weightShares : [0.5, 0.5];
