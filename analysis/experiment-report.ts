@@ -18,6 +18,8 @@ import type { DecisionRule, SpendingFunction } from '../experiments/vocabulary.t
 import { sampleRatioMismatch } from './sample-ratio-mismatch.ts';
 import { subgroupEffects } from './subgroups.ts';
 import { clusteredComparison } from './clustering.ts';
+import { clusterRandomisedComparison, type ClusterRandomisedComparisonResult } from './cluster-randomised-comparison.ts';
+import { clusterRandomisedCells } from './cluster-randomised-cells.ts';
 import { factorialSummary } from './factorial-summary.ts';
 import { describeComparison } from './plain-english.ts';
 import type { BinaryArmStats, Interval, NumericArmStats } from './types.ts';
@@ -106,6 +108,9 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
   const weights = experiment.arms.map((a) => a.weight);
   const primaryIsBinary = metrics[0].definition.kind === 'binary';
   const breakdowns = primaryIsBinary ? breakdownsFor(db, tallies, experiment.primaryMetric, arms, control, options.minSubgroupSize ?? 10) : { subgroups: [], coaches: null };
+  // Whole coaches or sites randomised (decision 0037): the primary metric is analysed with them as the unit.
+  const clusterAt = experiment.randomisationUnit !== 'person' && primaryIsBinary ? clusterRandomisedAnalysis(db, experiment, arms, control, metrics[0].windowDays) : null;
+  const clusterNow = clusterAt ? clusterAt(asOfDay) : null;
   const launchDay = experiment.launchedAt ? utcDayOf(new Date(experiment.launchedAt)) : null;
   const lastLookDay = experiment.concludedAt ? Math.min(asOfDay, utcDayOf(new Date(experiment.concludedAt))) : asOfDay;
   const decisions = decisionContext({
@@ -117,6 +122,7 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
     control,
     weeklyAssigned: (arm) => weeklyCumulative(tallies.daily(ASSIGNED, arm.id), launchDay, lastLookDay),
     coaches: breakdowns.coaches,
+    clusterRandomised: clusterAt ? clusterNow : undefined,
   });
   const withFinal = options.finalInference ?? true;
   const metricReports = metrics.map((m, index) =>
@@ -150,7 +156,7 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
 
   const screening = screeningCounts(db, experiment.id, asOfDay, assignedByArm.reduce((a, b) => a + b, 0));
   const srm = sampleRatioCheck(db, experiment, arms);
-  const weekly = launchDay === null || primary.kind !== 'binary' ? [] : weeklySeries(tallies, experiment.primaryMetric, arms, control, launchDay, asOfDay, decisions, primary.higherIsBetter);
+  const weekly = launchDay === null || primary.kind !== 'binary' ? [] : weeklySeries(tallies, experiment.primaryMetric, arms, control, launchDay, asOfDay, decisions, primary.higherIsBetter, clusterAt);
 
   const warnings: string[] = [];
   if (srm?.flagged)
@@ -170,6 +176,7 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
       launchedAt: experiment.launchedAt,
       plannedSampleSize: experiment.plannedSampleSize,
       arms: experiment.arms.map((a) => ({ key: a.key, name: a.name, isControl: a.isControl, weight: a.weight })),
+      randomisationUnit: experiment.randomisationUnit,
     },
     asOf: asOf.toISOString(),
     daysRunning: launchDay === null ? 0 : Math.max(0, asOfDay - launchDay),
@@ -183,8 +190,34 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
     subgroups: breakdowns.subgroups,
     coaches: breakdowns.coaches,
     factorial: factorialFor(experiment, arms, primary),
+    ...(experiment.randomisationUnit !== 'person'
+      ? { clusterRandomised: { unit: experiment.randomisationUnit, clusters: clusterCount(db, experiment.id), analysis: clusterNow } }
+      : {}),
     warnings,
   };
+}
+
+/**
+ * For a cluster-randomised experiment, the cluster-level comparison of the
+ * primary metric as things stood at the end of any day (null while it cannot
+ * be computed yet, for example with one cluster in an arm).
+ */
+function clusterRandomisedAnalysis(db: Db, experiment: ExperimentView, arms: ArmInfo[], control: ArmInfo, windowDays: number | null) {
+  const armKeyById = new Map(arms.map((arm) => [arm.id, arm.key]));
+  return (lastDay: number): ClusterRandomisedComparisonResult | null => {
+    const cells = clusterRandomisedCells(db, { experimentId: experiment.id, stage: experiment.primaryMetric, lastDay, windowDays, armKeyById });
+    try {
+      return clusterRandomisedComparison(cells, { control: control.key });
+    } catch {
+      // Too few clusters or an arm with nobody yet: no verdict, rather than a person-level one.
+      return null;
+    }
+  };
+}
+
+/** Clusters randomised so far (distinct coach or site codes on the assignments). */
+function clusterCount(db: Db, experimentId: number): number {
+  return db.$client.prepare('SELECT COUNT(DISTINCT cluster) FROM assignments WHERE experiment_id = ? AND cluster IS NOT NULL').pluck().get(experimentId) as number;
 }
 
 /** Open-ended monitoring with no planned size: the confidence sequence is tuned to this many people per comparison. */
@@ -222,6 +255,8 @@ function decisionContext(options: {
   control: ArmInfo;
   weeklyAssigned: (arm: ArmInfo) => number[];
   coaches: ExperimentReport['coaches'];
+  /** Cluster-randomised designs only: the cluster-level analysis now (null while it cannot be computed). */
+  clusterRandomised?: ClusterRandomisedComparisonResult | null;
 }) {
   const { arms, control, weights, plannedTotal } = options;
   const weightTotal = weights.reduce((a, b) => a + b, 0);
@@ -229,9 +264,15 @@ function decisionContext(options: {
   const controlWeeks = options.weeklyAssigned(control);
   const rule: DecisionRule = options.rule === 'group_sequential' && plannedTotal ? 'group_sequential' : 'confidence_sequence';
   const useCoaches = options.coaches !== null && options.coaches.clusters >= MINIMUM_COACHES_FOR_ROBUST;
+  const clusterDesign = options.clusterRandomised !== undefined;
   return {
     rule,
-    robustFor: (armKey: string) => (useCoaches ? (options.coaches!.comparisons.find((c) => c.arm === armKey) ?? null) : null),
+    /** True when the primary metric may only be decided at the level that was randomised (decision 0037). */
+    clusterDesign,
+    robustFor: (armKey: string) =>
+      clusterDesign
+        ? (options.clusterRandomised?.comparisons.find((c) => c.arm === armKey) ?? null)
+        : useCoaches ? (options.coaches!.comparisons.find((c) => c.arm === armKey) ?? null) : null,
     decide(request: DecisionRequest): ComparisonDecision {
       const index = arms.indexOf(request.arm);
       const planned =
@@ -293,6 +334,8 @@ function binaryMetricReport(
     const armStats = stats.find((s) => s.arm === c.arm)!;
     const sequentialCi = c.sequential?.ci ?? null;
     const robust = isPrimary ? decisions.robustFor(c.arm) : null;
+    // A cluster-randomised primary metric is never decided person by person: no cluster analysis yet means too early.
+    const personLevel = !(isPrimary && decisions.clusterDesign);
     const rate = (x: BinaryArmStats) => x.successes / x.n;
     const decision = decisions.decide({
       arm,
@@ -301,10 +344,10 @@ function binaryMetricReport(
       higherIsBetter: definition.higherIsBetter,
       estimate: c.difference,
       // The interval inverts the test whose p-value is shown beside it: CR2 t-test when coaches are allowed for, else the score test.
-      intervalAt: robust ? (confidence) => robustIntervalAt(robust, confidence) : armStats.n > 0 && controlStats.n > 0 ? (confidence) => scoreDifferenceInterval(armStats, controlStats, confidence).interval : null,
-      pValue: robust ? robust.pValue : c.pValue,
+      intervalAt: robust ? (confidence) => robustIntervalAt(robust, confidence) : personLevel && armStats.n > 0 && controlStats.n > 0 ? (confidence) => scoreDifferenceInterval(armStats, controlStats, confidence).interval : null,
+      pValue: robust ? robust.pValue : personLevel ? c.pValue : null,
       // The looks-adjusted final estimate is for the primary metric, where the decision is made.
-      standardError: !isPrimary || !withFinal ? null : robust ? robust.robustSe : armStats.n > 0 && controlStats.n > 0 ? Math.sqrt((rate(armStats) * (1 - rate(armStats))) / armStats.n + (rate(controlStats) * (1 - rate(controlStats))) / controlStats.n) : null,
+      standardError: !isPrimary || !withFinal ? null : robust ? robust.robustSe : personLevel && armStats.n > 0 && controlStats.n > 0 ? Math.sqrt((rate(armStats) * (1 - rate(armStats))) / armStats.n + (rate(controlStats) * (1 - rate(controlStats))) / controlStats.n) : null,
       alwaysValid: { interval: sequentialCi, pValue: c.sequential?.pValue ?? null },
       stats: [armStats, controlStats],
     });
@@ -456,8 +499,10 @@ function screeningCounts(db: Db, experimentId: number, asOfDay: number, assigned
 
 /** Sample-ratio check on the current phase only: earlier phases had other weights. */
 function sampleRatioCheck(db: Db, experiment: ExperimentView, arms: ArmInfo[]) {
+  // Cluster-randomised: the weights share out clusters, not people (whose numbers follow the clusters' sizes).
+  const counted = experiment.randomisationUnit === 'person' ? 'COUNT(*)' : 'COUNT(DISTINCT cluster)';
   const rows = db.$client
-    .prepare('SELECT arm_id AS armId, COUNT(*) AS n FROM assignments WHERE experiment_id = ? AND phase_id = ? GROUP BY arm_id')
+    .prepare(`SELECT arm_id AS armId, ${counted} AS n FROM assignments WHERE experiment_id = ? AND phase_id = ? GROUP BY arm_id`)
     .all(experiment.id, experiment.phase.id) as { armId: number; n: number }[];
   const open = experiment.phase.armKeys.map((key, i) => ({ key, weight: experiment.phase.weights[i], id: arms.find((a) => a.key === key)!.id }));
   const observed = open.map((a) => rows.find((r) => r.armId === a.id)?.n ?? 0);
@@ -548,6 +593,7 @@ function weeklySeries(
   asOfDay: number,
   decisions: DecisionContext,
   higherIsBetter: boolean,
+  clusterAt: ((lastDay: number) => ClusterRandomisedComparisonResult | null) | null = null,
 ): WeeklyPoint[] {
   const controlIndex = arms.indexOf(control);
   const assignedDaily = arms.map((arm) => tallies.daily(ASSIGNED, arm.id));
@@ -559,6 +605,7 @@ function weeklySeries(
     const lastDay = Math.min(sunday, asOfDay);
     const counts = arms.map((arm, i) => ({ arm: arm.key, n: upTo(assignedDaily[i], lastDay), successes: upTo(reachedDaily[i], lastDay) }));
     const controlCounts = counts[controlIndex];
+    const clusterWeek = clusterAt ? clusterAt(lastDay) : null;
     points.push({
       weekEnding: isoDateOfDay(sunday),
       complete: lastDay === sunday,
@@ -571,13 +618,15 @@ function weeklySeries(
           earlier[index].push({ armN: c.n, controlN: controlCounts.n });
           if (c.n === 0 || controlCounts.n === 0) return { arm: c.arm, difference: null, differenceCi: null, decidingCi: null, verdict: 'too_early' as const };
           const { difference, interval } = scoreDifferenceInterval(c, controlCounts);
+          // Cluster-randomised: each week is decided, like the headline, with the clusters as the unit.
+          const clustered = clusterWeek?.comparisons.find((x) => x.arm === c.arm) ?? null;
           const decision = decisions.decide({
             arm: arms[index],
             armN: c.n,
             controlN: controlCounts.n,
             higherIsBetter,
             estimate: difference,
-            intervalAt: (confidence) => scoreDifferenceInterval(c, controlCounts, confidence).interval,
+            intervalAt: clustered ? (confidence) => robustIntervalAt(clustered, confidence) : clusterAt ? null : (confidence) => scoreDifferenceInterval(c, controlCounts, confidence).interval,
             pValue: null,
             standardError: null,
             alwaysValid: { interval: null, pValue: null },

@@ -5,6 +5,7 @@
  */
 import type { Interval } from './types.ts';
 import type { FactorialSummary } from './factorial-summary.ts';
+import type { ClusterRandomisedComparisonResult } from './cluster-randomised-comparison.ts';
 
 export type MetricRole = 'primary' | 'secondary' | 'guardrail';
 
@@ -133,6 +134,8 @@ export interface ExperimentReport {
     launchedAt: string | null;
     plannedSampleSize: number | null;
     arms: { key: string; name: string; isControl: boolean; weight: number }[];
+    /** What was randomised: people one by one, or whole coaches or sites (decision 0037). Absent in reports made before it existed. */
+    randomisationUnit?: 'person' | 'coach' | 'site';
   };
   asOf: string;
   daysRunning: number;
@@ -166,6 +169,14 @@ export interface ExperimentReport {
    * main effect, flagged `misleading` when the interaction is clear (p < 0.05).
    */
   factorial: FactorialSummary | null;
+  /**
+   * Only for designs that randomised whole coaches or sites (decision 0037): the
+   * primary metric analysed with those clusters as the unit (CR2 with clusters
+   * as the unit and df from their number; a t-test on cluster proportions; the
+   * design effect 1 + (m̄ − 1)·ICC). The primary metric's verdicts are read from
+   * it; `analysis` is null while it cannot be computed (say one cluster in an arm).
+   */
+  clusterRandomised?: { unit: 'coach' | 'site'; clusters: number; analysis: ClusterRandomisedComparisonResult | null };
   /** Guardrail breaches: a harm metric significantly worse in an arm (always-valid test). */
   warnings: string[];
 }

@@ -18,6 +18,13 @@ export const RANDOMISATION_METHODS = ['hash', 'blocks'] as const;
 export type RandomisationMethod = (typeof RANDOMISATION_METHODS)[number];
 
 /**
+ * What is randomised (decision 0037): each person, or every person of one work
+ * coach's caseload or of one site together (a cluster-randomised design).
+ */
+export const RANDOMISATION_UNITS = ['person', 'coach', 'site'] as const;
+export type RandomisationUnit = (typeof RANDOMISATION_UNITS)[number];
+
+/**
  * How an experiment's verdicts are reached (decision 0020): a group-sequential
  * design with weekly looks to a planned size, or the always-valid confidence
  * sequence for open-ended monitoring with no planned end.

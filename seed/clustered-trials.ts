@@ -105,7 +105,7 @@ function gamma(random: () => number, shape: number): number {
   }
 }
 
-function beta(random: () => number, a: number, b: number): number {
+export function beta(random: () => number, a: number, b: number): number {
   const x = gamma(random, a);
   return x / (x + gamma(random, b));
 }

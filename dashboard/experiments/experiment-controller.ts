@@ -2,6 +2,13 @@ import type { Request, Response } from 'express';
 import { dashboardContext, render } from '../page-context.ts';
 import { humanise } from '../format.ts';
 import { decisionRuleInWords } from './decision-rule-words.ts';
+import { clusterPlan } from './cluster-design-plan.ts';
+
+const UNIT_TEXT = {
+  person: 'Each person',
+  coach: 'Whole work coaches’ caseloads: everyone of a coach gets the same arm, and results are analysed with coaches as the unit',
+  site: 'Whole sites: everyone at a site gets the same arm, and results are analysed with sites as the unit',
+} as const;
 
 /** One experiment's design: editable while a draft, shown locked once launched. */
 export function get(req: Request, res: Response): void {
@@ -16,6 +23,9 @@ export function get(req: Request, res: Response): void {
     experiment,
     eligibility,
     decisionRuleText: decisionRuleInWords(experiment),
+    randomisationUnitText: UNIT_TEXT[experiment.randomisationUnit],
+    // The warning is for planning: once launched, the clusters are those randomised.
+    clusterPlan: experiment.status === 'draft' ? clusterPlan(services.db, experiment.randomisationUnit, experiment.arms.map((a) => a.weight)) : null,
     locked: experiment.status !== 'draft',
     saved: req.query.saved === '1',
     changed: typeof req.query.changed === 'string' ? req.query.changed : null,

@@ -19,6 +19,7 @@ import {
   type ExperimentFormValues,
 } from './experiment-form.ts';
 import { calculatePower, currentWeeklyIntake, type PowerResult } from './power-calculator.ts';
+import { clusterPlan, clusterPowerInput, DEFAULT_ICC, withClusterDesignEffect } from './cluster-design-plan.ts';
 
 /** Choices the form offers, from the shared vocabulary. */
 function formChoices() {
@@ -52,6 +53,7 @@ function renderForm(
 ) {
   const values = withArmDefaults(options.values);
   const key = String(req.params.key ?? '');
+  const clusters = clusterPlan(dashboardContext(res).services.db, values.randomisationUnit as never, weightShares(values));
   render(
     req,
     res,
@@ -65,6 +67,9 @@ function renderForm(
       decisionRule: effectiveDecisionRule(values),
       armOptions: armOptions(values),
       power: options.power ?? null,
+      // Cluster-randomised designs (decision 0037): the clusters there are, and the calculator's defaults.
+      clusterPlan: clusters,
+      clusterDefaults: clusters ? { icc: String(DEFAULT_ICC), clusterSize: clusters.meanClusterSize ? String(Math.round(clusters.meanClusterSize)) : '' } : null,
       errors: options.errors ?? [],
       ...formChoices(),
     },
@@ -111,8 +116,17 @@ function handlePost(mode: 'new' | 'edit') {
         },
         weightShares(withArmDefaults(values)),
       );
-      if (result && !values.plannedSampleSize) values = { ...values, plannedSampleSize: String(result.total) };
-      return renderForm(req, res, { values, mode, errors, power: result });
+      let power: PowerResult | null = result;
+      const clusters = clusterPlan(services.db, values.randomisationUnit as never, weightShares(withArmDefaults(values)));
+      if (clusters) {
+        // People needed for a cluster-randomised design: multiplied by the design effect 1 + (m − 1)·ICC.
+        const cluster = clusterPowerInput(values, clusters);
+        errors.push(...cluster.errors);
+        power = result && cluster.errors.length === 0 ? withClusterDesignEffect(result, { unit: clusters.unit, icc: cluster.icc, clusterSize: cluster.clusterSize }) : null;
+        if (cluster.errors.length === 0) values = { ...values, powerIcc: String(cluster.icc), powerClusterSize: String(cluster.clusterSize) };
+      }
+      if (power && !values.plannedSampleSize) values = { ...values, plannedSampleSize: String(power.total) };
+      return renderForm(req, res, { values, mode, errors, power });
     }
 
     const { input, errors } = experimentInputFromForm(values, { fixedKey });

@@ -1,5 +1,5 @@
 import { CHARACTERISTICS, DECISION_RULES, SPENDING_FUNCTIONS, STAGES, type DecisionRule, type SpendingFunction, type StageKey } from '../../experiments/vocabulary.ts';
-import { ALWAYS_GUARDRAILS } from '../../experiments/vocabulary.ts';
+import { ALWAYS_GUARDRAILS, RANDOMISATION_UNITS } from '../../experiments/vocabulary.ts';
 import { experimentInputSchema, type ExperimentInput } from '../../experiments/experiment/experiment-schema.ts';
 import type { ExperimentView } from '../../experiments/experiment/experiment-service.ts';
 import type { FieldError } from '../../server/errors.ts';
@@ -35,6 +35,8 @@ export interface ExperimentFormValues {
   secondaryMetrics: string[];
   guardrailMetrics: string[];
   randomisation: string;
+  /** 'person', 'coach' or 'site' (decision 0037). */
+  randomisationUnit: string;
   strata: string[];
   plannedSampleSize: string;
   /** '' until the analyst chooses: then group-sequential with a planned size, else the confidence sequence. */
@@ -43,6 +45,9 @@ export interface ExperimentFormValues {
   powerBaseline: string;
   powerUplift: string;
   powerIntake: string;
+  /** Calculator, cluster-randomised designs only: the ICC and the people per coach or site. */
+  powerIcc: string;
+  powerClusterSize: string;
 }
 
 export interface ArmOption {
@@ -85,6 +90,7 @@ export function emptyFormValues(): ExperimentFormValues {
     secondaryMetrics: [],
     guardrailMetrics: [],
     randomisation: 'hash',
+    randomisationUnit: 'person',
     strata: [],
     plannedSampleSize: '',
     // New designs start on the recommended rule; saving without a planned size asks for one.
@@ -93,6 +99,8 @@ export function emptyFormValues(): ExperimentFormValues {
     powerBaseline: '',
     powerUplift: '',
     powerIntake: '',
+    powerIcc: '',
+    powerClusterSize: '',
   };
 }
 
@@ -104,6 +112,8 @@ export function formValuesFromBody(body: unknown): ExperimentFormValues {
   values.eligibilityAdvanced = String((body as Record<string, unknown>)?.eligibilityAdvanced ?? '').trim();
   values.caring ||= 'any';
   values.randomisation ||= 'hash';
+  for (const name of ['randomisationUnit', 'powerIcc', 'powerClusterSize'] as const) values[name] = field(body, name);
+  values.randomisationUnit ||= 'person';
   values.alphaSpending ||= 'obf';
   values.factors = Array.from({ length: FACTOR_SLOTS }, (_, i) => ({ key: field(body, `factor${i + 1}Key`), levels: field(body, `factor${i + 1}Levels`) }));
   values.arms = fields(body, 'arms');
@@ -142,6 +152,7 @@ export function formValuesFromExperiment(experiment: ExperimentView): Experiment
   values.secondaryMetrics = experiment.secondaryMetrics;
   values.guardrailMetrics = experiment.guardrailMetrics.filter((m) => !ALWAYS_GUARDRAILS.includes(m));
   values.randomisation = experiment.randomisation;
+  values.randomisationUnit = experiment.randomisationUnit;
   values.strata = experiment.strata;
   values.plannedSampleSize = experiment.plannedSampleSize ? String(experiment.plannedSampleSize) : '';
   values.decisionRule = experiment.decisionRule;
@@ -285,6 +296,8 @@ export function experimentInputFromForm(values: ExperimentFormValues, options: {
   if (values.secondaryMetrics.includes(values.primaryMetric))
     errors.push({ field: 'secondaryMetrics', message: 'Do not select the primary metric as a secondary metric too' });
   if (!['hash', 'blocks'].includes(values.randomisation)) errors.push({ field: 'randomisation', message: 'Select how people are randomised' });
+  if (!(RANDOMISATION_UNITS as readonly string[]).includes(values.randomisationUnit))
+    errors.push({ field: 'randomisationUnit', message: 'Select whether people, coaches or sites are randomised' });
   if (values.randomisation === 'blocks' && values.strata.length > MAX_STRATA)
     errors.push({ field: 'strata', message: `Select up to ${MAX_STRATA} characteristics to stratify by` });
   let plannedSampleSize: number | undefined;
@@ -317,6 +330,7 @@ export function experimentInputFromForm(values: ExperimentFormValues, options: {
     decisionRule,
     ...(decisionRule === 'group_sequential' ? { alphaSpending: values.alphaSpending as SpendingFunction } : {}),
     randomisation: values.randomisation,
+    randomisationUnit: values.randomisationUnit,
     strata: values.randomisation === 'blocks' ? values.strata : [],
   };
   const parsed = experimentInputSchema.safeParse(candidate);
@@ -333,7 +347,7 @@ export function mapServiceErrors(errors: FieldError[], armsShown: boolean): Page
     if (head === 'factors') field = index === undefined ? 'factor1Key' : `factor${Number(index) + 1}${rest === 'key' ? 'Key' : 'Levels'}`;
     else if (head === 'arms' || head === 'controlArm') field = armsShown ? head : 'factor1Key';
     else if (head === 'eligibility') field = 'eligibilityAdvanced';
-    else if (!['name', 'key', 'hypothesis', 'journeyPhase', 'primaryMetric', 'secondaryMetrics', 'guardrailMetrics', 'randomisation', 'strata', 'plannedSampleSize', 'decisionRule', 'alphaSpending'].includes(head))
+    else if (!['name', 'key', 'hypothesis', 'journeyPhase', 'primaryMetric', 'secondaryMetrics', 'guardrailMetrics', 'randomisation', 'randomisationUnit', 'strata', 'plannedSampleSize', 'decisionRule', 'alphaSpending'].includes(head))
       field = 'name';
     return { field, message: error.message };
   });

@@ -60,8 +60,9 @@ export function createExperimentSummaryReadModel(db: Db) {
       const stats = (armId: number, hits: Map<number, number>) => ({ n: counts.get(armId) ?? 0, successes: hits.get(armId) ?? 0 });
 
       // Sample-ratio mismatch, within the current allocation phase (weights differ between phases).
+      // Not for whole coaches or sites randomised: people per arm follow the clusters' sizes (the results page checks clusters).
       const open = experiment.arms.filter((a) => a.weight > 0);
-      if (assigned > 0 && open.length >= 2) {
+      if (assigned > 0 && open.length >= 2 && experiment.randomisationUnit === 'person') {
         const inPhase =
           experiment.phases.length === 1 ? counts : new Map((phaseCounts.all(experiment.id, experiment.phase.id) as ArmCount[]).map((r) => [r.armId, r.n]));
         const observed = open.map((a) => inPhase.get(a.id) ?? 0);

@@ -1,5 +1,5 @@
 import type { ExperimentReport, MetricReport } from '../../analysis/report-types.ts';
-import { formatDate, formatInterval, formatNumber, formatPercent, formatPercentagePoints, formatPValue } from '../format.ts';
+import { capitalise, formatDate, formatInterval, formatNumber, formatPercent, formatPercentagePoints, formatPValue } from '../format.ts';
 import { factorialView } from './factorial-view.ts';
 import { subgroupsView } from './subgroups-view.ts';
 
@@ -25,11 +25,12 @@ function differenceText(metric: MetricReport, value: number | null): string {
 const VERDICT_WORDS: Record<string, string> = { better: 'Better', worse: 'Worse', not_enough_evidence: 'Not enough evidence yet', too_early: 'Too early' };
 
 /** Names the interval a verdict is read from, so nobody has to guess which interval decides. */
-export function decidingIntervalName(c: MetricReport['comparisons'][number]): string {
+export function decidingIntervalName(c: MetricReport['comparisons'][number], randomisedUnit: 'coach' | 'site' | null = null): string {
   if (c.verdictRule === 'confidence_sequence') return 'Always-valid interval (open-ended monitoring, safe at any look)';
   const level = c.verdictConfidence === null ? '' : `${formatConfidence(c.verdictConfidence)} `;
   const look = c.look ? `, week ${c.look.number} of the plan with ${Math.round(c.look.informationFraction * 100)}% of the planned information` : '';
-  return `${level}interval adjusted for weekly looks${look}${c.verdictAllowsForClusters ? ', allowing for work coaches' : ''}`;
+  const clusters = randomisedUnit ? `, with ${randomisedUnit === 'coach' ? 'coaches' : 'sites'} as the unit` : ', allowing for work coaches';
+  return `${level}interval adjusted for weekly looks${look}${c.verdictAllowsForClusters ? clusters : ''}`;
 }
 
 /** 0.99812 → "99.81%": enough digits to see the look's level. */
@@ -50,6 +51,7 @@ function decidingTestText(c: MetricReport['comparisons'][number]): string {
 const percent = (value: number | null | undefined) => (value === null || value === undefined ? null : Number((value * 100).toFixed(2)));
 
 export function resultsView(report: ExperimentReport) {
+  const randomisedUnit = report.clusterRandomised?.unit ?? null;
   const metrics = [...report.metrics].sort((a, b) => roleOrder[a.role] - roleOrder[b.role]).map((metric) => {
     const controlName = metric.arms.find((a) => a.isControl)?.name ?? 'control';
     return {
@@ -90,7 +92,7 @@ export function resultsView(report: ExperimentReport) {
         verdict: c.verdict,
         verdictWords: VERDICT_WORDS[c.verdict],
         decidingInterval: c.verdictInterval ? formatInterval(c.verdictInterval, metric.kind === 'binary' ? 'points' : 'number') : c.verdict === 'too_early' ? 'not available' : 'cannot exclude any difference yet',
-        decidingIntervalName: decidingIntervalName(c),
+        decidingIntervalName: decidingIntervalName(c, metric.role === 'primary' ? randomisedUnit : null),
         decidingTest: decidingTestText(c),
         final: c.finalInference
           ? `Adjusted for the looks: p = ${formatPValue(c.finalInference.pValue)}, median-unbiased estimate ${differenceText(metric, c.finalInference.medianUnbiasedEstimate)} (${formatInterval(c.finalInference.interval, metric.kind === 'binary' ? 'points' : 'number')})`
@@ -171,7 +173,8 @@ export function resultsView(report: ExperimentReport) {
     ? {
         icc: report.coaches.icc === null ? 'not available' : report.coaches.icc.toFixed(3),
         designEffect: report.coaches.designEffect === null ? 'not available' : `${report.coaches.designEffect.toFixed(2)} (largest over the comparisons)`,
-        explanation: report.coaches.explanation,
+        // That explanation is for people randomised within caseloads, not for whole coaches or sites randomised.
+        explanation: randomisedUnit ? null : report.coaches.explanation,
         clusters: report.coaches.clusters,
         comparisons: report.coaches.comparisons.map((c) => ({
           arm: armName(c.arm),
@@ -198,7 +201,7 @@ export function resultsView(report: ExperimentReport) {
     rule === 'group_sequential'
       ? 'Verdicts follow the locked plan: a group-sequential design with a look every week to the planned size. Each week’s interval is adjusted for all the looks so far, so it is wider early on; an arm is called better or worse only when that interval excludes zero, which happens exactly when its p-value is below that week’s threshold. Figures not adjusted for looks are in the details under each metric.'
       : 'Verdicts follow the locked plan: open-ended monitoring with an always-valid interval, which stays valid however often it is looked at. An arm is called better or worse only when that interval excludes zero. Figures not adjusted for looks are in the details under each metric.';
-  const coachesSentence = primary?.comparisons.some((c) => c.verdictAllowsForClusters) && report.coaches?.explanation
+  const coachesSentence = !randomisedUnit && primary?.comparisons.some((c) => c.verdictAllowsForClusters) && report.coaches?.explanation
     ? ` The primary metric’s verdicts allow for people being nested in work coaches (CR2 cluster-robust intervals). ${report.coaches.explanation}`
     : '';
   return {
@@ -222,5 +225,39 @@ export function resultsView(report: ExperimentReport) {
       : null,
     subgroups,
     coaches,
+    clusterRandomised: clusterRandomisedView(report),
+  };
+}
+
+/**
+ * Designs that randomised whole coaches or sites (decision 0037): the headline
+ * that the primary metric was analysed with them as the unit, and the figures.
+ */
+export function clusterRandomisedView(report: ExperimentReport) {
+  const design = report.clusterRandomised;
+  if (!design) return null;
+  const words = design.unit === 'coach' ? { one: 'coach', many: 'coaches' } : { one: 'site', many: 'sites' };
+  const armName = (key: string) => report.experiment.arms.find((a) => a.key === key)?.name ?? key;
+  const analysis = design.analysis;
+  return {
+    heading: `Randomised by ${words.one}: analysed with ${words.many} as the unit (${formatNumber(design.clusters)} ${design.clusters === 1 ? words.one : words.many})`,
+    unit: words,
+    available: analysis !== null,
+    rows: analysis
+      ? [
+          { key: `${capitalise(words.many)} analysed`, value: `${formatNumber(analysis.clusters)}, with ${formatNumber(analysis.meanClusterSize, 1)} people each on average` },
+          { key: 'Intra-class correlation', value: analysis.icc.toFixed(3) },
+          { key: `Design effect of randomising whole ${words.many}`, value: `${analysis.designEffect.toFixed(2)} = 1 + (${formatNumber(analysis.meanClusterSize, 1)} − 1) × ${analysis.icc.toFixed(3)}` },
+        ]
+      : [],
+    comparisons: (analysis?.comparisons ?? []).map((c) => ({
+      arm: armName(c.arm),
+      clusters: formatNumber(c.clusters),
+      difference: formatPercentagePoints(c.difference),
+      robustCi: `${formatInterval(c.robustCi, 'points')} (t on ${c.degreesOfFreedom.toFixed(1)} df)`,
+      pValue: formatPValue(c.pValue),
+      clusterSummary: `${formatPercentagePoints(c.clusterSummary.difference)}, p = ${formatPValue(c.clusterSummary.pValue)} (t on ${c.clusterSummary.degreesOfFreedom} df)`,
+    })),
+    controlClusters: analysis ? formatNumber(analysis.clusters - analysis.comparisons.reduce((sum, c) => sum + c.clusters, 0)) : null,
   };
 }

@@ -23,6 +23,8 @@ export interface AssignmentView {
   stratum: string | null;
   blockIndex: number | null;
   blockPosition: number | null;
+  /** Cluster-randomised designs: the coach or site code that was hashed (its arm is every member's arm). */
+  cluster: string | null;
   assignedAt: string;
 }
 
@@ -41,7 +43,7 @@ const REASONS: Record<NotAssignedReason, string> = {
 export function createAssignmentService(db: Db, clock: Clock, experimentService: ExperimentService, progress: ProgressProjection) {
   const existingStatement = db.$client.prepare(`
     SELECT a.method, a.seed, a.hash_value AS hashValue, a.stratum, a.block_index AS blockIndex,
-           a.block_position AS blockPosition, a.assigned_at AS assignedAt, p.number AS phase,
+           a.block_position AS blockPosition, a.cluster, a.assigned_at AS assignedAt, p.number AS phase,
            r.key AS armKey, r.name AS armName, r.is_control AS isControl, r.levels
     FROM assignments a
     JOIN experiment_arms r ON r.id = a.arm_id
@@ -50,7 +52,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
 
   function existing(experiment: ExperimentView, contactId: number, reference: string): AssignmentView | null {
     const row = existingStatement.get(experiment.id, contactId) as
-      | { method: string; seed: string; hashValue: number | null; stratum: string | null; blockIndex: number | null; blockPosition: number | null; assignedAt: string; phase: number; armKey: string; armName: string; isControl: number; levels: string }
+      | { method: string; seed: string; hashValue: number | null; stratum: string | null; blockIndex: number | null; blockPosition: number | null; cluster: string | null; assignedAt: string; phase: number; armKey: string; armName: string; isControl: number; levels: string }
       | undefined;
     if (!row) return null;
     return {
@@ -64,6 +66,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
       stratum: row.stratum,
       blockIndex: row.blockIndex,
       blockPosition: row.blockPosition,
+      cluster: row.cluster,
       assignedAt: row.assignedAt,
     };
   }
@@ -78,8 +81,10 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
     INSERT INTO block_counters (phase_id, stratum, block_index, block_position) VALUES (?, ?, ?, ?)
     ON CONFLICT (phase_id, stratum) DO UPDATE SET block_index = excluded.block_index, block_position = excluded.block_position`);
   const insertAssignment = db.$client.prepare(`
-    INSERT INTO assignments (experiment_id, contact_id, arm_id, phase_id, method, seed, hash_value, stratum, block_index, block_position, assigned_at, assigned_by)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    INSERT INTO assignments (experiment_id, contact_id, arm_id, phase_id, method, seed, hash_value, stratum, block_index, block_position, cluster, assigned_at, assigned_by)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const coachCode = db.$client.prepare('SELECT code FROM work_coaches WHERE id = ?').pluck();
+  const siteCode = db.$client.prepare('SELECT code FROM sites WHERE id = ?').pluck();
 
   /** Takes the next place in the stratum's block sequence and moves the counter on. */
   function nextInBlock(phaseId: number, seed: string, stratum: string, weights: number[]) {
@@ -110,7 +115,12 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
     if (!evalCondition(attributes, experiment.eligibility as never)) return notAssigned('not_eligible');
 
     const phase = experiment.phase;
-    const hashed = hashAssignment({ experimentKey: experiment.key, seed: phase.seed, weights: phase.weights, coverage: phase.coverage, reference: contact.reference });
+    // Cluster-randomised (decision 0037): hash the coach's or site's code as it is now, so its people share one arm.
+    const cluster =
+      experiment.randomisationUnit === 'coach' ? (coachCode.get(contact.coachId) as string)
+      : experiment.randomisationUnit === 'site' ? (siteCode.get(contact.siteId) as string)
+      : null;
+    const hashed = hashAssignment({ experimentKey: experiment.key, seed: phase.seed, weights: phase.weights, coverage: phase.coverage, reference: cluster ?? contact.reference });
     if (!hashed.inExperiment) return notAssigned('outside_coverage');
 
     let armIndex = hashed.armIndex;
@@ -135,6 +145,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
       block?.stratum ?? null,
       block?.blockIndex ?? null,
       block?.blockPosition ?? null,
+      cluster,
       assignedAt,
       user.id,
     );
@@ -151,6 +162,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
       stratum: block?.stratum ?? null,
       blockIndex: block?.blockIndex ?? null,
       blockPosition: block?.blockPosition ?? null,
+      cluster,
       assignedAt,
     };
     return { assigned: true, created: true, assignment };

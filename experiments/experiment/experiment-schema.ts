@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHARACTERISTICS, DECISION_RULES, JOURNEY_PHASES, RANDOMISATION_METHODS, SPENDING_FUNCTIONS } from '../vocabulary.ts';
+import { CHARACTERISTICS, DECISION_RULES, JOURNEY_PHASES, RANDOMISATION_METHODS, RANDOMISATION_UNITS, SPENDING_FUNCTIONS } from '../vocabulary.ts';
 import { isMetricKey } from '../metrics.ts';
 
 const slug = z
@@ -48,6 +48,8 @@ export const experimentInputSchema = z
     decisionRule: z.enum(DECISION_RULES, { error: 'Decision rule must be group_sequential or confidence_sequence' }).optional(),
     alphaSpending: z.enum(SPENDING_FUNCTIONS, { error: 'Alpha spending must be obf or pocock' }).optional(),
     randomisation: z.enum(RANDOMISATION_METHODS).default('hash'),
+    /** Randomise each person (the default when omitted), or whole coaches' caseloads or sites (decision 0037). */
+    randomisationUnit: z.enum(RANDOMISATION_UNITS, { error: 'Randomisation unit must be person, coach or site' }).optional(),
     strata: z.array(z.enum(STRATUM_KEYS)).max(3).default([]),
     seed: z.string().trim().min(1).max(120).optional(),
   })

@@ -5,7 +5,7 @@ import type { Clock } from '../../server/clock.ts';
 import { inTransaction, type Db } from '../../server/db/client.ts';
 import { experimentArms, experimentPhases, experiments } from '../../server/db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
-import { ALWAYS_GUARDRAILS, type DecisionRule, type ExperimentStatus, type JourneyPhase, type RandomisationMethod, type SpendingFunction, type StageKey } from '../vocabulary.ts';
+import { ALWAYS_GUARDRAILS, type DecisionRule, type ExperimentStatus, type JourneyPhase, type RandomisationMethod, type RandomisationUnit, type SpendingFunction, type StageKey } from '../vocabulary.ts';
 import { CONTACT_ATTRIBUTE_KEYS } from '../contacts/contact-attributes.ts';
 import { integerRatio } from '../assignment/permuted-blocks.ts';
 import type { AllocationInput, ExperimentInput } from './experiment-schema.ts';
@@ -57,6 +57,8 @@ export interface ExperimentView {
   decisionRule: DecisionRule;
   alphaSpending: SpendingFunction;
   randomisation: RandomisationMethod;
+  /** 'person', or 'coach' / 'site' when whole caseloads or sites are randomised and analysed as the unit. */
+  randomisationUnit: RandomisationUnit;
   strata: string[];
   createdAt: string;
   updatedAt: string;
@@ -201,6 +203,25 @@ function designErrors(input: ExperimentInput, arms: ArmDraft[]): FieldError[] {
     errors.push({ field: 'arms', message: 'For permuted blocks, weights must be a simple ratio such as 1:1 or 2:1:1 (at most 24 in a block)' });
   if (input.secondaryMetrics.includes(input.primaryMetric))
     errors.push({ field: 'secondaryMetrics', message: 'The primary metric cannot also be a secondary metric' });
+  errors.push(...clusterDesignErrors(input));
+  return errors;
+}
+
+/**
+ * Cluster-randomised designs (decision 0037) hash the coach or site code, so
+ * every person of one cluster gets the same arm: permuted blocks (a sequence
+ * over people) would split a cluster across arms. Their verdict is read from
+ * the cluster-level CR2 interval at each weekly look, so they need the
+ * group-sequential rule; the always-valid sequence treats people as independent.
+ */
+function clusterDesignErrors(input: ExperimentInput): FieldError[] {
+  if ((input.randomisationUnit ?? 'person') === 'person') return [];
+  const errors: FieldError[] = [];
+  if (input.randomisation !== 'hash')
+    errors.push({ field: 'randomisationUnit', message: 'Randomising whole coaches or sites uses hashing: choose hashing, or randomise people one by one' });
+  const rule = input.decisionRule ?? (input.plannedSampleSize ? 'group_sequential' : 'confidence_sequence');
+  if (rule !== 'group_sequential')
+    errors.push({ field: 'decisionRule', message: 'Randomising whole coaches or sites needs weekly looks to a planned size, analysed with the clusters as the unit' });
   return errors;
 }
 
@@ -246,6 +267,7 @@ export function createExperimentService(db: Db, clock: Clock) {
       decisionRule: (row.decisionRule as DecisionRule | null) ?? (row.plannedSampleSize ? 'group_sequential' : 'confidence_sequence'),
       alphaSpending: row.alphaSpending as SpendingFunction,
       randomisation: row.randomisation as RandomisationMethod,
+      randomisationUnit: row.randomisationUnit as RandomisationUnit,
       strata: parseJson(row.strata),
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
@@ -307,6 +329,7 @@ export function createExperimentService(db: Db, clock: Clock) {
       decisionRule: input.decisionRule ?? null,
       alphaSpending: input.alphaSpending ?? 'obf',
       randomisation: input.randomisation,
+      randomisationUnit: input.randomisationUnit ?? 'person',
       strata: JSON.stringify(input.strata),
     };
   }
@@ -419,6 +442,9 @@ export function createExperimentService(db: Db, clock: Clock) {
       return inTransaction(db, () => {
         const view = toView(rowByKey(key));
         if (view.status === 'concluded') throw new ConflictError('A concluded experiment cannot change its allocation');
+        // A new phase re-hashes with a new seed: clusters already randomised would get people in two arms.
+        if (view.status !== 'draft' && view.randomisationUnit !== 'person')
+          throw new ConflictError(`The allocation of an experiment that randomises whole ${view.randomisationUnit === 'coach' ? 'coaches' : 'sites'} cannot change after launch: a new phase would put people of one ${view.randomisationUnit} in two arms`);
         const errors: FieldError[] = [];
         const known = new Set(view.arms.map((a) => a.key));
         for (const armKey of Object.keys(input.weights))

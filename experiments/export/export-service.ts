@@ -16,7 +16,7 @@ import { csvStream } from '../../server/csv.ts';
 export function createExportService(db: Db) {
   const assignmentRows = db.$client.prepare(`
     SELECT e.key AS experiment, c.reference AS contact, r.key AS arm, r.is_control AS is_control,
-           p.number AS phase, a.method, a.seed, a.hash_value, a.stratum, a.block_index, a.block_position,
+           p.number AS phase, a.method, a.seed, a.hash_value, a.stratum, a.block_index, a.block_position, a.cluster AS randomised_cluster,
            a.assigned_at, w.code AS coach, s.code AS site, ${['health_group', 'age_band', 'sex', 'ethnicity_group', 'caring', 'time_on_benefits', 'previous_work', 'benefit_type']
              // An erased person's row is kept for the counts; their characteristics are gone (docs/decisions/0033).
              .map((column) => `CASE WHEN c.erased_at IS NULL THEN c.${column} END AS ${column}`)

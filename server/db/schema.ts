@@ -151,6 +151,8 @@ export const experiments = sqliteTable('experiments', {
   decisionRule: text('decision_rule'),
   alphaSpending: text('alpha_spending').notNull().default('obf'),
   randomisation: text('randomisation').notNull().default('hash'),
+  // What is randomised (docs/decisions/0037): 'person', or whole caseloads ('coach') or sites ('site').
+  randomisationUnit: text('randomisation_unit').notNull().default('person'),
   strata: text('strata').notNull().default('[]'), // JSON list of characteristic keys
   createdBy: integer('created_by').references(() => users.id),
   createdAt: createdAt(),
@@ -210,6 +212,8 @@ export const assignments = sqliteTable(
     stratum: text('stratum'),
     blockIndex: integer('block_index'),
     blockPosition: integer('block_position'),
+    // Cluster-randomised designs: the coach or site code whose hash gave the arm, as it was at assignment.
+    cluster: text('cluster'),
     assignedAt: text('assigned_at').notNull(),
     assignedBy: integer('assigned_by').references(() => users.id),
   },

@@ -1,0 +1,2 @@
+ALTER TABLE `assignments` ADD `cluster` text;--> statement-breakpoint
+ALTER TABLE `experiments` ADD `randomisation_unit` text DEFAULT 'person' NOT NULL;
