@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import express, { Router, type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Services } from '../server/services.ts';
 import { NotFoundError } from '../server/errors.ts';
+import { requireTextFormFields } from '../server/middleware/body-shape.ts';
 import { createNunjucksEnvironment, GOVUK_FRONTEND_DIST, govukTemplateScriptHash } from './nunjucks-environment.ts';
 import { type DashboardContext, render } from './page-context.ts';
 import { requirePageRole, verifyCsrf } from './page-guards.ts';
@@ -67,6 +68,7 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   router.use('/static', express.static(resolve(here, 'static'), { maxAge: 0, index: false, fallthrough: false }));
 
   router.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 2000 }));
+  router.use(requireTextFormFields());
 
   router.get('/', (req, res) => res.redirect(303, req.user && req.csrfToken ? START_PAGES[req.user.role] : '/sign-in'));
   router.get('/sign-in', signIn.get);

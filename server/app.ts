@@ -2,9 +2,10 @@ import express, { type Express } from 'express';
 import { systemClock, type Clock } from './clock.ts';
 import type { Db } from './db/client.ts';
 import { createServices, type Services } from './services.ts';
-import { setUpSecurityHeaders } from './middleware/security-headers.ts';
+import { setUpNoStore, setUpSecurityHeaders } from './middleware/security-headers.ts';
 import { setUpAuthentication } from './middleware/authentication.ts';
 import { errorHandler } from './middleware/error-handler.ts';
+import { limitNestingDepth } from './middleware/body-shape.ts';
 import { NotFoundError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { authRoutes } from './auth/auth-controller.ts';
@@ -18,14 +19,20 @@ export interface AppOptions {
   clock?: Clock;
   /** Adds POST /bench/echo, a bare JSON echo used as the ceiling in `npm run bench`. */
   echoRoute?: boolean;
+  /**
+   * Express's `trust proxy`, for running behind a TLS-terminating proxy
+   * (EIU_TRUST_PROXY; see trustProxySetting). Default: trust no proxy.
+   */
+  trustProxy?: number | string | boolean;
 }
 
 /** Builds the whole platform over a database: API, pages, errors. No global state. */
-export function createApp({ db, clock = systemClock, echoRoute = false }: AppOptions): Express & { locals: { services: Services } } {
+export function createApp({ db, clock = systemClock, echoRoute = false, trustProxy = false }: AppOptions): Express & { locals: { services: Services } } {
   const services = createServices(db, clock);
   const app = express();
   app.locals.services = services;
   app.disable('x-powered-by');
+  if (trustProxy !== false) app.set('trust proxy', trustProxy);
   app.use(setUpSecurityHeaders());
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -33,7 +40,9 @@ export function createApp({ db, clock = systemClock, echoRoute = false }: AppOpt
   if (echoRoute) app.post('/bench/echo', express.json(), (req, res) => res.json(req.body));
 
   app.use(express.json({ limit: '5mb' }));
+  app.use(limitNestingDepth());
   app.use(setUpAuthentication(services));
+  app.use(setUpNoStore());
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });

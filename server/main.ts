@@ -1,6 +1,7 @@
 import { count } from 'drizzle-orm';
 import { openDatabase } from './db/client.ts';
 import { createApp } from './app.ts';
+import { trustProxySetting } from './middleware/security-headers.ts';
 import { demoCredentials, users } from './db/schema.ts';
 import { seedDemoData } from '../seed/demo.ts';
 import { createWeeklyReportService, startWeeklyFreezeSchedule } from '../dashboard/report/weekly-report-service.ts';
@@ -15,7 +16,8 @@ const file = process.env.EIU_DB ?? './data/eiu.sqlite';
 const demo = (process.env.EIU_DEMO ?? 'true') !== 'false';
 
 const db = openDatabase(file);
-const app = createApp({ db });
+// Behind a TLS-terminating proxy set EIU_TRUST_PROXY (e.g. 1): cookies then get Secure and HSTS is sent.
+const app = createApp({ db, trustProxy: trustProxySetting(process.env.EIU_TRUST_PROXY) });
 
 if (db.select({ n: count() }).from(users).get()!.n === 0 && demo) {
   console.log(`Empty database at ${file}: loading the demo data (about 3,000 people, three experiments)…`);

@@ -17,6 +17,7 @@ import {
   type ExperimentFormValues,
 } from './experiment-form.ts';
 import { calculatePower, currentWeeklyIntake, type PowerResult } from './power-calculator.ts';
+import { powerInputErrors } from './power-inputs.ts';
 
 /** Choices the form offers, from the shared vocabulary. */
 function formChoices() {
@@ -91,6 +92,8 @@ function handlePost(mode: 'new' | 'edit') {
 
     if (action === 'arms') return renderForm(req, res, { values, mode });
     if (action === 'calculate') {
+      const outOfBounds = powerInputErrors({ baseline: values.powerBaseline, uplift: values.powerUplift, intake: values.powerIntake });
+      if (outOfBounds.length) return renderForm(req, res, { values, mode, errors: outOfBounds, power: null });
       const { result, errors } = calculatePower({ baseline: values.powerBaseline, uplift: values.powerUplift, intake: values.powerIntake }, weightShares(withArmDefaults(values)));
       if (result && !values.plannedSampleSize) values = { ...values, plannedSampleSize: String(result.total) };
       return renderForm(req, res, { values, mode, errors, power: result });
