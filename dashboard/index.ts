@@ -61,6 +61,11 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
 
   // Assets: govuk-frontend's precompiled CSS and JS, its fonts and images, chart.js, ours.
   const cached = { maxAge: '1d', immutable: false, index: false as const, fallthrough: false };
+  // Assets are the same for everyone: undo the no-store that signed-in users' responses get (server/middleware/security-headers.ts).
+  router.use(['/govuk-frontend.min.css', '/govuk-frontend.min.js', '/vendor', '/assets', '/static'], (_req: Request, res: Response, next: NextFunction) => {
+    res.removeHeader('Cache-Control');
+    next();
+  });
   router.get('/govuk-frontend.min.css', (_req, res) => res.sendFile(resolve(GOVUK, 'govuk-frontend.min.css'), { maxAge: '1d' }));
   router.get('/govuk-frontend.min.js', (_req, res) => res.type('text/javascript').sendFile(resolve(GOVUK, 'govuk-frontend.min.js'), { maxAge: '1d' }));
   router.get('/vendor/chart.umd.min.js', (_req, res) => res.sendFile(CHART_JS, { maxAge: '1d' }));

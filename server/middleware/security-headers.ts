@@ -27,8 +27,8 @@ export function setUpSecurityHeaders() {
 /**
  * Responses that may carry personal data are never stored by a browser or a
  * shared cache: every API response (JSON and CSV exports) and everything a
- * signed-in user is sent. Static assets set their own caching afterwards,
- * which replaces this header for them; they hold nothing personal.
+ * signed-in user is sent. The dashboard takes it off again for its static
+ * assets, which hold nothing personal and are cached for a day.
  */
 export function setUpNoStore() {
   return (req: Request, res: Response, next: NextFunction) => {
