@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../server/services.ts';
@@ -6,7 +5,7 @@ import { currentUser, requireRole } from '../../server/middleware/authentication
 import { parseInput } from '../../server/middleware/validation.ts';
 import { ValidationError } from '../../server/errors.ts';
 import { contactInputSchema, contactPreferencesSchema } from './contact-schema.ts';
-import { importContactsCsv } from './contact-import.ts';
+import { importContactsOffThread } from './contact-import-job.ts';
 
 const listQuerySchema = z.object({
   search: z.string().trim().max(40).optional(),
@@ -45,9 +44,10 @@ export function contactRoutes(services: Services): Router {
   router.post('/contacts/import', requireRole('analyst'), express.text({ type: ['text/csv', 'text/plain'], limit: '100mb' }), async (req, res) => {
     const user = currentUser(req);
     if (typeof req.body !== 'string') throw new ValidationError([{ field: 'file', message: 'Send the cohort file as text/csv' }]);
-    const report = await importContactsCsv(contacts, Readable.from([req.body]));
+    // Parsed, checked and saved in a worker thread: a large cohort must not stall everyone else.
+    const report = await importContactsOffThread(services, Buffer.from(req.body));
     if (report.imported > 0) audit.record(user.id, 'import', 'contacts', report.imported);
-    res.status(report.imported > 0 ? 201 : 400).json(report);
+    res.status(report.imported > 0 ? 201 : 400).type('json').send(report.reportJson);
   });
 
   router.get('/contacts/:reference', requireRole('analyst', 'coach'), (req, res) => {

@@ -39,12 +39,12 @@ export interface HardeningServer {
 }
 
 /**
- * A real HTTP server over a fresh in-memory database with a running
+ * A real HTTP server over a fresh database (in memory unless a file is given) with a running
  * experiment, one contact on each coach's caseload (the first assigned), and
  * a user of every role.
  */
-export async function startHardeningServer(options: { trustProxy?: number | string } = {}): Promise<HardeningServer> {
-  const db = openDatabase(':memory:');
+export async function startHardeningServer(options: { trustProxy?: number | string; databaseFile?: string } = {}): Promise<HardeningServer> {
+  const db = openDatabase(options.databaseFile ?? ':memory:');
   const app = createApp({ db, clock: fixedClock(TEST_NOW), trustProxy: options.trustProxy });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -80,7 +80,10 @@ export async function startHardeningServer(options: { trustProxy?: number | stri
       const token = /name="_csrf" value="([^"]+)"/.exec(html)![1];
       return { cookie, token };
     },
-    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+    close: async () => {
+      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+      db.$client.close();
+    },
   };
 }
 
