@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../../server/db/client.ts';
@@ -12,6 +14,16 @@ import { summariseImport, type ImportJob, type ImportReply } from './contact-imp
  * same all-or-nothing import as the CLI, in one transaction.
  */
 const job = workerData as ImportJob;
+
+// On a small, busy machine the import and the server's thread compete for the
+// same cores: lower this thread's priority so people using the pages come
+// first. Linux names the thread in /proc/thread-self; elsewhere this is skipped.
+try {
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10);
+} catch {
+  // Not Linux, or not allowed: the import still runs, at normal priority.
+}
+
 let reply: ImportReply;
 const db = openDatabase(job.databaseFile);
 try {
