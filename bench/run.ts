@@ -4,6 +4,7 @@ import { coreSections, formatNumber, type BenchFigure, type BenchSection } from 
 import { reportSection } from './report-bench.ts';
 import { pagesSection } from './pages-bench.ts';
 import { analyseSection } from './analyse-bench.ts';
+import { importStallSection } from './import-bench.ts';
 
 /**
  * `npm run bench [-- --only KEY,KEY] [--quick]`: runs each benchmark section in
@@ -11,7 +12,7 @@ import { analyseSection } from './analyse-bench.ts';
  * beside what it is compared with. To add a benchmark, export a BenchSection
  * (see bench/core.ts) and add it to `sections`.
  */
-export const sections: BenchSection[] = [...coreSections, reportSection, pagesSection, analyseSection];
+export const sections: BenchSection[] = [...coreSections, reportSection, pagesSection, analyseSection, importStallSection];
 
 const program = new Command()
   .name('npm run bench --')

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import express, { Router, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Services } from '../server/services.ts';
 import { NotFoundError } from '../server/errors.ts';
+import { requireTextFormFields } from '../server/middleware/body-shape.ts';
 import { createNunjucksEnvironment, GOVUK_FRONTEND_DIST, govukTemplateScriptHash } from './nunjucks-environment.ts';
 import { type DashboardContext, render } from './page-context.ts';
 import { requirePageRole, verifyCsrf } from './page-guards.ts';
@@ -68,6 +69,11 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
 
   // Assets: govuk-frontend's precompiled CSS and JS, its fonts and images, chart.js, ours.
   const cached = { maxAge: '1d', immutable: false, index: false as const, fallthrough: false };
+  // Assets are the same for everyone: undo the no-store that signed-in users' responses get (server/middleware/security-headers.ts).
+  router.use(['/govuk-frontend.min.css', '/govuk-frontend.min.js', '/vendor', '/assets', '/static'], (_req: Request, res: Response, next: NextFunction) => {
+    res.removeHeader('Cache-Control');
+    next();
+  });
   router.get('/govuk-frontend.min.css', (_req, res) => res.sendFile(resolve(GOVUK, 'govuk-frontend.min.css'), { maxAge: '1d' }));
   router.get('/govuk-frontend.min.js', (_req, res) => res.type('text/javascript').sendFile(resolve(GOVUK, 'govuk-frontend.min.js'), { maxAge: '1d' }));
   router.get('/vendor/chart.umd.min.js', (_req, res) => res.sendFile(CHART_JS, { maxAge: '1d' }));
@@ -75,6 +81,7 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   router.use('/static', express.static(resolve(here, 'static'), { maxAge: 0, index: false, fallthrough: false }));
 
   router.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 2000 }));
+  router.use(requireTextFormFields());
 
   // Pages that show, change or export people's records: one audit row per request,
   // including refused ones, so the marker goes before the role check.

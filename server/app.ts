@@ -2,9 +2,10 @@ import express, { type Express } from 'express';
 import { systemClock, type Clock } from './clock.ts';
 import type { Db } from './db/client.ts';
 import { createServices, type ServiceOptions, type Services } from './services.ts';
-import { setUpSecurityHeaders } from './middleware/security-headers.ts';
+import { setUpNoStore, setUpSecurityHeaders } from './middleware/security-headers.ts';
 import { setUpAuthentication } from './middleware/authentication.ts';
 import { errorHandler } from './middleware/error-handler.ts';
+import { limitNestingDepth } from './middleware/body-shape.ts';
 import { NotFoundError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { authRoutes } from './auth/auth-controller.ts';
@@ -21,19 +22,20 @@ export interface AppOptions {
   /** Token and session lifetimes, the sign-in secret, throttle limits. */
   services?: ServiceOptions;
   /**
-   * Express's `trust proxy` (EIU_TRUST_PROXY): behind a load balancer, set it so
-   * sign-in throttling sees each client's own address rather than the balancer's.
+   * Express's `trust proxy`, for running behind a TLS-terminating proxy or a load
+   * balancer (EIU_TRUST_PROXY; see trustProxySetting): cookies get Secure, HSTS is
+   * sent, and sign-in throttling sees each client's own address. Default: trust no proxy.
    */
   trustProxy?: string | number | boolean;
 }
 
 /** Builds the whole platform over a database: API, pages, errors. No global state. */
-export function createApp({ db, clock = systemClock, echoRoute = false, services: serviceOptions, trustProxy }: AppOptions): Express & { locals: { services: Services } } {
+export function createApp({ db, clock = systemClock, echoRoute = false, services: serviceOptions, trustProxy = false }: AppOptions): Express & { locals: { services: Services } } {
   const services = createServices(db, clock, serviceOptions);
   const app = express();
-  if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   app.locals.services = services;
   app.disable('x-powered-by');
+  if (trustProxy !== false) app.set('trust proxy', trustProxy);
   app.use(setUpSecurityHeaders());
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -41,7 +43,9 @@ export function createApp({ db, clock = systemClock, echoRoute = false, services
   if (echoRoute) app.post('/bench/echo', express.json(), (req, res) => res.json(req.body));
 
   app.use(express.json({ limit: '5mb' }));
+  app.use(limitNestingDepth());
   app.use(setUpAuthentication(services));
+  app.use(setUpNoStore());
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });

@@ -4,6 +4,7 @@ import { createApp } from './app.ts';
 import { users } from './db/schema.ts';
 import { accountSettingsFromEnv } from './auth/account-settings.ts';
 import { startAccountPurgeSchedule } from './auth/account-purge.ts';
+import { trustProxySetting } from './middleware/security-headers.ts';
 import { seedDemoData } from '../seed/demo.ts';
 import { DEMO_LOGINS_COMMAND, demoLoginLines } from '../seed/demo-logins.ts';
 import { createWeeklyReportService, startWeeklyFreezeSchedule } from '../dashboard/report/weekly-report-service.ts';
@@ -21,7 +22,6 @@ const demo = (process.env.EIU_DEMO ?? 'true') !== 'false';
 // Read first, so a mistyped retention period stops the server before anything runs.
 const retentionPolicy = retentionPolicyFromEnv();
 
-const trustProxy = process.env.EIU_TRUST_PROXY;
 let accounts;
 try {
   accounts = accountSettingsFromEnv(process.env);
@@ -30,12 +30,9 @@ try {
   process.exit(1);
 }
 const db = openDatabase(file);
-const app = createApp({
-  db,
-  services: { accounts },
-  // "true", a hop count, or a list of addresses/subnets, as Express's `trust proxy` takes.
-  trustProxy: trustProxy === undefined ? undefined : trustProxy === 'true' ? true : /^\d+$/.test(trustProxy) ? Number(trustProxy) : trustProxy,
-});
+// Behind a TLS-terminating proxy or load balancer set EIU_TRUST_PROXY (e.g. 1): cookies then get
+// Secure, HSTS is sent, and throttling sees each client's address.
+const app = createApp({ db, services: { accounts }, trustProxy: trustProxySetting(process.env.EIU_TRUST_PROXY) });
 if (!process.env.EIU_SECRET) console.log('EIU_SECRET is not set: sign-in forms only work on this instance (set it when running more than one).');
 
 // Demo passwords are printed once, when they are made; afterwards one line says how to see them (decision 0005).

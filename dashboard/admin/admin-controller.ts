@@ -66,7 +66,7 @@ export async function postUser(req: Request, res: Response): Promise<void> {
     }
   }
   if (values.role === 'coach') {
-    if (!/^[A-Za-z0-9-]{2,20}$/.test(values.coachCode)) errors.push({ field: 'coachCode', message: 'Enter the work coach code, for example WC11' });
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{1,19}$/.test(values.coachCode)) errors.push({ field: 'coachCode', message: 'Enter the work coach code, for example WC11' });
     if (!services.staff.sites().some((s) => s.code === values.site)) errors.push({ field: 'site', message: 'Select the coach’s site' });
     if (services.staff.coaches().some((c) => c.code.toLowerCase() === values.coachCode.toLowerCase()))
       errors.push({ field: 'coachCode', message: 'That work coach code is already used: choose another' });

@@ -1,7 +1,7 @@
-import { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
 import { ForbiddenError } from '../../server/errors.ts';
-import { CONTACT_CSV_COLUMNS, importContactsCsv, type RejectedRow } from '../../experiments/contacts/contact-import.ts';
+import { CONTACT_CSV_COLUMNS, type RejectedRow } from '../../experiments/contacts/contact-import.ts';
+import { importContactsOffThread } from '../../experiments/contacts/contact-import-job.ts';
 import { dashboardContext, render, type PageError } from '../page-context.ts';
 import { safeEqual } from '../page-guards.ts';
 import { parseMultipartForm } from './multipart-form.ts';
@@ -9,7 +9,7 @@ import { auditRequest } from '../../server/middleware/request-audit.ts';
 
 const SHOWN_REJECTIONS = 20;
 
-function renderDataPage(req: Request, res: Response, extra: { errors?: PageError[]; rejected?: RejectedRow[]; imported?: number | null } = {}, status = 200) {
+function renderDataPage(req: Request, res: Response, extra: { errors?: PageError[]; rejected?: RejectedRow[]; rejectedRows?: number; imported?: number | null } = {}, status = 200) {
   const { services } = dashboardContext(res);
   const experiments = services.experiments.list().filter((e) => e.status !== 'draft');
   const rejected = extra.rejected ?? [];
@@ -23,7 +23,7 @@ function renderDataPage(req: Request, res: Response, extra: { errors?: PageError
       columns: CONTACT_CSV_COLUMNS,
       imported: extra.imported ?? null,
       rejected: rejected.slice(0, SHOWN_REJECTIONS),
-      moreRejected: Math.max(0, rejected.length - SHOWN_REJECTIONS),
+      moreRejected: Math.max(0, (extra.rejectedRows ?? rejected.length) - SHOWN_REJECTIONS),
       errors: extra.errors ?? [],
     },
     status,
@@ -52,13 +52,14 @@ export async function postImport(req: Request, res: Response): Promise<void> {
     rejected();
     return renderDataPage(req, res, { errors: [{ field: 'cohortFile', message: 'The selected file must be a CSV' }] }, 400);
   }
-  const report = await importContactsCsv(services.contacts, Readable.from([file.content.toString('utf8')]));
+  // Parsed, checked and saved in a worker thread: a large cohort must not stall everyone else.
+  const report = await importContactsOffThread(services, file.content, { shownRejections: SHOWN_REJECTIONS });
   if (report.imported === 0) {
     const errors: PageError[] = [
-      { field: 'cohortFile', message: report.rejected.length === 1 && report.rejected[0].line === 1 ? report.rejected[0].errors[0].message : `Nothing was imported: ${report.rejected.length} row${report.rejected.length === 1 ? ' has' : 's have'} problems. Correct them and upload the file again` },
+      { field: 'cohortFile', message: report.rejectedRows === 1 && report.rejected[0].line === 1 ? report.rejected[0].errors[0].message : `Nothing was imported: ${report.rejectedRows} row${report.rejectedRows === 1 ? ' has' : 's have'} problems. Correct them and upload the file again` },
     ];
     rejected();
-    return renderDataPage(req, res, { errors, rejected: report.rejected }, 400);
+    return renderDataPage(req, res, { errors, rejected: report.rejected, rejectedRows: report.rejectedRows }, 400);
   }
   auditRequest(res, services.audit, req.user!.id, { entityId: String(report.imported) });
   res.redirect(303, `/data?imported=${report.imported}`);

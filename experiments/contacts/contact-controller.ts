@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../server/services.ts';
@@ -6,11 +5,11 @@ import { currentUser, requireRole } from '../../server/middleware/authentication
 import { parseInput } from '../../server/middleware/validation.ts';
 import { ValidationError } from '../../server/errors.ts';
 import { contactInputSchema, contactPreferencesSchema } from './contact-schema.ts';
-import { importContactsCsv } from './contact-import.ts';
 import { inTransaction } from '../../server/db/client.ts';
 import { auditedByService, auditRequest, personLevel } from '../../server/middleware/request-audit.ts';
 import { assignmentFor } from '../experiment/allocation-concealment.ts';
 import { optInInputSchema } from '../outcomes/correction-schema.ts';
+import { importContactsOffThread } from './contact-import-job.ts';
 
 const listQuerySchema = z.object({
   search: z.string().trim().max(40).optional(),
@@ -51,9 +50,10 @@ export function contactRoutes(services: Services): Router {
   router.post('/contacts/import', personLevel('import', 'contacts'), requireRole('analyst'), express.text({ type: ['text/csv', 'text/plain'], limit: '100mb' }), async (req, res) => {
     const user = currentUser(req);
     if (typeof req.body !== 'string') throw new ValidationError([{ field: 'file', message: 'Send the cohort file as text/csv' }]);
-    const report = await importContactsCsv(contacts, Readable.from([req.body]));
+    // Parsed, checked and saved in a worker thread: a large cohort must not stall everyone else.
+    const report = await importContactsOffThread(services, Buffer.from(req.body));
     auditRequest(res, audit, user.id, report.imported > 0 ? { entityId: String(report.imported) } : { action: 'import-rejected' });
-    res.status(report.imported > 0 ? 201 : 400).json(report);
+    res.status(report.imported > 0 ? 201 : 400).type('json').send(report.reportJson);
   });
 
   router.get('/contacts/:reference', personLevel('view', 'contact'), requireRole('analyst', 'coach'), (req, res) => {

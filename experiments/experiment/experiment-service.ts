@@ -9,6 +9,7 @@ import { ALWAYS_GUARDRAILS, type DecisionRule, type ExperimentStatus, type Journ
 import { CONTACT_ATTRIBUTE_KEYS } from '../contacts/contact-attributes.ts';
 import { integerRatio } from '../assignment/permuted-blocks.ts';
 import type { AllocationInput, ExperimentInput } from './experiment-schema.ts';
+import { MAX_NESTING_DEPTH, tooDeepField } from '../../server/middleware/body-shape.ts';
 
 export interface Factor {
   key: string;
@@ -98,6 +99,9 @@ function deepFreeze<T>(value: T): T {
 
 /** Checks a GrowthBook condition only names contact attributes, and evaluates cleanly. */
 export function eligibilityErrors(condition: Record<string, unknown>): FieldError[] {
+  // Deeper than this, the recursive checks below (and GrowthBook's) would run out of stack.
+  if (tooDeepField(condition, MAX_NESTING_DEPTH))
+    return [{ field: 'eligibility', message: `The eligibility condition is nested more than ${MAX_NESTING_DEPTH} levels deep: simplify it` }];
   const errors: FieldError[] = [];
   const visit = (node: unknown) => {
     if (Array.isArray(node)) return node.forEach(visit);

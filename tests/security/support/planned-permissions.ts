@@ -1,0 +1,94 @@
+import type { Caller } from './hardening-server.ts';
+
+/**
+ * Who may reach each route: the plan, written down, keyed "METHOD /path" with
+ * Express path patterns. The role × route matrix test insists every route the
+ * app answers has an entry here and that no one outside it gets through; the
+ * fuzz test signs in as one of the planned callers.
+ */
+const everyone: Caller[] = ['analyst', 'coach', 'minister', 'admin', 'anonymous'];
+const signedIn: Caller[] = ['analyst', 'coach', 'minister', 'admin'];
+const analyst: Caller[] = ['analyst'];
+const analystCoach: Caller[] = ['analyst', 'coach'];
+const readers: Caller[] = ['analyst', 'coach', 'minister'];
+
+export const PLANNED: Record<string, Caller[]> = {
+  'GET /health': everyone,
+  // The API (bearer tokens).
+  'GET /api/openapi.json': everyone,
+  'POST /api/tokens': everyone,
+  'GET /api/me': signedIn,
+  'POST /api/users': ['admin'],
+  'GET /api/experiments': readers,
+  'POST /api/experiments': analyst,
+  'GET /api/experiments/:key': readers,
+  'PUT /api/experiments/:key': analyst,
+  'POST /api/experiments/:key/launch': analyst,
+  'POST /api/experiments/:key/pause': analyst,
+  'POST /api/experiments/:key/resume': analyst,
+  'POST /api/experiments/:key/conclude': analyst,
+  'POST /api/experiments/:key/allocation': analyst,
+  'POST /api/experiments/:key/assignments': analystCoach,
+  'GET /api/experiments/:key/report': analyst,
+  'GET /api/experiments/:key/export/assignments.csv': analyst,
+  'GET /api/experiments/:key/export/outcomes.csv': analyst,
+  'GET /api/contacts': analystCoach,
+  'POST /api/contacts': analyst,
+  'POST /api/contacts/import': analyst,
+  'GET /api/contacts/:reference': analystCoach,
+  'PATCH /api/contacts/:reference': analystCoach,
+  'GET /api/contacts/:reference/history': analystCoach,
+  'GET /api/contacts/:reference/outcomes': analystCoach,
+  'GET /api/contacts/:reference/assignments': analystCoach,
+  'POST /api/contacts/:reference/opt-out': analystCoach,
+  'POST /api/outcomes': analystCoach,
+  // Pages (browser sessions).
+  'GET /govuk-frontend.min.css': everyone,
+  'GET /govuk-frontend.min.js': everyone,
+  'GET /vendor/chart.umd.min.js': everyone,
+  'GET /': signedIn,
+  'GET /sign-in': everyone,
+  'POST /sign-in': everyone,
+  'POST /sign-out': signedIn,
+  'GET /accessibility': everyone,
+  'GET /privacy': everyone,
+  'GET /experiments': analyst,
+  'GET /experiments/new': analyst,
+  'POST /experiments/new': analyst,
+  'GET /experiments/:key': analyst,
+  'GET /experiments/:key/edit': analyst,
+  'POST /experiments/:key/edit': analyst,
+  'GET /experiments/:key/results': analyst,
+  ...Object.fromEntries(
+    ['launch', 'pause', 'resume', 'conclude'].flatMap((action) => [
+      [`GET /experiments/:key/${action}`, analyst],
+      [`POST /experiments/:key/${action}`, analyst],
+    ]),
+  ),
+  'GET /data': analyst,
+  'POST /data/import': analyst,
+  'GET /data/:key/assignments.csv': analyst,
+  'GET /data/:key/outcomes.csv': analyst,
+  // Coaches' own caseload: analysts use the API and exports instead (decision 0014).
+  'GET /caseload': ['coach'],
+  'GET /contacts/:reference': ['coach'],
+  'POST /contacts/:reference/outcomes': ['coach'],
+  'POST /contacts/:reference/opt-out': ['coach'],
+  'POST /contacts/:reference/assignments': ['coach'],
+  'GET /contacts/:reference/preferences': ['coach'],
+  'POST /contacts/:reference/preferences': ['coach'],
+  'GET /learning-log': analystCoach,
+  'POST /learning-log': analystCoach,
+  'GET /learning-log/summaries': analyst,
+  'GET /learning-log/summaries/:weekEnding': analyst,
+  'POST /learning-log/summaries/:weekEnding': analyst,
+  'GET /learning-log/summaries/:weekEnding/approve': analyst,
+  'POST /learning-log/summaries/:weekEnding/approve': analyst,
+  'GET /report': ['minister', 'analyst'],
+  'GET /report/current': analyst,
+  'GET /report/weeks': ['minister', 'analyst'],
+  'GET /report/weeks/:weekEnding.csv': ['minister', 'analyst'],
+  'GET /report/weeks/:weekEnding': ['minister', 'analyst'],
+  'GET /admin': ['admin'],
+  'POST /admin/users': ['admin'],
+};
