@@ -17,6 +17,7 @@ import * as experimentLifecycle from './experiments/experiment-lifecycle-control
 import * as experimentResults from './experiments/experiment-results-controller.ts';
 import * as data from './data/data-controller.ts';
 import * as caseload from './caseload/caseload-controller.ts';
+import * as today from './caseload/today-controller.ts';
 import * as contact from './contact/contact-controller.ts';
 import * as preferences from './contact/preferences-controller.ts';
 import * as learningLog from './learning-log/learning-log-controller.ts';
@@ -93,6 +94,7 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   router.get('/data/:key/outcomes.csv', analyst, data.getOutcomesCsv);
 
   const coach = requirePageRole('coach');
+  router.get('/today', coach, today.get);
   router.get('/caseload', coach, caseload.get);
   router.get('/contacts/:reference', coach, contact.get);
   router.post('/contacts/:reference/outcomes', coach, verifyCsrf, contact.postOutcome);

@@ -91,8 +91,8 @@ describe('the record-an-outcome form', () => {
     expect(check({ stage: 'outreach_attempted' })).toEqual([{ field: 'channel', message: 'Select the channel you used' }]);
     expect(check({ stage: 'found_useful' })).toEqual([{ field: 'value-found_useful', message: 'Enter the usefulness score' }]);
     expect(check({ stage: 'found_useful', 'value-found_useful': '7' })).toEqual([{ field: 'value-found_useful', message: 'Enter the usefulness score as a whole number from 1 to 5' }]);
-    expect(check({ stage: 'responded', when: 'earlier', whenDay: '31', whenMonth: '2', whenYear: '2026' })).toEqual([{ field: 'whenDate', message: 'Enter the date it happened, for example 27 3 2026' }]);
-    expect(check({ stage: 'responded', when: 'earlier', whenDay: '1', whenMonth: '12', whenYear: '2026' })).toEqual([{ field: 'whenDate', message: 'The date it happened must be today or in the past' }]);
+    expect(check({ stage: 'responded', when: 'earlier', whenDay: '31', whenMonth: '2', whenYear: '2026' })).toEqual([{ field: 'whenDate-day', message: 'Enter the date it happened, for example 27 3 2026' }]);
+    expect(check({ stage: 'responded', when: 'earlier', whenDay: '1', whenMonth: '12', whenYear: '2026' })).toEqual([{ field: 'whenDate-day', message: 'The date it happened must be today or in the past' }]);
   });
 
   it('cannot be used to record an opt-out without the opt-out button', () => {

@@ -28,6 +28,9 @@ async function signedIn(username: string) {
 
 const BENEFITS_NOTICE = 'Nothing you record here affects anyone’s benefits.';
 
+/** The record form of a contact page (the one-click buttons above it carry keys of their own). */
+const recordForm = (html: string) => html.slice(html.indexOf('id="record"'));
+
 describe('signing in and out', () => {
   it('sends a signed-out visitor to sign in, and back to the page they wanted afterwards', async () => {
     const client = pageClient(server.baseUrl);
@@ -41,7 +44,7 @@ describe('signing in and out', () => {
 
   it.each([
     ['analyst', '/experiments'],
-    ['coach', '/caseload'],
+    ['coach', '/today'],
     ['minister', '/report'],
     ['admin', '/admin'],
   ])('puts the %s on their own start page', async (username, start) => {
@@ -98,6 +101,7 @@ describe('every page checks the role on the server', () => {
     [`/experiments/${TRIAL_KEY}/conclude`, { analyst: 200, coach: 403, minister: 403, admin: 403 }],
     ['/data', { analyst: 200, coach: 403, minister: 403, admin: 403 }],
     [`/data/${TRIAL_KEY}/outcomes.csv`, { analyst: 200, coach: 403, minister: 403, admin: 403 }],
+    ['/today', { analyst: 403, coach: 200, minister: 403, admin: 403 }],
     ['/caseload', { analyst: 403, coach: 200, minister: 403, admin: 403 }],
     ['/contacts/P-0001', { analyst: 403, coach: 200, minister: 403, admin: 403 }],
     ['/contacts/P-0001/preferences', { analyst: 403, coach: 200, minister: 403, admin: 403 }],
@@ -145,7 +149,7 @@ describe('every page checks the role on the server', () => {
   });
 
   it('states on every coach page that nothing recorded affects benefits', async () => {
-    for (const path of ['/caseload', '/contacts/P-0001', '/contacts/P-0001/preferences', '/learning-log']) {
+    for (const path of ['/today', '/caseload', '/contacts/P-0001', '/contacts/P-0001/preferences', '/learning-log']) {
       expect(pageText((await clients.coach.get(path)).html)).toContain(BENEFITS_NOTICE);
     }
   });
@@ -325,7 +329,7 @@ describe('data and users', () => {
     });
     expect(response.location).toBe('/admin?added=new.coach');
     const coach = pageClient(server.baseUrl);
-    expect((await coach.signIn('new.coach', 'a long enough password')).location).toBe('/caseload');
+    expect((await coach.signIn('new.coach', 'a long enough password')).location).toBe('/today');
     expect(pageText((await coach.get('/caseload')).html)).toContain('0 people on your caseload');
   });
 
@@ -347,7 +351,7 @@ describe('recording outcomes', () => {
     expect(added.location).toBe(`/contacts/N-0001?assigned=${TRIAL_KEY}`);
     const form = await coach.get('/contacts/N-0001');
     expect(pageText(form.html)).toContain('Due next: Make first contact');
-    const fields = { _csrf: hiddenField(form.html, '_csrf')!, idempotencyKey: hiddenField(form.html, 'idempotencyKey')!, stage: 'outreach_attempted', channel: 'text', when: 'today' };
+    const fields = { _csrf: hiddenField(form.html, '_csrf')!, idempotencyKey: hiddenField(recordForm(form.html), 'idempotencyKey')!, stage: 'outreach_attempted', channel: 'text', when: 'today' };
     const [first, second] = await Promise.all([coach.post('/contacts/N-0001/outcomes', fields), coach.post('/contacts/N-0001/outcomes', fields)]);
     expect(first.status).toBe(303);
     expect(second.location).toBe(first.location);
@@ -363,7 +367,7 @@ describe('recording outcomes', () => {
     const form = await coach.get('/contacts/P-0004');
     const response = await coach.post('/contacts/P-0004/outcomes', {
       _csrf: hiddenField(form.html, '_csrf')!,
-      idempotencyKey: hiddenField(form.html, 'idempotencyKey')!,
+      idempotencyKey: hiddenField(recordForm(form.html), 'idempotencyKey')!,
       stage: 'meeting_not_attended',
       when: 'today',
     });
@@ -371,7 +375,7 @@ describe('recording outcomes', () => {
     expect(response.html).toContain('href="#notAttendedReason"');
     expect(pageText(response.html)).toContain('Select why they could not come');
     expect(response.html).toMatch(/value="meeting_not_attended" checked/);
-    expect(hiddenField(response.html, 'idempotencyKey')).toBe(hiddenField(form.html, 'idempotencyKey'));
+    expect(hiddenField(recordForm(response.html), 'idempotencyKey')).toBe(hiddenField(recordForm(form.html), 'idempotencyKey'));
   });
 
   it('records an opt-out in one step, after which no contact is offered', async () => {
