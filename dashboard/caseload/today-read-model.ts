@@ -86,9 +86,9 @@ funnel AS (
     MAX(o.stage = 'engaged_13w') AS has13w,
     MAX(o.stage = 'disengaged') AS disengaged
   FROM mine JOIN outcome_events o ON o.contact_id = mine.id
-  GROUP BY o.contact_id
+  GROUP BY mine.id
 ),
-state AS (
+state AS MATERIALIZED (
   SELECT m.id AS contactId, m.reference, m.preferred_channel AS preferredChannel,
     COALESCE(f.attempts, 0) AS attempts, f.lastOutreachAt, f.respondedAt, f.agreedAt, f.missedAt, f.attendedAt,
     COALESCE(f.has4w, 0) AS has4w, COALESCE(f.has8w, 0) AS has8w, COALESCE(f.has13w, 0) AS has13w, COALESCE(f.disengaged, 0) AS disengaged,
