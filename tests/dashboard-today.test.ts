@@ -102,6 +102,16 @@ describe('what Today lists for a coach', () => {
     for (const reference of ['MEET-FRIDAY', 'QUIET-4D', 'QUIET-3X', 'WEEK-5-DONE', 'WEEK-9-GONE', 'NO-EXPERIMENT', 'OPTED-OUT', 'OTHER-FRESH']) expect(listed, reference).not.toContain(reference);
   });
 
+  it('gives the first few of each list with the size of the whole list, so a long one costs no more than a short one', () => {
+    seedTheDay();
+    const rows = createTodayReadModel(server.db).due(coachId, new Date(TEST_NOW), {}, 1);
+    expect(rows.map((r) => [r.section, r.reference, r.sectionTotal])).toEqual([
+      ['due', 'WEEK-5', 5],
+      ['not_contacted', 'FRESH', 1],
+      ['meetings', 'MEET-TODAY', 3],
+    ]);
+  });
+
   it('takes the number of days before trying again as a setting', () => {
     seedTheDay();
     const rows = createTodayReadModel(server.db, { retryAfterDays: 3 }).due(coachId, new Date(TEST_NOW));

@@ -8,7 +8,7 @@ import type { Db } from '../../server/db/client.ts';
 import { createTodayReadModel, TODAY_STAGES, type TodayArm, type TodayFilters, type TodayRow, type TodayStage } from './today-read-model.ts';
 
 /** Rows shown per list; the rest are counted, and the filters narrow them down. */
-const SECTION_LIMIT = 100;
+const SECTION_LIMIT = 50;
 
 const readModels = new WeakMap<Db, ReturnType<typeof createTodayReadModel>>();
 function readModelFor(db: Db) {
@@ -91,7 +91,7 @@ export function get(req: Request, res: Response): void {
   const now = services.clock.now();
   const choices = model.filterChoices();
   const filters = filtersFrom(req.query, choices);
-  const rows = user.coachId === null ? [] : model.due(user.coachId, now, filters);
+  const rows = user.coachId === null ? [] : model.due(user.coachId, now, filters, SECTION_LIMIT);
   services.audit.record(user.id, 'list', 'today', null);
 
   const filterQuery = new URLSearchParams({
@@ -101,13 +101,15 @@ export function get(req: Request, res: Response): void {
   }).toString();
   const returnTo = `/today${filterQuery ? `?${filterQuery}` : ''}`;
 
-  const sections = [
-    { id: 'meetings', title: 'Meetings today and tomorrow', empty: 'No first meetings today or tomorrow.', kinds: ['meeting_today', 'meeting_tomorrow'] },
-    { id: 'due', title: 'Due or overdue', empty: 'Nothing else is due.', kinds: ['meeting_passed', 'agree_meeting', 'try_again', 'follow_up'] },
-    { id: 'not-contacted', title: 'Not contacted yet', empty: 'Everyone in a running experiment has been contacted.', kinds: ['not_contacted'] },
-  ].map((section) => {
-    const all = rows.filter((r) => section.kinds.includes(r.kind));
-    return { ...section, total: all.length, rows: all.slice(0, SECTION_LIMIT) };
+  const sections = (
+    [
+      { id: 'meetings', section: 'meetings', title: 'Meetings today and tomorrow', empty: 'No first meetings today or tomorrow.' },
+      { id: 'due', section: 'due', title: 'Due or overdue', empty: 'Nothing else is due.' },
+      { id: 'not-contacted', section: 'not_contacted', title: 'Not contacted yet', empty: 'Everyone in a running experiment has been contacted.' },
+    ] as const
+  ).map((section) => {
+    const listed = rows.filter((r) => r.section === section.section);
+    return { ...section, total: listed[0]?.sectionTotal ?? 0, rows: listed };
   });
   const arms = model.armsFor(sections.flatMap((s) => s.rows.map((r) => r.contactId)));
   const channelOf = (row: TodayRow, rowArms: TodayArm[]) => rowArms.map((a) => armInstructions(a.levels).channel).filter((c) => c !== null).at(-1) ?? row.preferredChannel;

@@ -55,7 +55,12 @@ export interface TodayRow {
   meetingAgreedAt: string | null;
   /** For follow-ups: the stage to record (engaged_4w, engaged_8w, engaged_13w). */
   followUp: 'engaged_4w' | 'engaged_8w' | 'engaged_13w' | null;
+  /** Which of Today's lists it is on, and how many that list has in all (before any limit). */
+  section: TodaySection;
+  sectionTotal: number;
 }
+
+export type TodaySection = 'meetings' | 'due' | 'not_contacted';
 
 export interface TodayArm {
   experimentKey: string;
@@ -128,21 +133,30 @@ classified AS (
     CASE WHEN s.weeksSinceMeeting >= 13 THEN 13 WHEN s.weeksSinceMeeting >= 8 THEN 8 WHEN s.weeksSinceMeeting >= 4 THEN 4 END AS followUpWeeks
   FROM state s
   WHERE @stage IS NULL OR s.stage = @stage
+),
+listed AS (
+  SELECT contactId, reference, kind, stage, preferredChannel, attempts, lastOutreachAt, meetingTime, agreedAt AS meetingAgreedAt,
+    CASE kind
+      WHEN 'meeting_passed' THEN COALESCE(meetingTime, agreedAt)
+      WHEN 'meeting_today' THEN meetingTime
+      WHEN 'meeting_tomorrow' THEN meetingTime
+      WHEN 'agree_meeting' THEN MAX(COALESCE(respondedAt, ''), COALESCE(missedAt, ''))
+      WHEN 'try_again' THEN ${ISO(`lastOutreachAt, '+' || @retryAfterDays || ' days'`)}
+      WHEN 'follow_up' THEN ${ISO(`attendedAt, '+' || (followUpWeeks * 7) || ' days'`)}
+      WHEN 'not_contacted' THEN (
+        SELECT MIN(a.assigned_at) FROM assignments a JOIN experiments e ON e.id = a.experiment_id AND e.status = 'running' WHERE a.contact_id = classified.contactId)
+    END AS dueAt,
+    CASE WHEN kind = 'follow_up' THEN 'engaged_' || followUpWeeks || 'w' END AS followUp,
+    CASE WHEN kind IN ('meeting_today', 'meeting_tomorrow') THEN 'meetings' WHEN kind = 'not_contacted' THEN 'not_contacted' ELSE 'due' END AS section
+  FROM classified
+  WHERE kind IS NOT NULL
+),
+numbered AS (
+  SELECT listed.*, ROW_NUMBER() OVER (PARTITION BY section ORDER BY dueAt, reference) AS position, COUNT(*) OVER (PARTITION BY section) AS sectionTotal
+  FROM listed
 )
-SELECT contactId, reference, kind, stage, preferredChannel, attempts, lastOutreachAt, meetingTime, agreedAt AS meetingAgreedAt,
-  CASE kind
-    WHEN 'meeting_passed' THEN COALESCE(meetingTime, agreedAt)
-    WHEN 'meeting_today' THEN meetingTime
-    WHEN 'meeting_tomorrow' THEN meetingTime
-    WHEN 'agree_meeting' THEN MAX(COALESCE(respondedAt, ''), COALESCE(missedAt, ''))
-    WHEN 'try_again' THEN ${ISO(`lastOutreachAt, '+' || @retryAfterDays || ' days'`)}
-    WHEN 'follow_up' THEN ${ISO(`attendedAt, '+' || (followUpWeeks * 7) || ' days'`)}
-    WHEN 'not_contacted' THEN (
-      SELECT MIN(a.assigned_at) FROM assignments a JOIN experiments e ON e.id = a.experiment_id AND e.status = 'running' WHERE a.contact_id = classified.contactId)
-  END AS dueAt,
-  CASE WHEN kind = 'follow_up' THEN 'engaged_' || followUpWeeks || 'w' END AS followUp
-FROM classified
-WHERE kind IS NOT NULL
+SELECT contactId, reference, kind, stage, preferredChannel, attempts, lastOutreachAt, meetingTime, meetingAgreedAt, dueAt, followUp, section, sectionTotal
+FROM numbered WHERE position <= @limit
 ORDER BY dueAt, reference`;
 
 /** Builds the read model once per database; its statements are prepared once. */
@@ -173,7 +187,7 @@ export function createTodayReadModel(db: Db, options: Partial<TodayOptions> = {}
     sql: TODAY_SQL,
 
     /** Parameters for `sql` (exported for EXPLAIN QUERY PLAN in tests). */
-    parameters(coachId: number, now: Date, filters: TodayFilters = {}) {
+    parameters(coachId: number, now: Date, filters: TodayFilters = {}, limit = Number.MAX_SAFE_INTEGER) {
       return {
         coachId,
         now: now.toISOString(),
@@ -185,12 +199,16 @@ export function createTodayReadModel(db: Db, options: Partial<TodayOptions> = {}
         experiment: filters.experiment || null,
         arm: (filters.experiment && filters.arm) || null,
         stage: filters.stage ?? null,
+        limit,
       };
     },
 
-    /** Everything due on one coach's caseload, soonest (most overdue) first. */
-    due(coachId: number, now: Date, filters: TodayFilters = {}): TodayRow[] {
-      return today.all(this.parameters(coachId, now, filters)) as TodayRow[];
+    /**
+     * Everything due on one coach's caseload, soonest (most overdue) first;
+     * with `limit`, only the first `limit` of each list (`sectionTotal` still counts them all).
+     */
+    due(coachId: number, now: Date, filters: TodayFilters = {}, limit?: number): TodayRow[] {
+      return today.all(this.parameters(coachId, now, filters, limit)) as TodayRow[];
     },
 
     /** The running experiments' arms of these people (shown on their rows; they say which channel to use). */
