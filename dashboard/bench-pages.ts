@@ -72,6 +72,7 @@ export function dashboardBenchPages(db: Db, options: { coach?: string } = {}): B
     pages.push({ name: 'experiment results', role: 'analyst', username: analyst, path: `/experiments/${experiment}/results` });
   }
   if (coach) {
+    pages.push({ name: 'today', role: 'coach', username: coach.username, path: '/today' });
     pages.push({ name: 'caseload', role: 'coach', username: coach.username, path: '/caseload' });
     pages.push({ name: 'caseload search', role: 'coach', username: coach.username, path: '/caseload?search=7' });
     if (contact) pages.push({ name: 'contact page', role: 'coach', username: coach.username, path: `/contacts/${encodeURIComponent(contact)}` });

@@ -18,6 +18,7 @@ import * as experimentLifecycle from './experiments/experiment-lifecycle-control
 import * as experimentResults from './experiments/experiment-results-controller.ts';
 import * as data from './data/data-controller.ts';
 import * as caseload from './caseload/caseload-controller.ts';
+import * as today from './caseload/today-controller.ts';
 import * as contact from './contact/contact-controller.ts';
 import * as preferences from './contact/preferences-controller.ts';
 import * as correction from './contact/correction-controller.ts';
@@ -123,6 +124,7 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   audited('get', '/data/:key/outcomes.csv', analyst, data.getOutcomesCsv);
 
   const coach = requirePageRole('coach');
+  router.get('/today', coach, today.get);
   audited('get', '/caseload', coach, caseload.get);
   audited('get', '/contacts/:reference', coach, contact.get);
   audited('post', '/contacts/:reference/outcomes', coach, verifyCsrf, contact.postOutcome);

@@ -3,7 +3,7 @@ import type { Role } from '../experiments/vocabulary.ts';
 /** Where each role lands after signing in. */
 export const START_PAGES: Record<Role, string> = {
   analyst: '/experiments',
-  coach: '/caseload',
+  coach: '/today',
   minister: '/report',
   admin: '/admin',
 };
@@ -22,6 +22,7 @@ const NAVIGATION: Record<Role, NavigationItem[]> = {
     { text: 'Weekly report', href: '/report' },
   ],
   coach: [
+    { text: 'Today', href: '/today' },
     { text: 'My caseload', href: '/caseload' },
     { text: 'Learning log', href: '/learning-log' },
   ],

@@ -56,6 +56,14 @@ async function shoot(page: Page, path: string, file: string) {
   console.log(`  ${file}  (${path})`);
 }
 
+/** Just what a 1280 × 900 screen shows, for pages about what is in view without scrolling. */
+async function shootViewport(page: Page, path: string, file: string) {
+  await page.goto(`${baseUrl}${path}`);
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: resolve(output, file) });
+  console.log(`  ${file}  (${path}, 1280 × 900)`);
+}
+
 const browser = await launchBrowser();
 try {
   const { page, context } = browser;
@@ -65,6 +73,7 @@ try {
   await shoot(page, '/experiments/channel-tone/results', 'analyst-results.png');
   await context.clearCookies();
   await signIn(page, baseUrl, 'coach01', password('coach01'));
+  await shootViewport(page, '/today', 'coach-today.png');
   await shoot(page, `/contacts/${contact ?? ''}`, 'coach-contact.png');
   await context.clearCookies();
   await signIn(page, baseUrl, 'minister', password('minister'));

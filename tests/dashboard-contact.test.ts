@@ -3,6 +3,7 @@ import { armInstructions } from '../dashboard/contact/arm-instructions.ts';
 import { nextStep } from '../dashboard/contact/next-step.ts';
 import { outcomeInputFromForm, outcomeValuesFromBody } from '../dashboard/contact/outcome-form.ts';
 import { joinableExperiments } from '../dashboard/contact/contact-controller.ts';
+import { contactQuickActions, dueFollowUp } from '../dashboard/contact/quick-actions.ts';
 
 describe('what a coach does for an arm', () => {
   it('gives the channel, a warm script that says it is voluntary and safe for benefits, and the place to offer', () => {
@@ -91,12 +92,80 @@ describe('the record-an-outcome form', () => {
     expect(check({ stage: 'outreach_attempted' })).toEqual([{ field: 'channel', message: 'Select the channel you used' }]);
     expect(check({ stage: 'found_useful' })).toEqual([{ field: 'value-found_useful', message: 'Enter the usefulness score' }]);
     expect(check({ stage: 'found_useful', 'value-found_useful': '7' })).toEqual([{ field: 'value-found_useful', message: 'Enter the usefulness score as a whole number from 1 to 5' }]);
-    expect(check({ stage: 'responded', when: 'earlier', whenDay: '31', whenMonth: '2', whenYear: '2026' })).toEqual([{ field: 'whenDate', message: 'Enter the date it happened, for example 27 3 2026' }]);
-    expect(check({ stage: 'responded', when: 'earlier', whenDay: '1', whenMonth: '12', whenYear: '2026' })).toEqual([{ field: 'whenDate', message: 'The date it happened must be today or in the past' }]);
+    expect(check({ stage: 'responded', when: 'earlier', whenDay: '31', whenMonth: '2', whenYear: '2026' })).toEqual([{ field: 'whenDate-day', message: 'Enter the date it happened, for example 27 3 2026' }]);
+    expect(check({ stage: 'responded', when: 'earlier', whenDay: '1', whenMonth: '12', whenYear: '2026' })).toEqual([{ field: 'whenDate-day', message: 'The date it happened must be today or in the past' }]);
+  });
+
+  it('checks the meeting time in its own field, apart from the date', () => {
+    const check = (body: Record<string, string>) => outcomeInputFromForm(outcomeValuesFromBody({ idempotencyKey: 'abcdefgh-1234', stage: 'meeting_agreed', place: 'jobcentre', ...body }), 'P-0001', now).errors;
+    expect(check({ meetingDay: '30', meetingMonth: '11', meetingYear: '2026', meetingTime: '25:99' })).toEqual([{ field: 'meetingTime', message: 'Enter a real time, for example 09:30' }]);
+    expect(check({ meetingDay: '30', meetingMonth: '11', meetingYear: '2026', meetingTime: '13pm' })).toEqual([{ field: 'meetingTime', message: 'Enter a real time, for example 09:30' }]);
+    expect(check({ meetingDay: '31', meetingMonth: '2', meetingYear: '2027', meetingTime: '10:30' })).toEqual([{ field: 'meetingDate-day', message: 'Enter the meeting date as a real date, for example 27 3 2026' }]);
+    expect(check({ meetingDay: '31', meetingMonth: '2', meetingYear: '2027', meetingTime: '25:99' }).map((e) => e.field)).toEqual(['meetingDate-day', 'meetingTime']);
+    expect(check({ meetingTime: '10:30' })).toEqual([{ field: 'meetingDate-day', message: 'Enter the date of the meeting, or leave the time blank' }]);
+  });
+
+  it('takes attendance recorded on the day of the meeting to be at the meeting, not before it', () => {
+    const values = outcomeValuesFromBody({ idempotencyKey: 'abcdefgh-1234', stage: 'meeting_attended', when: 'yesterday' });
+    const context = { meetingTime: '2026-11-22T15:00:00.000Z' };
+    expect(outcomeInputFromForm(values, 'P-0001', now, context).input?.occurredAt).toBe('2026-11-22T15:00:00.000Z');
+    const earlier = outcomeValuesFromBody({ idempotencyKey: 'abcdefgh-1234', stage: 'meeting_attended', when: 'earlier', whenDay: '22', whenMonth: '11', whenYear: '2026' });
+    expect(outcomeInputFromForm(earlier, 'P-0001', now, context).input?.occurredAt).toBe('2026-11-22T15:00:00.000Z');
+    // Any other stage that day keeps the time the form gives it ("yesterday" is noon UK time, so a resent form matches).
+    expect(outcomeInputFromForm({ ...values, stage: 'responded' }, 'P-0001', now, context).input?.occurredAt).toBe('2026-11-22T12:00:00.000Z');
+  });
+
+  it('accepts today as a date it happened, even before noon', () => {
+    const values = outcomeValuesFromBody({ idempotencyKey: 'abcdefgh-1234', stage: 'responded', when: 'earlier', whenDay: '23', whenMonth: '11', whenYear: '2026' });
+    expect(outcomeInputFromForm(values, 'P-0001', now)).toMatchObject({ errors: [], input: { occurredAt: now.toISOString() } });
   });
 
   it('cannot be used to record an opt-out without the opt-out button', () => {
     expect(outcomeInputFromForm(outcomeValuesFromBody({ stage: 'opted_out', idempotencyKey: 'abcdefgh-1234' }), 'P-0001', now).errors[0].field).toBe('stage');
+  });
+});
+
+describe('the one-click buttons at the top of a person’s page', () => {
+  const now = new Date('2026-11-23T11:00:00.000Z');
+  const event = (stage: string, occurredAt: string, detail: Record<string, unknown> | null = null) => ({ stage, occurredAt, detail });
+  const texts = (events: ReturnType<typeof event>[], channel: string | null = 'text') => contactQuickActions(events, false, channel, now).map((a) => a.text);
+  it('offers the usual next step, filled in, whenever it needs no detail', () => {
+    expect(texts([])).toEqual(['Outreach attempted by text today']);
+    expect(texts([], null)).toEqual([]);
+    const contacted = [event('outreach_attempted', '2026-11-20T10:00:00.000Z', { channel: 'text' })];
+    expect(texts(contacted)).toEqual(['Responded today', 'Tried again by text today']);
+    const responded = [...contacted, event('responded', '2026-11-21T10:00:00.000Z')];
+    expect(texts(responded)).toEqual([]);
+    const agreed = [...responded, event('meeting_agreed', '2026-11-21T10:05:00.000Z', { place: 'jobcentre', time: '2026-11-23T10:30:00.000Z' })];
+    expect(texts(agreed)).toEqual(['Attended today']);
+    const later = [...responded, event('meeting_agreed', '2026-11-21T10:05:00.000Z', { place: 'jobcentre', time: '2026-11-23T14:00:00.000Z' })];
+    expect(texts(later)).toEqual([]);
+    const attended = [...agreed, event('meeting_attended', '2026-11-23T10:30:00.000Z')];
+    expect(texts(attended)).toEqual(['Wants to continue', 'Informal plan', 'Written plan', 'Signed plan', 'Next meeting only', 'No plan']);
+    expect(contactQuickActions(attended, false, 'text', now).find((a) => a.text === 'Written plan')?.fields).toEqual({ stage: 'plan_agreed', planKind: 'written', when: 'today' });
+  });
+
+  it('records attendance at a meeting on an earlier day on that day', () => {
+    const agreed = [event('outreach_attempted', '2026-11-10T10:00:00.000Z', { channel: 'text' }), event('responded', '2026-11-11T10:00:00.000Z'), event('meeting_agreed', '2026-11-11T10:05:00.000Z', { place: 'jobcentre', time: '2026-11-20T14:00:00.000Z' })];
+    expect(contactQuickActions(agreed, false, 'text', now)).toEqual([{ text: 'Attended on 20 November', fields: { stage: 'meeting_attended', when: 'earlier', whenDay: '20', whenMonth: '11', whenYear: '2026' } }]);
+  });
+
+  it('asks for the follow-ups 4, 8 and 13 weeks after the first meeting, each until the next is due', () => {
+    const reached = (...stages: string[]) => new Set(stages);
+    const met = '2026-08-01T10:00:00.000Z';
+    const weeksOn = (weeks: number) => new Date(new Date(met).getTime() + weeks * 7 * 86_400_000);
+    expect(dueFollowUp(met, reached(), weeksOn(3.9))).toBeNull();
+    expect(dueFollowUp(met, reached(), weeksOn(4))?.stage).toBe('engaged_4w');
+    expect(dueFollowUp(met, reached('engaged_4w'), weeksOn(5))).toBeNull();
+    expect(dueFollowUp(met, reached(), weeksOn(9))?.stage).toBe('engaged_8w');
+    expect(dueFollowUp(met, reached('engaged_8w'), weeksOn(14))?.stage).toBe('engaged_13w');
+    expect(dueFollowUp(met, reached('engaged_13w'), weeksOn(14))).toBeNull();
+    expect(dueFollowUp(met, reached(), weeksOn(17))).toBeNull();
+  });
+
+  it('offers nothing once they have opted out or stopped engaging', () => {
+    expect(contactQuickActions([], true, 'text', now)).toEqual([]);
+    expect(texts([event('outreach_attempted', '2026-11-01T10:00:00.000Z', { channel: 'text' }), event('disengaged', '2026-11-02T10:00:00.000Z', { reason: 'other' })])).toEqual([]);
   });
 });
 

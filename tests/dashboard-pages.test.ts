@@ -12,6 +12,7 @@ import { setUpSecurityHeaders } from '../server/middleware/security-headers.ts';
 import { errorHandler } from '../server/middleware/error-handler.ts';
 
 let server: TestServer;
+const analystView = { id: 0, username: 'x', displayName: 'x', role: 'analyst' as const, coachId: null };
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -28,6 +29,9 @@ async function signedIn(username: string) {
 
 const BENEFITS_NOTICE = 'Nothing you record here affects anyone’s benefits.';
 
+/** The record form of a contact page (the one-click buttons above it carry keys of their own). */
+const recordForm = (html: string) => html.slice(html.indexOf('id="record"'));
+
 describe('signing in and out', () => {
   it('sends a signed-out visitor to sign in, and back to the page they wanted afterwards', async () => {
     const client = pageClient(server.baseUrl);
@@ -41,7 +45,7 @@ describe('signing in and out', () => {
 
   it.each([
     ['analyst', '/experiments'],
-    ['coach', '/caseload'],
+    ['coach', '/today'],
     ['minister', '/report'],
     ['admin', '/admin'],
   ])('puts the %s on their own start page', async (username, start) => {
@@ -98,6 +102,7 @@ describe('every page checks the role on the server', () => {
     [`/experiments/${TRIAL_KEY}/conclude`, { analyst: 200, coach: 403, minister: 403, admin: 403 }],
     ['/data', { analyst: 200, coach: 403, minister: 403, admin: 403 }],
     [`/data/${TRIAL_KEY}/outcomes.csv`, { analyst: 200, coach: 403, minister: 403, admin: 403 }],
+    ['/today', { analyst: 403, coach: 200, minister: 403, admin: 403 }],
     ['/caseload', { analyst: 403, coach: 200, minister: 403, admin: 403 }],
     ['/contacts/P-0001', { analyst: 403, coach: 200, minister: 403, admin: 403 }],
     ['/contacts/P-0001/preferences', { analyst: 403, coach: 200, minister: 403, admin: 403 }],
@@ -145,7 +150,7 @@ describe('every page checks the role on the server', () => {
   });
 
   it('states on every coach page that nothing recorded affects benefits', async () => {
-    for (const path of ['/caseload', '/contacts/P-0001', '/contacts/P-0001/preferences', '/learning-log']) {
+    for (const path of ['/today', '/caseload', '/contacts/P-0001', '/contacts/P-0001/preferences', '/learning-log']) {
       expect(pageText((await clients.coach.get(path)).html)).toContain(BENEFITS_NOTICE);
     }
   });
@@ -327,7 +332,7 @@ describe('data and users', () => {
     });
     expect(response.location).toBe('/admin?added=new.coach');
     const coach = pageClient(server.baseUrl);
-    expect((await coach.signIn('new.coach', 'a long enough password')).location).toBe('/caseload');
+    expect((await coach.signIn('new.coach', 'a long enough password')).location).toBe('/today');
     expect(pageText((await coach.get('/caseload')).html)).toContain('0 people on your caseload');
   });
 
@@ -349,7 +354,7 @@ describe('recording outcomes', () => {
     expect(added.location).toBe(`/contacts/N-0001?assigned=${TRIAL_KEY}`);
     const form = await coach.get('/contacts/N-0001');
     expect(pageText(form.html)).toContain('Due next: Make first contact');
-    const fields = { _csrf: hiddenField(form.html, '_csrf')!, idempotencyKey: hiddenField(form.html, 'idempotencyKey')!, stage: 'outreach_attempted', channel: 'text', when: 'today' };
+    const fields = { _csrf: hiddenField(form.html, '_csrf')!, idempotencyKey: hiddenField(recordForm(form.html), 'idempotencyKey')!, stage: 'outreach_attempted', channel: 'text', when: 'today' };
     const [first, second] = await Promise.all([coach.post('/contacts/N-0001/outcomes', fields), coach.post('/contacts/N-0001/outcomes', fields)]);
     expect(first.status).toBe(303);
     expect(second.location).toBe(first.location);
@@ -365,7 +370,7 @@ describe('recording outcomes', () => {
     const form = await coach.get('/contacts/P-0004');
     const response = await coach.post('/contacts/P-0004/outcomes', {
       _csrf: hiddenField(form.html, '_csrf')!,
-      idempotencyKey: hiddenField(form.html, 'idempotencyKey')!,
+      idempotencyKey: hiddenField(recordForm(form.html), 'idempotencyKey')!,
       stage: 'meeting_not_attended',
       when: 'today',
     });
@@ -373,7 +378,7 @@ describe('recording outcomes', () => {
     expect(response.html).toContain('href="#notAttendedReason"');
     expect(pageText(response.html)).toContain('Select why they could not come');
     expect(response.html).toMatch(/value="meeting_not_attended" checked/);
-    expect(hiddenField(response.html, 'idempotencyKey')).toBe(hiddenField(form.html, 'idempotencyKey'));
+    expect(hiddenField(recordForm(response.html), 'idempotencyKey')).toBe(hiddenField(recordForm(form.html), 'idempotencyKey'));
   });
 
   it('records an opt-out from its confirmation page, after which no contact is offered', async () => {
@@ -394,6 +399,74 @@ describe('recording outcomes', () => {
     expect(pageText((await coach.get('/caseload?search=P-000')).html)).toMatch(/P-0006 .*? Do not contact/);
   });
 
+  it('chooses the outcome when it is the only one possible', async () => {
+    const coach = await signedIn('coach');
+    const page = await coach.get('/contacts/N-0005');
+    expect(page.html).toMatch(/value="outreach_attempted" checked/);
+    expect([...page.html.matchAll(/name="stage" type="radio"/g)]).toHaveLength(1);
+  });
+
+  it('asks the coach to confirm a stage that skips the one before it, then records it once', async () => {
+    const coach = await signedIn('coach');
+    const form = await coach.get('/contacts/N-0004');
+    const fields = { _csrf: hiddenField(form.html, '_csrf')!, idempotencyKey: hiddenField(recordForm(form.html), 'idempotencyKey')!, stage: 'meeting_attended', when: 'today' };
+    const check = await coach.post('/contacts/N-0004/outcomes', fields);
+    expect(check.status).toBe(200);
+    const text = pageText(check.html);
+    expect(text).toContain('Check before you record');
+    expect(text).toContain("You are recording ’First meeting attended’ but no meeting was agreed. Continue?");
+    expect(server.services.outcomes.forContact(analystView, 'N-0004')).toEqual([]);
+    const confirmed = await coach.post('/contacts/N-0004/outcomes', { ...fields, confirmSkip: '1' });
+    expect(confirmed.status).toBe(303);
+    expect(hiddenField(check.html, 'confirmSkip')).toBe('1');
+    expect(hiddenField(check.html, 'stage')).toBe('meeting_attended');
+    expect(server.services.outcomes.forContact(analystView, 'N-0004').map((o) => o.stage)).toEqual(['meeting_attended']);
+  });
+
+  it('highlights a time that is not a real time in its own field', async () => {
+    const coach = await signedIn('coach');
+    const form = await coach.get('/contacts/P-0008');
+    const response = await coach.post('/contacts/P-0008/outcomes', {
+      _csrf: hiddenField(form.html, '_csrf')!,
+      idempotencyKey: hiddenField(recordForm(form.html), 'idempotencyKey')!,
+      stage: 'meeting_agreed',
+      place: 'jobcentre',
+      meetingDay: '30',
+      meetingMonth: '11',
+      meetingYear: '2026',
+      meetingTime: '25:99',
+      when: 'today',
+    });
+    expect(response.status).toBe(400);
+    expect(response.html).toContain('href="#meetingTime"');
+    expect(response.html).not.toContain('href="#meetingDate-day"');
+    expect(pageText(response.html)).toContain('Enter a real time, for example 09:30');
+    expect(response.html).toMatch(/class="govuk-input govuk-input--width-5 govuk-input--error" id="meetingTime"/);
+    expect(response.html).not.toMatch(/govuk-input--error" id="meetingDate-day"/);
+    expect(response.html).toContain('value="25:99"');
+  });
+
+  it('refuses a meeting agreed for a day already past, and so never says it is due', async () => {
+    const coach = await signedIn('coach');
+    const form = await coach.get('/contacts/P-0008');
+    const before = server.services.outcomes.forContact(analystView, 'P-0008').length;
+    const response = await coach.post('/contacts/P-0008/outcomes', {
+      _csrf: hiddenField(form.html, '_csrf')!,
+      idempotencyKey: hiddenField(recordForm(form.html), 'idempotencyKey')!,
+      stage: 'meeting_agreed',
+      place: 'jobcentre',
+      meetingDay: '8',
+      meetingMonth: '12',
+      meetingYear: '2019',
+      when: 'today',
+    });
+    expect(response.status).toBe(400);
+    expect(response.html).toContain('href="#meetingDate-day"');
+    expect(pageText(response.html)).toContain('The meeting must be today or later');
+    expect(pageText(response.html)).not.toContain('8 December 2019');
+    expect(server.services.outcomes.forContact(analystView, 'P-0008')).toHaveLength(before);
+  });
+
   it('keeps the history of changes to preferences and adjustments', async () => {
     const coach = await signedIn('coach');
     const form = await coach.get('/contacts/P-0007/preferences');
@@ -403,6 +476,63 @@ describe('recording outcomes', () => {
     expect(text).toContain('Preferred channel Phone');
     expect(text).toMatch(/Changes .*Preferred channel phone/);
     expect(text).toMatch(/Adjustments extra time, interpreter/);
+  });
+});
+
+/** Every id attribute of the page's elements, read from their start tags (not from text, comments or scripts). */
+function idsOf(html: string): string[] {
+  const markup = html.replace(/<!--[\s\S]*?-->/g, '').replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, '');
+  const ids: string[] = [];
+  for (const tag of markup.matchAll(/<[a-zA-Z][a-zA-Z0-9-]*((?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*\/?>/g))
+    for (const attribute of tag[1].matchAll(/\s([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g))
+      if (attribute[1].toLowerCase() === 'id') ids.push(attribute[2] ?? attribute[3] ?? attribute[4] ?? '');
+  return ids;
+}
+
+describe('ids on coach pages', () => {
+  it('finds ids in start tags only, however the attributes are written', () => {
+    expect(idsOf(`<div id="a" class='x'><input type=text id=b disabled><!-- <p id="c"> --><script>const s = '<p id="d">';</script><p data-id="e">id="f"</p></div>`)).toEqual(['a', 'b']);
+  });
+
+  it('gives every element on every coach page its own id, and every in-page link a target', async () => {
+    const coach = await signedIn('coach');
+    const contact = await coach.get('/contacts/P-0009');
+    const badForm = {
+      _csrf: hiddenField(contact.html, '_csrf')!,
+      idempotencyKey: hiddenField(recordForm(contact.html), 'idempotencyKey')!,
+      stage: 'meeting_agreed',
+      place: '',
+      meetingDay: '31',
+      meetingMonth: '2',
+      meetingYear: '2027',
+      meetingTime: '25:99',
+      when: 'earlier',
+      whenDay: '40',
+    };
+    const pages: [string, () => Promise<{ status: number; html: string }>][] = [
+      ['Today', () => coach.get('/today')],
+      ['Today, filtered', () => coach.get(`/today?experiment=${TRIAL_KEY}&stage=outreach_attempted`)],
+      ['caseload', () => coach.get('/caseload')],
+      ['caseload search', () => coach.get('/caseload?search=P-00')],
+      ['contact', () => coach.get('/contacts/P-0001')],
+      ['contact, all outcomes', () => coach.get('/contacts/P-0001?all=1')],
+      ['contact, not attended chosen', () => coach.get('/contacts/P-0001?stage=meeting_not_attended')],
+      ['contact, not in an experiment', () => coach.get('/contacts/N-0003')],
+      ['contact, opted out', () => coach.get('/contacts/P-0002')],
+      ['contact, every field in error', () => coach.post('/contacts/P-0009/outcomes', badForm)],
+      ['confirm a skipped stage', () => coach.post('/contacts/N-0003/outcomes', { ...badForm, stage: 'plan_agreed', planKind: 'written', when: 'today' })],
+      ['preferences', () => coach.get('/contacts/P-0001/preferences')],
+      ['learning log', () => coach.get('/learning-log')],
+    ];
+    for (const [name, request] of pages) {
+      const { status, html } = await request();
+      expect({ name, status: status === 200 || status === 400 }).toEqual({ name, status: true });
+      const ids = idsOf(html);
+      expect(ids.length, name).toBeGreaterThan(1);
+      expect({ name, duplicates: [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))] }).toEqual({ name, duplicates: [] });
+      const targets = [...html.matchAll(/href="#([^"]+)"/g)].map((m) => m[1]);
+      expect({ name, missing: targets.filter((t) => !ids.includes(t)) }).toEqual({ name, missing: [] });
+    }
   });
 });
 

@@ -35,6 +35,10 @@ describe('recording outcomes', () => {
     ['an unknown stage', { stage: 'teleported' }, 'stage', /funnel stage/],
     ['a short idempotency key', { idempotencyKey: 'x' }, 'idempotencyKey', /at least 8/],
     ['a date that is not a date', { occurredAt: 'last tuesday' }, 'occurredAt', /date and time/],
+    ['a meeting agreed today for a day already past', { stage: 'meeting_agreed', occurredAt: '2026-11-23T08:00:00Z', detail: { place: 'jobcentre', time: '2019-12-08T10:00:00Z' } }, 'detail.time', /^The meeting must be today or later$/],
+    ['a meeting before the day it was agreed', { stage: 'meeting_agreed', occurredAt: '2026-11-21T10:00:00Z', detail: { place: 'jobcentre', time: '2026-11-20T10:00:00Z' } }, 'detail.time', /on or after the day it was agreed \(21 November 2026\)/],
+    ['a late entry for a meeting more than 7 days ago', { stage: 'meeting_agreed', occurredAt: '2026-11-10T10:00:00Z', detail: { place: 'jobcentre', time: '2026-11-12T10:00:00Z' } }, 'detail.time', /no more than 7 days ago/],
+    ['a meeting years ahead (a typing slip)', { stage: 'meeting_agreed', detail: { place: 'jobcentre', time: '2062-11-30T10:00:00Z' } }, 'detail.time', /within the next year/],
   ];
   for (const [what, change, field, message] of badEvents) {
     it(`answers ${what} with a 400 naming the field, and records nothing`, async () => {
@@ -55,6 +59,32 @@ describe('recording outcomes', () => {
     expect(second.status).toBe(200);
     expect(second.body).toEqual({ created: false, event: first.body.event });
     expect(eventCount()).toBe(1);
+  });
+
+  it('accepts a meeting agreed late, for a day up to 7 days back', async () => {
+    const response = await coach.post('/api/outcomes', event({ stage: 'meeting_agreed', occurredAt: '2026-11-17T10:00:00Z', detail: { place: 'jobcentre', time: '2026-11-18T10:00:00Z' } }));
+    expect(response.status).toBe(201);
+  });
+
+  it('refuses attendance before the agreed meeting has started, and accepts it once it has', async () => {
+    await coach.post('/api/outcomes', event({ stage: 'meeting_agreed', occurredAt: '2026-11-21T10:00:00Z', detail: { place: 'jobcentre', time: '2026-12-03T14:00:00Z' } }));
+    const early = await coach.post('/api/outcomes', event({ stage: 'meeting_attended', occurredAt: undefined }));
+    expect(early.status).toBe(400);
+    expect(early.body.errors).toEqual([{ field: 'occurredAt', message: 'You can only record this once the meeting has started (3 December 2026 at 2pm)' }]);
+    const notYet = await coach.post('/api/outcomes', event({ stage: 'meeting_not_attended', occurredAt: undefined, detail: { reason: 'caring_clash' } }));
+    expect(notYet.status).toBe(400);
+    server.clock.set('2026-12-03T14:20:00Z');
+    const attended = await coach.post('/api/outcomes', event({ stage: 'meeting_attended', occurredAt: undefined }));
+    expect(attended.status).toBe(201);
+    expect(eventCount()).toBe(2);
+  });
+
+  it('records a stage that skips the one before it, and says which was skipped', async () => {
+    const response = await coach.post('/api/outcomes', event({ stage: 'meeting_attended' }));
+    expect(response.status).toBe(201);
+    expect(response.body.warnings).toEqual([{ stage: 'meeting_attended', missing: 'meeting_agreed', message: "You are recording 'First meeting attended' but no meeting was agreed. Continue?" }]);
+    const inOrder = await coach.post('/api/outcomes', event({ stage: 'outreach_attempted', contact: 'MINE-0002', detail: { channel: 'text' } }));
+    expect(inOrder.body.warnings).toEqual([]);
   });
 
   it('marks an opted-out person, refuses further contact, and keeps their earlier assignment', async () => {

@@ -13,6 +13,7 @@ import { formatDate, formatDateTime, humanise, stageLabel } from '../format.ts';
 import { armInstructions } from './arm-instructions.ts';
 import { nextStep, REPEATABLE_STAGES } from './next-step.ts';
 import { DETAIL_CHOICES, emptyOutcomeValues, mapOutcomeErrors, outcomeInputFromForm, outcomeValuesFromBody, RECORDABLE_STAGES, type OutcomeFormValues } from './outcome-form.ts';
+import { contactQuickActions, quickActionForm } from './quick-actions.ts';
 
 const reference = (req: Request) => String(req.params.reference);
 
@@ -89,7 +90,20 @@ function contactPageData(services: Services, user: CurrentUser, ref: string) {
   const step = nextStep(events, contact.optedOutAt);
   // The arm of the most recent running experiment says which channel and place to pre-select.
   const current = arms.filter((a) => a.experimentStatus === 'running').at(-1) ?? arms.at(-1);
-  return { contact, events, arms, joinable, step, defaults: { channel: current?.instructions.channel ?? contact.preferredChannel, place: current?.instructions.meetingPlace ?? null } };
+  const defaults = { channel: current?.instructions.channel ?? contact.preferredChannel, place: current?.instructions.meetingPlace ?? null };
+  return { contact, events, arms, joinable, step, defaults, meetingTime: latestMeetingTime(events) };
+}
+
+/** The time of the meeting most recently agreed, if one was given: attendance is about that meeting. */
+function latestMeetingTime(events: OutcomeView[]): string | null {
+  const agreed = events.filter((e) => e.stage === 'meeting_agreed').at(-1);
+  return typeof agreed?.detail?.time === 'string' ? agreed.detail.time : null;
+}
+
+/** Where a form may send the coach back to after recording: Today, with its filters. */
+function returnPath(body: unknown): string | null {
+  const path = field(body, 'returnTo');
+  return /^\/today(\?[A-Za-z0-9=&%._+-]*)?$/.test(path) ? path : null;
 }
 
 /**
@@ -130,14 +144,21 @@ function renderContact(req: Request, res: Response, options: { outcome?: Outcome
   const recordedId = Number(req.query.recorded);
   const recorded = Number.isInteger(recordedId) ? data.events.find((e) => e.id === recordedId) : undefined;
   const reached = new Set(data.events.map((e) => e.stage));
-  const showAll = options.showAll ?? req.query.all === '1';
   const suggested = new Set<string>(data.step.suggestedStages);
   const outcome = options.outcome ?? emptyOutcomeValues(randomUUID(), data.defaults);
+  // A link may ask for a stage ("Did not attend"): it is chosen, and listed even if it is not a likely one.
+  const askedFor = options.outcome === undefined && typeof req.query.stage === 'string' ? RECORDABLE_STAGES.find((s) => s.key === req.query.stage) : undefined;
+  if (askedFor) outcome.stage = askedFor.key;
+  const showAll = options.showAll ?? (req.query.all === '1' || (askedFor !== undefined && !suggested.has(askedFor.key)));
   // Offer the likely next outcomes first; "all outcomes" lists every stage (repeatable or not yet recorded).
   let stages = showAll
     ? RECORDABLE_STAGES.filter((s) => REPEATABLE_STAGES.has(s.key) || !reached.has(s.key) || s.key === outcome.stage)
     : RECORDABLE_STAGES.filter((s) => suggested.has(s.key) || s.key === outcome.stage);
   stages = [...stages].sort((a, b) => data.step.suggestedStages.indexOf(a.key as never) - data.step.suggestedStages.indexOf(b.key as never));
+  // Only one thing can have happened: choose it, so recording is one click.
+  if (stages.length === 1 && !outcome.stage) outcome.stage = stages[0].key;
+  const now = services.clock.now();
+  const quickActions = data.step.doNotContact ? [] : contactQuickActions(data.events, data.contact.optedOutAt !== null, data.defaults.channel, now).map((a) => quickActionForm(a));
   auditRequest(res, services.audit, user.id, { action: options.auditAction, entityId: data.contact.reference });
   const funnel = historyRows(services, user, data.contact.reference);
   render(
@@ -148,7 +169,7 @@ function renderContact(req: Request, res: Response, options: { outcome?: Outcome
       pageTitle: `Contact ${data.contact.reference}`,
       ...data,
       history: services.contacts.history(user, data.contact.reference),
-      recorded: recorded ? { label: stageLabel(recorded.stage), at: recorded.occurredAt } : null,
+      recorded: recorded ? { id: recorded.id, label: stageLabel(recorded.stage), at: recorded.occurredAt } : null,
       optedOutNow: req.query.optedOut === '1',
       assignedNow: typeof req.query.assigned === 'string' ? req.query.assigned : null,
       notAssigned: typeof req.query.notAssigned === 'string' ? (NOT_ASSIGNED[req.query.notAssigned] ?? null) : null,
@@ -157,16 +178,32 @@ function renderContact(req: Request, res: Response, options: { outcome?: Outcome
       withdrawn: funnel.find((e) => e.id === correctedBanner(req, 'withdrawn') && e.status === 'withdrawn') ?? null,
       optedInNow: req.query.optedIn === '1',
       stages: stages.map((s) => ({ key: s.key, label: s.label, detail: 'detail' in s ? s.detail : null, value: 'value' in s ? s.value : null })),
+      quickActions: quickActions.filter((a) => !a.group),
+      quickGroups: [...new Set(quickActions.filter((a) => a.group).map((a) => a.group!))].map((name) => ({ name, actions: quickActions.filter((a) => a.group === name) })),
+      meetingNotStarted: data.meetingTime !== null && new Date(data.meetingTime) > now && !reached.has('meeting_attended'),
       showAll,
       outcome,
       choices: DETAIL_CHOICES,
       correctionDays: COACH_CORRECTION_DAYS,
       adjustmentLabels: Object.fromEntries(ADJUSTMENTS.map((a) => [a, humanise(a)])),
       errors: options.errors ?? [],
-      backLink: { href: '/caseload', text: 'My caseload' },
+      backLink: { href: '/today', text: 'Today' },
     },
     options.status ?? (options.errors?.length ? 400 : 200),
   );
+}
+
+/** The form's values as hidden fields, to carry them through the confirmation step unchanged. */
+function hiddenFieldsOf(values: OutcomeFormValues, extra: Record<string, string>) {
+  const fields: { name: string; value: string }[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    if (name === 'values' || name === 'topics') continue;
+    if (typeof value === 'string' && value !== '') fields.push({ name, value });
+  }
+  for (const topic of values.topics) fields.push({ name: 'topics', value: topic });
+  for (const [stage, value] of Object.entries(values.values)) if (value) fields.push({ name: `value-${stage}`, value });
+  for (const [name, value] of Object.entries(extra)) fields.push({ name, value });
+  return fields;
 }
 
 /** A person's page: their arm and what to do for it, what is due next, and recording in a few clicks. */
@@ -185,9 +222,26 @@ export function postOutcome(req: Request, res: Response): void {
   const ref = reference(req);
   const values = outcomeValuesFromBody(req.body);
   const showAll = field(req.body, 'showAll') === '1';
-  const { input, errors } = outcomeInputFromForm(values, ref, services.clock.now());
+  const returnTo = returnPath(req.body);
+  const meetingTime = latestMeetingTime(services.outcomes.forContact(user, ref));
+  const { input, errors } = outcomeInputFromForm(values, ref, services.clock.now(), { meetingTime });
   const rejected = 'record-outcome-rejected';
   if (!input) return renderContact(req, res, { outcome: values, errors, showAll, auditAction: rejected });
+  const checked = services.outcomes.check(user, input);
+  if (checked.errors.length) return renderContact(req, res, { outcome: values, errors: mapOutcomeErrors(checked.errors, values), showAll, auditAction: rejected });
+  // A skipped stage is allowed, but only once the coach has said it is what they meant.
+  if (checked.warnings.length && field(req.body, 'confirmSkip') !== '1') {
+    const extra: Record<string, string> = { confirmSkip: '1', ...(showAll ? { showAll: '1' } : {}), ...(returnTo ? { returnTo } : {}) };
+    auditRequest(res, services.audit, user.id, { action: 'record-outcome-confirm-skip', entityId: ref });
+    return render(req, res, 'contact/confirm-skip.njk', {
+      pageTitle: 'Check before you record',
+      reference: ref,
+      warnings: checked.warnings.map((w) => w.message),
+      hidden: hiddenFieldsOf(values, extra),
+      backHref: `/contacts/${encodeURIComponent(ref)}${showAll ? '?all=1' : ''}#record`,
+      backLink: { href: `/contacts/${encodeURIComponent(ref)}`, text: `Contact ${ref}` },
+    });
+  }
   try {
     // The event and its audit row commit together.
     const result = inTransaction(services.db, () => {
@@ -195,6 +249,7 @@ export function postOutcome(req: Request, res: Response): void {
       auditRequest(res, services.audit, user.id, { action: recorded.created ? 'record-outcome' : 'repeat-outcome', entityId: recorded.event.contact });
       return recorded;
     });
+    if (returnTo) return res.redirect(303, `${returnTo}${returnTo.includes('?') ? '&' : '?'}recorded=${result.event.id}`);
     res.redirect(303, `/contacts/${encodeURIComponent(ref)}?recorded=${result.event.id}`);
   } catch (error) {
     if (error instanceof HttpError && error.status < 500) {
@@ -210,7 +265,7 @@ export function postOutcome(req: Request, res: Response): void {
         });
       return renderContact(req, res, {
         outcome: values,
-        errors: error.errors.length ? mapOutcomeErrors(error.errors, values.stage) : [{ field: 'stage', message: error.message }],
+        errors: error.errors.length ? mapOutcomeErrors(error.errors, values) : [{ field: 'stage', message: error.message }],
         showAll,
         status: error.status,
         auditAction: rejected,

@@ -118,7 +118,7 @@ function inputFromForm(req: Request, res: Response, page: CorrectionPage): { inp
 }
 
 const pageErrors = (errors: FieldError[], stage: string): PageError[] =>
-  errors.map((e) => (e.field === 'reason' || e.field === 'reasonNote' ? { field: e.field, message: e.message } : mapOutcomeErrors([e], stage)[0]));
+  errors.map((e) => (e.field === 'reason' || e.field === 'reasonNote' ? { field: e.field, message: e.message } : mapOutcomeErrors([e], { stage, when: 'earlier' })[0]));
 
 function pageFromBody(req: Request, kind: CorrectionKind, event: OutcomeView): CorrectionPage {
   const values = outcomeValuesFromBody(req.body);

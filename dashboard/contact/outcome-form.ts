@@ -13,6 +13,7 @@ import type { OutcomeInput } from '../../experiments/outcomes/outcome-schema.ts'
 import type { FieldError } from '../../server/errors.ts';
 import { field, fields, type PageError } from '../page-context.ts';
 import { humanise } from '../format.ts';
+import { ukDateKey, ukWallClock } from '../../experiments/outcomes/uk-time.ts';
 
 /**
  * The "record an outcome" form on the contact page: one radio per outcome,
@@ -83,30 +84,43 @@ export function outcomeValuesFromBody(body: unknown): OutcomeFormValues {
   return values;
 }
 
-/** A date from day, month and year fields, at noon UK time on that day unless a time is given. */
-function dateFrom(day: string, month: string, year: string, time = ''): Date | null {
+/** A calendar date from day, month and year fields, or null if it is not a real date. */
+function dateParts(day: string, month: string, year: string): { year: number; month: number; day: number } | null {
   if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return null;
-  const timeMatch = /^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$/i.exec(time.trim());
-  let hours = 12;
-  let minutes = 0;
-  if (time.trim()) {
-    if (!timeMatch) return null;
-    hours = Number(timeMatch[1]);
-    minutes = Number(timeMatch[2] ?? 0);
-    const meridiem = timeMatch[3]?.toLowerCase();
-    if (meridiem === 'pm' && hours < 12) hours += 12;
-    if (meridiem === 'am' && hours === 12) hours = 0;
-    if (hours > 23 || minutes > 59) return null;
-  }
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), hours, minutes));
-  if (date.getUTCDate() !== Number(day) || date.getUTCMonth() !== Number(month) - 1) return null;
-  // Europe/London is UTC+1 in summer: shift so the time typed is UK time.
-  const offsetHours = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: 'numeric', hourCycle: 'h23' }).format(date)) - date.getUTCHours();
-  return new Date(date.getTime() - ((offsetHours + 24) % 24) * 3_600_000);
+  const parts = { year: Number(year), month: Number(month), day: Number(day) };
+  return ukWallClock(parts.year, parts.month, parts.day) ? parts : null;
+}
+
+/** A time of day as typed ("10:30", "9.15", "2pm", "14:00"), or null if it is not a real time. */
+export function timeOfDay(text: string): { hours: number; minutes: number } | null {
+  const match = /^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$/i.exec(text.trim());
+  if (!match) return null;
+  let hours = Number(match[1]);
+  const minutes = Number(match[2] ?? 0);
+  const meridiem = match[3]?.toLowerCase();
+  if (meridiem && (hours < 1 || hours > 12)) return null;
+  if (meridiem === 'pm' && hours < 12) hours += 12;
+  if (meridiem === 'am' && hours === 12) hours = 0;
+  if (hours > 23 || minutes > 59) return null;
+  return { hours, minutes };
+}
+
+/** Noon UK time on a day typed into a date input: an event whose time of day nobody wrote down. */
+function noonOn(day: string, month: string, year: string): Date | null {
+  const parts = dateParts(day, month, year);
+  return parts ? ukWallClock(parts.year, parts.month, parts.day, 12, 0) : null;
+}
+
+const ATTENDANCE_STAGES = new Set(['meeting_attended', 'meeting_not_attended']);
+
+/** What the form needs to know about the person to read "when" sensibly. */
+export interface OutcomeFormContext {
+  /** The time of the meeting they last agreed, if one was given. */
+  meetingTime?: string | null;
 }
 
 /** Checks the form and builds the outcome service's input; errors name the form's field ids. */
-export function outcomeInputFromForm(values: OutcomeFormValues, reference: string, now: Date): { input: OutcomeInput | null; errors: PageError[] } {
+export function outcomeInputFromForm(values: OutcomeFormValues, reference: string, now: Date, context: OutcomeFormContext = {}): { input: OutcomeInput | null; errors: PageError[] } {
   const errors: PageError[] = [];
   const stage = stageByKey.get(values.stage) as StageDefinition | undefined;
   if (!stage || values.stage === 'opted_out') return { input: null, errors: [{ field: 'stage', message: 'Select what happened' }] };
@@ -121,12 +135,14 @@ export function outcomeInputFromForm(values: OutcomeFormValues, reference: strin
     if (!(MEETING_PLACES as readonly string[]).includes(values.place)) errors.push({ field: 'place', message: 'Select where the meeting will be' });
     detail = { place: values.place };
     const anyDate = values.meetingDay || values.meetingMonth || values.meetingYear;
-    if (anyDate || values.meetingTime) {
-      const time = dateFrom(values.meetingDay, values.meetingMonth, values.meetingYear, values.meetingTime || '');
-      if (!anyDate) errors.push({ field: 'meetingDate', message: 'Enter the date of the meeting, or leave the time blank' });
-      else if (!time) errors.push({ field: 'meetingDate', message: 'Enter the meeting date as a real date, and a time like 10:30 or 2pm' });
-      else detail.time = time.toISOString();
-    }
+    const date = anyDate ? dateParts(values.meetingDay, values.meetingMonth, values.meetingYear) : null;
+    const time = values.meetingTime ? timeOfDay(values.meetingTime) : null;
+    if (anyDate && !date) errors.push({ field: 'meetingDate-day', message: 'Enter the meeting date as a real date, for example 27 3 2026' });
+    if (!anyDate && values.meetingTime) errors.push({ field: 'meetingDate-day', message: 'Enter the date of the meeting, or leave the time blank' });
+    if (values.meetingTime && !time) errors.push({ field: 'meetingTime', message: 'Enter a real time, for example 09:30' });
+    // A meeting with no time given is taken to be at noon, like any other date without a time.
+    if (date && (time || !values.meetingTime))
+      detail.time = ukWallClock(date.year, date.month, date.day, time?.hours ?? 12, time?.minutes ?? 0)!.toISOString();
   } else if (stage.detail === 'notAttendedReason') {
     if (!(NOT_ATTENDED_REASONS as readonly string[]).includes(values.notAttendedReason)) errors.push({ field: 'notAttendedReason', message: 'Select why they could not come' });
     detail = { reason: values.notAttendedReason };
@@ -158,14 +174,18 @@ export function outcomeInputFromForm(values: OutcomeFormValues, reference: strin
     // sent that day, so a resent form matches its idempotency key's first outcome.
     const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'numeric', year: 'numeric' }).formatToParts(new Date(now.getTime() - 86_400_000));
     const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-    occurredAt = dateFrom(part('day'), part('month'), part('year'))?.toISOString();
+    occurredAt = noonOn(part('day'), part('month'), part('year'))?.toISOString();
   }
   else if (values.when === 'earlier') {
-    const date = dateFrom(values.whenDay, values.whenMonth, values.whenYear);
-    if (!date) errors.push({ field: 'whenDate', message: 'Enter the date it happened, for example 27 3 2026' });
-    else if (date.getTime() > now.getTime()) errors.push({ field: 'whenDate', message: 'The date it happened must be today or in the past' });
-    else occurredAt = date.toISOString();
+    const date = noonOn(values.whenDay, values.whenMonth, values.whenYear);
+    if (!date) errors.push({ field: 'whenDate-day', message: 'Enter the date it happened, for example 27 3 2026' });
+    else if (date.getTime() > now.getTime() && ukDateKey(date) !== ukDateKey(now)) errors.push({ field: 'whenDate-day', message: 'The date it happened must be today or in the past' });
+    else occurredAt = new Date(Math.min(date.getTime(), now.getTime())).toISOString();
   }
+  // "They came" on the day of a meeting means at the meeting, not at noon or this time yesterday.
+  const meeting = context.meetingTime ? new Date(context.meetingTime) : null;
+  if (occurredAt && meeting && ATTENDANCE_STAGES.has(stage.key) && ukDateKey(new Date(occurredAt)) === ukDateKey(meeting) && meeting <= now)
+    occurredAt = meeting.toISOString();
   if (errors.length) return { input: null, errors };
   return {
     input: { contact: reference, stage: stage.key as OutcomeInput['stage'], value, detail, occurredAt, idempotencyKey: values.idempotencyKey },
@@ -174,16 +194,17 @@ export function outcomeInputFromForm(values: OutcomeFormValues, reference: strin
 }
 
 /** Maps the outcome service's field names (`detail.channel`) to the form's field ids. */
-export function mapOutcomeErrors(errors: FieldError[], stage: string): PageError[] {
+export function mapOutcomeErrors(errors: FieldError[], values: Pick<OutcomeFormValues, 'stage' | 'when'>): PageError[] {
+  const stage = values.stage;
   const byDetail: Record<string, string> = {
     'detail.channel': 'channel',
     'detail.place': 'place',
-    'detail.time': 'meetingDate',
+    'detail.time': 'meetingDate-day',
     'detail.reason': stage === 'disengaged' ? 'disengagedReason' : 'notAttendedReason',
     'detail.kind': 'planKind',
     'detail.topics': 'topics',
     value: `value-${stage}`,
-    occurredAt: 'whenDate',
+    occurredAt: values.when === 'earlier' ? 'whenDate-day' : 'when',
   };
   return errors.map((e) => ({ field: byDetail[e.field] ?? 'stage', message: e.message }));
 }

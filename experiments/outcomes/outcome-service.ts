@@ -11,6 +11,8 @@ import { detailSchemas, type OutcomeInput } from './outcome-schema.ts';
 import { effectiveColumn, latestCorrectionJoin } from './effective-outcomes.ts';
 import { outcomeDifferences, outcomePayloadHash } from './outcome-payload.ts';
 import { CORRECTION_REASONS, type CorrectionKind } from './correction-schema.ts';
+import { skippedStageWarning, type SkippedStageWarning } from './funnel-order.ts';
+import { ukDateTimeWords, ukDateWords, ukDayStart } from './uk-time.ts';
 
 /** A correction of an event, as shown beside it (docs/decisions/0035). */
 export interface CorrectionView {
@@ -105,6 +107,22 @@ const ALLOWED_CLOCK_SKEW_MS = 2 * 60_000;
 /** Stages that mean contacting someone; refused once they have opted out. */
 const CONTACTING_STAGES = new Set(['outreach_attempted', 'meeting_agreed']);
 
+/** A meeting agreed but typed in late may be up to this many days in the past, never more. */
+export const LATE_MEETING_ENTRY_DAYS = 7;
+/** Further ahead than this, a meeting date is almost certainly a typing slip (2062 for 2026). */
+const MEETING_HORIZON_DAYS = 366;
+const DAY_MS = 86_400_000;
+
+/** Whether they came, or not: only known once the meeting has started. */
+const ATTENDANCE_STAGES = new Set(['meeting_attended', 'meeting_not_attended']);
+
+export interface RecordResult {
+  created: boolean;
+  event: OutcomeView;
+  /** Stages skipped on the funnel (recorded anyway); only on a newly created event. */
+  warnings?: SkippedStageWarning[];
+}
+
 export function createOutcomeService(db: Db, clock: Clock, progress: ProgressProjection) {
   const eventColumns = `o.id, o.contact_id AS contactId, o.stage, ${effectiveColumn('value')} AS value, ${effectiveColumn('detail')} AS detail,
     ${effectiveColumn('occurred_at')} AS occurredAt, o.recorded_at AS recordedAt, o.recorded_by AS recordedBy, o.idempotency_key AS idempotencyKey,
@@ -151,8 +169,58 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
     VALUES (@contactId, @stage, @value, @detail, @occurredAt, @recordedAt, @recordedBy, @idempotencyKey, @payloadHash)`);
   const markOptedOut = db.$client.prepare('UPDATE contacts SET opted_out_at = ?, updated_at = ? WHERE id = ? AND opted_out_at IS NULL');
   const recordInTransaction = db.$client.transaction((user: CurrentUser, input: OutcomeInput) => record(user, input));
+  // Withdrawn entries do not count: the funnel and the meeting come from events as they now stand.
+  const stagesReached = db.$client.prepare('SELECT DISTINCT stage FROM effective_outcome_events WHERE contact_id = ?').pluck();
+  // The meeting an attendance is about: the latest agreed by the time it happened.
+  const meetingBefore = db.$client.prepare(`
+    SELECT json_extract(detail, '$.time') FROM effective_outcome_events
+    WHERE contact_id = ? AND stage = 'meeting_agreed' AND occurred_at <= ?
+    ORDER BY occurred_at DESC, id DESC LIMIT 1`).pluck();
 
-  function record(user: CurrentUser, input: OutcomeInput): { created: boolean; event: OutcomeView } {
+  /** Everything wrong with an input, and the funnel stages it skips; nothing is written. */
+  function validate(user: CurrentUser, input: OutcomeInput, contact: ReturnType<typeof contactLookup.byReference>) {
+    const now = clock.now();
+    const errors: FieldError[] = [];
+    if (!contact) errors.push({ field: 'contact', message: 'No contact on your caseload has this reference' });
+    const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now;
+    if (contact) errors.push(...checkOccurredAt(occurredAt, now, contact.createdAt));
+    else errors.push(...checkOccurredAt(occurredAt, now, now.toISOString()).filter((e) => /future/.test(e.message)));
+    const { errors: stageErrors, detail } = checkStage(input);
+    errors.push(...stageErrors);
+    if (stageErrors.length === 0) errors.push(...checkTimes(input.stage, detail, occurredAt, now, contact?.id));
+    const reached = contact ? new Set(stagesReached.all(contact.id) as string[]) : new Set<string>();
+    const warning = skippedStageWarning(input.stage, reached);
+    return { now, occurredAt, detail, errors, warnings: warning ? [warning] : [] };
+  }
+
+  /**
+   * Dates that make sense: a meeting is agreed for the day it was agreed or
+   * later, and no more than a week back (a late entry); attendance is
+   * recorded only once the agreed meeting has started.
+   */
+  function checkTimes(stage: string, detail: Record<string, unknown> | null, occurredAt: Date, now: Date, contactId: number | undefined): FieldError[] {
+    const errors: FieldError[] = [];
+    if (stage === 'meeting_agreed' && typeof detail?.time === 'string') {
+      const meeting = new Date(detail.time);
+      const agreedDay = ukDayStart(occurredAt);
+      if (meeting < agreedDay)
+        errors.push({
+          field: 'detail.time',
+          message: agreedDay.getTime() === ukDayStart(now).getTime() ? 'The meeting must be today or later' : `The meeting must be on or after the day it was agreed (${ukDateWords(occurredAt)})`,
+        });
+      else if (meeting < ukDayStart(now, -LATE_MEETING_ENTRY_DAYS))
+        errors.push({ field: 'detail.time', message: `The meeting must be no more than ${LATE_MEETING_ENTRY_DAYS} days ago` });
+      else if (meeting.getTime() > now.getTime() + MEETING_HORIZON_DAYS * DAY_MS) errors.push({ field: 'detail.time', message: 'The meeting must be within the next year' });
+    }
+    if (ATTENDANCE_STAGES.has(stage) && contactId !== undefined) {
+      const time = meetingBefore.get(contactId, occurredAt.toISOString()) as string | null | undefined;
+      if (typeof time === 'string' && new Date(time).getTime() > occurredAt.getTime())
+        errors.push({ field: 'occurredAt', message: `You can only record this once the meeting has started (${ukDateTimeWords(new Date(time))})` });
+    }
+    return errors;
+  }
+
+  function record(user: CurrentUser, input: OutcomeInput): RecordResult {
     const contact = contactLookup.byReference(user, input.contact);
     const previous = eventByKey.get(input.idempotencyKey) as EventRow | undefined;
     if (previous) {
@@ -163,19 +231,12 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
       if (differences.length > 0 || !owner) throw reusedKey(owner ? differences : []);
       return { created: false, event: viewOf(previous, owner.reference) };
     }
-    const now = clock.now();
-    const errors: FieldError[] = [];
-    if (!contact) errors.push({ field: 'contact', message: 'No contact on your caseload has this reference' });
     // An opt-out is recorded once per person: repeats, with any key, return the one in force.
     if (contact?.optedOutAt && input.stage === 'opted_out') {
       const current = currentOptOut.get(contact.id) as EventRow | undefined;
       if (current) return { created: false, event: viewOf(current, contact.reference) };
     }
-    const occurredAt = input.occurredAt ? new Date(input.occurredAt) : now;
-    if (contact) errors.push(...checkOccurredAt(occurredAt, now, contact.createdAt));
-    else errors.push(...checkOccurredAt(occurredAt, now, now.toISOString()).filter((e) => /future/.test(e.message)));
-    const { errors: stageErrors, detail } = checkStage(input);
-    errors.push(...stageErrors);
+    const { now, occurredAt, detail, errors, warnings } = validate(user, input, contact);
     if (errors.length) throw new ValidationError(errors, `The outcome has errors: ${errors.map((e) => e.message).join('; ')}`);
     if (contact!.optedOutAt && CONTACTING_STAGES.has(input.stage))
       throw new ConflictError('This person has asked not to be contacted again', [{ field: 'stage', message: 'Do not contact this person' }]);
@@ -197,7 +258,7 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
       { ...row, id, originalValue: row.value, originalDetail: row.detail, originalOccurredAt: row.occurredAt, latestKind: null, payloadHash: null },
       contact!.reference,
     );
-    return { created: true, event: view };
+    return { created: true, event: view, warnings };
   }
 
   /** The 409 for a key already used for another outcome. Fields are named only when the caller can see the first event. */
@@ -217,8 +278,20 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
      * person as opted out, in the same transaction; while they are opted out,
      * another opt-out (with any key) returns the first and records nothing.
      */
-    record(user: CurrentUser, input: OutcomeInput): { created: boolean; event: OutcomeView } {
+    record(user: CurrentUser, input: OutcomeInput): RecordResult {
       return recordInTransaction.immediate(user, input);
+    },
+
+    /**
+     * What recording this would say, without recording it: the field errors
+     * (as `record` would throw them) and the funnel stages it skips, so a form
+     * can ask the coach to confirm a skip first. A key already used has
+     * nothing to check: recording it again returns the first event (or a 409).
+     */
+    check(user: CurrentUser, input: OutcomeInput): { errors: FieldError[]; warnings: SkippedStageWarning[] } {
+      if (eventByKey.get(input.idempotencyKey)) return { errors: [], warnings: [] };
+      const { errors, warnings } = validate(user, input, contactLookup.byReference(user, input.contact));
+      return { errors, warnings };
     },
 
     /**

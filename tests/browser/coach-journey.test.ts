@@ -39,8 +39,11 @@ describe('a work coach records a contact’s outcomes through phase 1', () => {
   it('finds the person, sees what to do for their arm, and records each step in a few clicks', { timeout: 120_000 }, async () => {
     const { page } = context.browser;
     await signIn(page, context.server.baseUrl, 'coach', TEST_PASSWORD);
-    expect(new URL(page.url()).pathname).toBe('/caseload');
+    expect(new URL(page.url()).pathname).toBe('/today');
     expect(await page.locator('main').textContent()).toContain('Nothing you record here affects anyone’s benefits.');
+    await expectAccessible(page);
+    // The whole caseload, searchable, is a page of its own.
+    await Promise.all([page.waitForURL('**/caseload'), page.getByRole('link', { name: 'My caseload' }).click()]);
     expect(await page.getByRole('row', { name: /P-0001/ }).count()).toBe(1);
     await expectAccessible(page);
 

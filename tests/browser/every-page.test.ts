@@ -69,6 +69,8 @@ const PAGES: Record<string, Step[]> = {
     '/no-such-page',
   ],
   coach: [
+    '/today',
+    `/today?experiment=${TRIAL_KEY}&stage=not_contacted`,
     '/caseload',
     '/caseload?search=P-00',
     '/caseload?page=2',

@@ -111,7 +111,7 @@ describe('the coach’s outcome form and its form token', () => {
   it('records a form sent twice once, even when "yesterday" is sent again a little later', async () => {
     const pages = await signedInCoach();
     const page = await pages.get('/contacts/ID-0001');
-    const form = { _csrf: hiddenField(page.html, '_csrf')!, idempotencyKey: hiddenField(page.html, 'idempotencyKey')!, stage: 'responded', when: 'yesterday' };
+    const form = { _csrf: hiddenField(page.html, '_csrf')!, idempotencyKey: hiddenField(page.html, 'idempotencyKey')!, stage: 'responded', when: 'yesterday', confirmSkip: '1' };
     const once = await pages.post('/contacts/ID-0001/outcomes', form);
     server.clock.set('2026-11-23T09:00:02.000Z');
     const twice = await pages.post('/contacts/ID-0001/outcomes', form);
@@ -125,7 +125,7 @@ describe('the coach’s outcome form and its form token', () => {
   it('says so when a form is sent again changed, records nothing, and gives the form a new token', async () => {
     const pages = await signedInCoach();
     const page = await pages.get('/contacts/ID-0001');
-    const form = { _csrf: hiddenField(page.html, '_csrf')!, idempotencyKey: hiddenField(page.html, 'idempotencyKey')!, stage: 'responded', when: 'today' };
+    const form = { _csrf: hiddenField(page.html, '_csrf')!, idempotencyKey: hiddenField(page.html, 'idempotencyKey')!, stage: 'responded', when: 'today', confirmSkip: '1' };
     expect((await pages.post('/contacts/ID-0001/outcomes', form)).status).toBe(303);
     // Back, change the answer, send again: the same token with a different outcome.
     const changed = await pages.post('/contacts/ID-0001/outcomes', { ...form, stage: 'complaint' });

@@ -13,6 +13,8 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** WCAG 2.2 AA and everything below it. */
 export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+/** WCAG 2.2 AA and axe's best-practice rules (landmarks, heading order, unique names…). */
+export const BEST_PRACTICE_TAGS = [...WCAG_TAGS, 'best-practice'];
 
 export interface TestBrowser {
   context: BrowserContext;
@@ -66,13 +68,13 @@ export interface AxeViolation {
 }
 
 /** Runs axe-core on the current page against WCAG 2.2 AA; returns the violations (none is the goal). */
-export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+export async function axeViolations(page: Page, tags: string[] = WCAG_TAGS): Promise<AxeViolation[]> {
   await page.addScriptTag({ path: AXE_PATH });
   return page.evaluate(async (tags) => {
     const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
     const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
-  }, WCAG_TAGS);
+  }, tags);
 }
 
 /** A readable summary of violations for an assertion message. */
@@ -90,9 +92,9 @@ export async function signIn(page: Page, baseUrl: string, username: string, pass
   await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/sign-in')), page.getByRole('button', { name: 'Sign in' }).click()]);
 }
 
-/** Asserts axe finds no WCAG 2.2 AA violations on the page as it is now. */
-export async function expectAccessible(page: Page): Promise<void> {
-  const violations = await axeViolations(page);
+/** Asserts axe finds no WCAG 2.2 AA violations on the page as it is now (and none of its best-practice rules, if asked). */
+export async function expectAccessible(page: Page, options: { bestPractice?: boolean } = {}): Promise<void> {
+  const violations = await axeViolations(page, options.bestPractice ? BEST_PRACTICE_TAGS : WCAG_TAGS);
   if (violations.length > 0) throw new Error(`axe found ${violations.length} accessibility violation(s):\n${describeViolations(page.url(), violations)}`);
 }
 
