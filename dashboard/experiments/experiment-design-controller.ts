@@ -20,7 +20,6 @@ import {
 } from './experiment-form.ts';
 import { calculatePower, currentWeeklyIntake, type PowerResult } from './power-calculator.ts';
 import { clusterPlan, clusterPowerInput, DEFAULT_ICC, withClusterDesignEffect } from './cluster-design-plan.ts';
-import { powerInputErrors } from './power-inputs.ts';
 
 /** Choices the form offers, from the shared vocabulary. */
 function formChoices() {
@@ -104,8 +103,6 @@ function handlePost(mode: 'new' | 'edit') {
 
     if (action === 'arms') return renderForm(req, res, { values, mode });
     if (action === 'calculate') {
-      const outOfBounds = powerInputErrors({ baseline: values.powerBaseline, uplift: values.powerUplift, intake: values.powerIntake });
-      if (outOfBounds.length) return renderForm(req, res, { values, mode, errors: outOfBounds, power: null });
       // Before a rule is chosen the calculator plans weekly looks: it fills in a planned size, which makes that the default.
       const rule = effectiveDecisionRule({ ...values, plannedSampleSize: values.plannedSampleSize || 'to be filled in' }) ?? 'group_sequential';
       const { result, errors } = calculatePower(
