@@ -4,7 +4,7 @@ import { openApiDocument } from '../../server/openapi.ts';
 import { listRoutes, type RouteEntry } from '../../server/route-table.ts';
 import { CONTACT_CSV_COLUMNS } from '../../experiments/contacts/contact-import.ts';
 import { channelToneDesign, contactFixture } from '../support/test-server.ts';
-import { concretePath, expressPattern, FIXTURES, startHardeningServer, type Caller, type HardeningServer } from './support/hardening-server.ts';
+import { concretePath, expressPattern, fillPath, fixtureParams, FIXTURES, startHardeningServer, type Caller, type HardeningServer } from './support/hardening-server.ts';
 import { PLANNED } from './support/planned-permissions.ts';
 
 /**
@@ -63,30 +63,52 @@ beforeAll(async () => {
     const html = await (await fetch(server.baseUrl + concretePath(route.path), { headers, redirect: 'manual' })).text();
     scrapeForms(html, postPatterns);
   }
+  // Two confirmation forms are shown only in answer to a POST: checking a reference to erase, choosing a new role.
+  const admin = server.session('admin');
+  for (const [path, fields] of [
+    ['/admin/erasure', { reference: FIXTURES.erasableReference }],
+    [concretePath('/admin/users/:username/role'), { role: 'analyst' }],
+  ] as const) {
+    const response = await fetch(server.baseUrl + path, {
+      method: 'POST',
+      headers: { cookie: admin.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: admin.csrfToken, ...fields }).toString(),
+      redirect: 'manual',
+    });
+    scrapeForms(await response.text(), postPatterns);
+  }
 });
 afterAll(() => server.close());
 
 // ── what the caller may see ────────────────────────────────────────────────
 
 /** References a caller must never be shown (analysts see every contact). */
+const EVERY_REFERENCE = [FIXTURES.ownReference, FIXTURES.otherReference, FIXTURES.optedOutReference, FIXTURES.erasableReference];
 const HIDDEN_FROM: Record<Caller, string[]> = {
   analyst: [],
   coach: [FIXTURES.otherReference],
-  minister: [FIXTURES.ownReference, FIXTURES.otherReference],
-  admin: [FIXTURES.ownReference, FIXTURES.otherReference],
-  anonymous: [FIXTURES.ownReference, FIXTURES.otherReference],
+  minister: EVERY_REFERENCE,
+  admin: EVERY_REFERENCE,
+  anonymous: EVERY_REFERENCE,
 };
+/**
+ * The audit log names the pseudonymous reference each row is about: that is
+ * what it is for (who saw and changed whose record). It is the admin's only
+ * view of references; they never see a person's details there either.
+ */
+const AUDIT_LOG_PAGES = ['/admin/audit', '/admin/audit.csv'];
+const hiddenFrom = (caller: Caller, pattern: string) => (caller === 'admin' && AUDIT_LOG_PAGES.includes(pattern) ? [] : HIDDEN_FROM[caller]);
 
 const STACK_TRACE = /\bat\s+\S+\s+\([^)\s]*:\d+:\d+\)|\bat\s+(?:file:\/\/|\/)\S*:\d+:\d+|node_modules[\\/]|\/work\/|\.[cm]?[tj]s:\d+:\d+/;
 
 /** The problems with one response, as sentences (empty when it is fine). */
-function problems(caller: Caller, status: number, body: string, sent: string): string[] {
+function problems(caller: Caller, status: number, body: string, sent: string, pattern = ''): string[] {
   const found: string[] = [];
   if (status >= 500) found.push(`answered ${status}`);
   const trace = STACK_TRACE.exec(body);
   if (trace) found.push(`shows a stack trace or file path: ${trace[0]}`);
   // A reference the caller sent may come back (their own words); any other is a leak.
-  for (const reference of HIDDEN_FROM[caller]) if (body.includes(reference) && !sent.includes(reference)) found.push(`names contact ${reference}`);
+  for (const reference of hiddenFrom(caller, pattern)) if (body.includes(reference) && !sent.includes(reference)) found.push(`names contact ${reference}`);
   return found;
 }
 
@@ -143,7 +165,9 @@ const GOOD_BODIES: Record<string, () => Record<string, unknown>> = {
   'POST /api/contacts': () => ({ contacts: [contactFixture('FUZZ-0001')] }),
   'PATCH /api/contacts/{reference}': () => ({ preferredChannel: 'text', adjustments: ['extra_time'] }),
   'POST /api/contacts/{reference}/opt-out': () => ({ idempotencyKey: 'fuzz-opt-out-1' }),
+  'POST /api/contacts/{reference}/opt-in': () => ({ personAsked: true, reason: 'They rang to ask for help again' }),
   'POST /api/outcomes': () => ({ contact: FIXTURES.ownReference, stage: 'responded', idempotencyKey: 'fuzz-outcome-1' }),
+  'POST /api/outcomes/{id}/corrections': () => ({ kind: 'correct', reason: 'wrong_date', occurredAt: '2026-11-20T10:00:00Z', idempotencyKey: 'fuzz-correction-1' }),
 };
 
 /** A request body as text and its content type. */
@@ -189,14 +213,16 @@ function requestBodyKeys(operation: { requestBody?: { content?: Record<string, {
   return Object.keys(schema?.properties ?? {});
 }
 
+const junkText = fc.constantFrom(...NASTY_TEXT.filter((t) => t !== ''));
 /** A path parameter: a real one, another coach's contact, or junk. */
-const referenceParam = fc.oneof(
-  fc.constantFrom(FIXTURES.ownReference, FIXTURES.otherReference, 'NOPE-0000'),
-  fc.constantFrom(...NASTY_TEXT.filter((t) => t !== '')),
-  fc.string({ minLength: 1, maxLength: 40 }),
-);
-const keyParam = fc.oneof(fc.constant(FIXTURES.experimentKey), fc.constantFrom(...NASTY_TEXT.filter((t) => t !== '')), fc.string({ minLength: 1, maxLength: 40 }));
+const referenceParam = (real: string) =>
+  fc.oneof(fc.constantFrom(real, FIXTURES.ownReference, FIXTURES.otherReference, 'NOPE-0000'), junkText, fc.string({ minLength: 1, maxLength: 40 }));
+const keyParam = fc.oneof(fc.constant(FIXTURES.experimentKey), junkText, fc.string({ minLength: 1, maxLength: 40 }));
 const weekParam = fc.oneof(fc.constant(FIXTURES.weekEnding), fc.constantFrom('2026-11-23', '9999-12-31', '0000-00-00', '2026-02-30', 'latest'), fc.string({ minLength: 1, maxLength: 20 }));
+// Junk names no other user, and junk ids no other row (no digits): revoking the callers' own tokens would end the run's sign-ins.
+const usernameParam = fc.oneof(fc.constant(FIXTURES.username), junkText, fc.string({ minLength: 1, maxLength: 40 }));
+const idParam = (real: string) =>
+  fc.oneof(fc.constant(real), fc.constantFrom('0', '-1', '1.5', '1e309', '9007199254740993', '99999999', 'NaN', '0x10'), fc.string({ minLength: 1, maxLength: 20 }).filter((t) => !/\d/.test(t)));
 
 /** Percent-encoded, with lone surrogates (which no URL can carry) made U+FFFD first. */
 const encodeSegment = (text: string) => encodeURIComponent(Buffer.from(text, 'utf8').toString('utf8'));
@@ -205,10 +231,18 @@ const RAW_SEGMENTS = ['%', '%E0%A4%A', '%ZZ', '%00', '..', '%2e%2e', '%2F', 'a%2
 
 /** The path with each parameter filled by the fuzzer. */
 function pathArbitrary(pattern: string): fc.Arbitrary<string> {
+  const real = fixtureParams(pattern);
   const segment = (param: fc.Arbitrary<string>) => fc.oneof({ weight: 5, arbitrary: param.map(encodeSegment) }, { weight: 1, arbitrary: fc.constantFrom(...RAW_SEGMENTS) });
-  return fc.tuple(segment(keyParam), segment(referenceParam), segment(weekParam)).map(([key, reference, week]) =>
-    pattern.replace(':key', key).replace(':reference', reference).replace(':weekEnding', week),
-  );
+  return fc
+    .record({
+      key: segment(keyParam),
+      reference: segment(referenceParam(real.reference)),
+      weekEnding: segment(weekParam),
+      username: segment(usernameParam),
+      id: segment(idParam(real.id)),
+      eventId: segment(idParam(real.eventId)),
+    })
+    .map((values) => fillPath(pattern, values));
 }
 
 const QUERY_KEYS = ['search', 'limit', 'offset', 'asOf', 'metrics', 'window', 'next', 'week', 'experiment', 'imported', 'saved', ...PROTOTYPE_KEYS];
@@ -397,7 +431,7 @@ describe('fuzzing the dashboard forms', () => {
         fc.asyncProperty(fc.constantFrom(...callers), pathArbitrary(route.path), queryArbitrary, async (caller, requestPath, query) => {
           const headers: Record<string, string> = caller === 'anonymous' ? {} : { cookie: server.session(caller).cookie };
           const response = await send(server.baseUrl + requestPath + query, { headers });
-          expect(problems(caller, response.status, response.body, requestPath + query), `${requestPath}${query}`).toEqual([]);
+          expect(problems(caller, response.status, response.body, requestPath + query, route.path), `${requestPath}${query}`).toEqual([]);
         }),
         { numRuns: RUNS_PER_PAGE_QUERY },
       );

@@ -21,9 +21,27 @@ export const FIXTURES = {
   ownReference: 'SEC-OWN-0001',
   /** On coach WC02's caseload: the `coach` user must never see it. */
   otherReference: 'SEC-OTHER-0002',
+  /** On coach WC01's caseload and opted out, so the opt-in pages have someone to opt back in. */
+  optedOutReference: 'SEC-OPTED-0003',
+  /** On coach WC01's caseload, for the erasure pages to erase (nothing else uses them). */
+  erasableReference: 'SEC-ERASE-0004',
   /** The Sunday before TEST_NOW: the latest completed reporting week. */
   weekEnding: '2026-11-22',
+  /** A user the admin pages act on (disable, reset, change role), so no one the tests sign in as is changed. */
+  username: 'sec.target',
 } as const;
+
+/** Ids of rows made when the server starts: what `:id` and `:eventId` name. */
+export interface FixtureIds {
+  /** An outcome the coach recorded for the own contact (it can be corrected or withdrawn). */
+  eventId: number;
+  /** A spare API token of the analyst's, shown on their account page. */
+  analystTokenId: number;
+  /** An API token of the target user's, shown on the admin's page for them. */
+  targetTokenId: number;
+}
+/** Filled in by the server last started (each test file starts its own). */
+export const FIXTURE_IDS: FixtureIds = { eventId: 0, analystTokenId: 0, targetTokenId: 0 };
 
 export interface HardeningServer {
   app: Express;
@@ -57,12 +75,27 @@ export async function startHardeningServer(options: { trustProxy?: number | stri
   if (created.status !== 201) throw new Error(`fixture experiment: ${JSON.stringify(created.body)}`);
   await analyst.post(`/api/experiments/${FIXTURES.experimentKey}/launch`);
   const people = await analyst.post('/api/contacts', {
-    contacts: [contactFixture(FIXTURES.ownReference), contactFixture(FIXTURES.otherReference, { coach: 'WC02' })],
+    contacts: [
+      contactFixture(FIXTURES.ownReference),
+      contactFixture(FIXTURES.otherReference, { coach: 'WC02' }),
+      contactFixture(FIXTURES.optedOutReference),
+      contactFixture(FIXTURES.erasableReference),
+    ],
   });
   if (people.status !== 201) throw new Error(`fixture contacts: ${JSON.stringify(people.body)}`);
   await analyst.post(`/api/experiments/${FIXTURES.experimentKey}/assignments`, { contact: FIXTURES.ownReference });
+  const coach = apiClient(baseUrl, tokens.coach);
+  const outcome = await coach.post('/api/outcomes', { contact: FIXTURES.ownReference, stage: 'responded', idempotencyKey: 'fixture-outcome-0001' });
+  if (outcome.status !== 201) throw new Error(`fixture outcome: ${JSON.stringify(outcome.body)}`);
+  const optedOut = await coach.post(`/api/contacts/${FIXTURES.optedOutReference}/opt-out`, { idempotencyKey: 'fixture-opt-out-0001' });
+  if (optedOut.status !== 201) throw new Error(`fixture opt-out: ${JSON.stringify(optedOut.body)}`);
 
   const userId = (username: string) => db.select({ id: users.id }).from(users).where(eq(users.username, username)).get()!.id;
+  // Nobody signs in as the target, so it needs no usable password.
+  const target = db.insert(users).values({ username: FIXTURES.username, displayName: 'Test target', role: 'minister', passwordHash: 'unusable', createdAt: TEST_NOW }).returning().get();
+  FIXTURE_IDS.eventId = (outcome.body as { event: { id: number } }).event.id;
+  FIXTURE_IDS.analystTokenId = services.auth.issueApiToken(userId('analyst'), 'spare').id;
+  FIXTURE_IDS.targetTokenId = services.auth.issueApiToken(target.id, 'target').id;
   return {
     app,
     baseUrl,
@@ -87,12 +120,28 @@ export async function startHardeningServer(options: { trustProxy?: number | stri
   };
 }
 
+/** The fixture each of a route's path parameters names: opting in needs someone opted out, `:id` is a token or an outcome. */
+export function fixtureParams(pattern: string): Record<'key' | 'reference' | 'weekEnding' | 'username' | 'id' | 'eventId', string> {
+  const id = pattern.startsWith('/api/outcomes/') ? FIXTURE_IDS.eventId : pattern.startsWith('/account/') ? FIXTURE_IDS.analystTokenId : FIXTURE_IDS.targetTokenId;
+  return {
+    key: FIXTURES.experimentKey,
+    reference: pattern.endsWith('/opt-in') ? FIXTURES.optedOutReference : FIXTURES.ownReference,
+    weekEnding: FIXTURES.weekEnding,
+    username: FIXTURES.username,
+    id: String(id),
+    eventId: String(FIXTURE_IDS.eventId),
+  };
+}
+
+/** Puts values in for a pattern's parameters (":key", ":reference", …); any not given are left as they are. */
+export function fillPath(pattern: string, values: Partial<Record<string, string>>): string {
+  return pattern.replace(/:(\w+)/g, (whole, name: string) => values[name] ?? whole);
+}
+
 /** "/contacts/:reference" with the fixtures put in for its parameters. */
-export function concretePath(pattern: string, reference: string = FIXTURES.ownReference): string {
-  return pattern
-    .replace(':key', FIXTURES.experimentKey)
-    .replace(':reference', reference)
-    .replace(':weekEnding', FIXTURES.weekEnding);
+export function concretePath(pattern: string, reference?: string): string {
+  const params = fixtureParams(pattern);
+  return fillPath(pattern, { ...params, reference: reference ?? params.reference });
 }
 
 /** An OpenAPI path ("/api/contacts/{reference}") as an Express pattern ("/api/contacts/:reference"). */

@@ -17,8 +17,12 @@ export const PLANNED: Record<string, Caller[]> = {
   // The API (bearer tokens).
   'GET /api/openapi.json': everyone,
   'POST /api/tokens': everyone,
+  // Everyone sees and revokes their own tokens; an admin may revoke anyone's, and list a user's.
+  'GET /api/tokens': signedIn,
+  'DELETE /api/tokens/:id': signedIn,
   'GET /api/me': signedIn,
   'POST /api/users': ['admin'],
+  'GET /api/users/:username/tokens': ['admin'],
   'GET /api/experiments': readers,
   'POST /api/experiments': analyst,
   'GET /api/experiments/:key': readers,
@@ -41,7 +45,10 @@ export const PLANNED: Record<string, Caller[]> = {
   'GET /api/contacts/:reference/outcomes': analystCoach,
   'GET /api/contacts/:reference/assignments': analystCoach,
   'POST /api/contacts/:reference/opt-out': analystCoach,
+  'POST /api/contacts/:reference/opt-in': analystCoach,
   'POST /api/outcomes': analystCoach,
+  // Coaches correct their own recent entries, analysts any (the service checks which).
+  'POST /api/outcomes/:id/corrections': analystCoach,
   // Pages (browser sessions).
   'GET /govuk-frontend.min.css': everyone,
   'GET /govuk-frontend.min.js': everyone,
@@ -50,6 +57,11 @@ export const PLANNED: Record<string, Caller[]> = {
   'GET /sign-in': everyone,
   'POST /sign-in': everyone,
   'POST /sign-out': signedIn,
+  // Each person's own account: their password and their API tokens.
+  'GET /account': signedIn,
+  'POST /account/tokens/:id/revoke': signedIn,
+  'GET /account/password': signedIn,
+  'POST /account/password': signedIn,
   'GET /accessibility': everyone,
   'GET /privacy': everyone,
   'GET /experiments': analyst,
@@ -73,7 +85,16 @@ export const PLANNED: Record<string, Caller[]> = {
   'GET /caseload': ['coach'],
   'GET /contacts/:reference': ['coach'],
   'POST /contacts/:reference/outcomes': ['coach'],
+  'GET /contacts/:reference/opt-out': ['coach'],
   'POST /contacts/:reference/opt-out': ['coach'],
+  'GET /contacts/:reference/opt-in': ['coach'],
+  'POST /contacts/:reference/opt-in': ['coach'],
+  ...Object.fromEntries(
+    ['correct', 'withdraw'].flatMap((action) => [
+      [`GET /contacts/:reference/outcomes/:eventId/${action}`, ['coach']],
+      [`POST /contacts/:reference/outcomes/:eventId/${action}`, ['coach']],
+    ]),
+  ),
   'POST /contacts/:reference/assignments': ['coach'],
   'GET /contacts/:reference/preferences': ['coach'],
   'POST /contacts/:reference/preferences': ['coach'],
@@ -91,4 +112,19 @@ export const PLANNED: Record<string, Caller[]> = {
   'GET /report/weeks/:weekEnding': ['minister', 'analyst'],
   'GET /admin': ['admin'],
   'POST /admin/users': ['admin'],
+  'GET /admin/users/:username': ['admin'],
+  ...Object.fromEntries(
+    ['disable', 'enable', 'reset-password', 'role'].flatMap((action) => [
+      [`GET /admin/users/:username/${action}`, ['admin']],
+      [`POST /admin/users/:username/${action}`, ['admin']],
+    ]),
+  ),
+  'POST /admin/users/:username/role/confirm': ['admin'],
+  'POST /admin/users/:username/tokens/:id/revoke': ['admin'],
+  // Erasure (docs/decisions/0033) and reading the audit log are the administrator's.
+  'GET /admin/erasure': ['admin'],
+  'POST /admin/erasure': ['admin'],
+  'POST /admin/erasure/confirm': ['admin'],
+  'GET /admin/audit': ['admin'],
+  'GET /admin/audit.csv': ['admin'],
 };
