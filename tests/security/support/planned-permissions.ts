@@ -83,6 +83,8 @@ export const PLANNED: Record<string, Caller[]> = {
   'GET /data/:key/outcomes.csv': analyst,
   // Coaches' own caseload: analysts use the API and exports instead (decision 0014).
   'GET /caseload': ['coach'],
+  // The coach's start page: what is due on their own caseload today (decision 0034).
+  'GET /today': ['coach'],
   'GET /contacts/:reference': ['coach'],
   'POST /contacts/:reference/outcomes': ['coach'],
   'GET /contacts/:reference/opt-out': ['coach'],
