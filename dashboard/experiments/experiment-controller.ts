@@ -1,16 +1,13 @@
 import type { Request, Response } from 'express';
 import { dashboardContext, render } from '../page-context.ts';
-import { humanise } from '../format.ts';
+import { eligibilityInWords } from './eligibility-words.ts';
 import { decisionRuleInWords } from './decision-rule-words.ts';
 
 /** One experiment's design: editable while a draft, shown locked once launched. */
 export function get(req: Request, res: Response): void {
   const { services } = dashboardContext(res);
   const experiment = services.experiments.get(String(req.params.key));
-  const eligibility = Object.entries(experiment.eligibility).map(([key, condition]) => {
-    const values = condition && typeof condition === 'object' && '$in' in condition ? (condition as { $in: unknown[] }).$in : [condition];
-    return `${humanise(key)}: ${values.map((v) => (typeof v === 'boolean' ? (v ? 'yes' : 'no') : humanise(v))).join(', ')}`;
-  });
+  const eligibility = eligibilityInWords(experiment.eligibility);
   render(req, res, 'experiments/experiment.njk', {
     pageTitle: experiment.name,
     experiment,

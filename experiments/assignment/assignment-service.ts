@@ -1,5 +1,4 @@
 import { and, eq } from 'drizzle-orm';
-import { evalCondition } from '@growthbook/growthbook';
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/client.ts';
 import { assignments, contacts } from '../../server/db/schema.ts';
@@ -9,7 +8,7 @@ import { contactScope, createContactLookup } from '../contacts/contact-service.t
 import { contactAttributes } from '../contacts/contact-attributes.ts';
 import type { ExperimentService, ExperimentView } from '../experiment/experiment-service.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
-import { hashAssignment } from './hash-assignment.ts';
+import { screenForExperiment, type NotAssignedReason } from './eligibility.ts';
 import { integerRatio, permutedBlock, stratumOf } from './permuted-blocks.ts';
 
 export interface AssignmentView {
@@ -26,7 +25,7 @@ export interface AssignmentView {
   assignedAt: string;
 }
 
-export type NotAssignedReason = 'opted_out' | 'not_eligible' | 'outside_coverage';
+export type { NotAssignedReason };
 
 export type AssignmentResult =
   | { assigned: true; created: boolean; assignment: AssignmentView }
@@ -105,13 +104,11 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
       recordScreening.run(experiment.id, contact.id, reason, clock.now().toISOString());
       return { assigned: false, reason, message: REASONS[reason] };
     };
-    if (contact.optedOutAt) return notAssigned('opted_out');
     const attributes = contactAttributes(contact);
-    if (!evalCondition(attributes, experiment.eligibility as never)) return notAssigned('not_eligible');
-
+    const screening = screenForExperiment(experiment, contact, attributes);
+    if (!screening.eligible) return notAssigned(screening.reason);
+    const { hashed } = screening;
     const phase = experiment.phase;
-    const hashed = hashAssignment({ experimentKey: experiment.key, seed: phase.seed, weights: phase.weights, coverage: phase.coverage, reference: contact.reference });
-    if (!hashed.inExperiment) return notAssigned('outside_coverage');
 
     let armIndex = hashed.armIndex;
     let block: { stratum: string; blockIndex: number; blockPosition: number } | null = null;
