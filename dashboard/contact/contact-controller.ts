@@ -7,7 +7,12 @@ import { ADJUSTMENTS } from '../../experiments/vocabulary.ts';
 import type { OutcomeView } from '../../experiments/outcomes/outcome-service.ts';
 import { dashboardContext, field, render, type PageError } from '../page-context.ts';
 import { formatDateTime, humanise, stageLabel } from '../format.ts';
-import { armInstructions } from './arm-instructions.ts';
+import { armInstructions, instructionParagraphs } from './arm-instructions.ts';
+import { screenForExperiment } from '../../experiments/assignment/eligibility.ts';
+import { contactAttributes } from '../../experiments/contacts/contact-attributes.ts';
+import { createContactLookup } from '../../experiments/contacts/contact-service.ts';
+import type { ExperimentView } from '../../experiments/experiment/experiment-service.ts';
+import { whyNotEligible } from '../experiments/eligibility-words.ts';
 import { nextStep, REPEATABLE_STAGES } from './next-step.ts';
 import { DETAIL_CHOICES, emptyOutcomeValues, mapOutcomeErrors, outcomeInputFromForm, outcomeValuesFromBody, RECORDABLE_STAGES, type OutcomeFormValues } from './outcome-form.ts';
 
@@ -62,6 +67,32 @@ export function joinableExperiments<E extends { key: string; status: string; jou
   return experiments.filter((e) => e.status === 'running' && !assignedKeys.includes(e.key) && !inPhase.has(e.journeyPhase) && ready[e.journeyPhase]);
 }
 
+const lookups = new WeakMap<object, ReturnType<typeof createContactLookup>>();
+
+/**
+ * Splits the experiments a person could join at this point of their journey
+ * into those they are eligible for (offered) and those they are not, with the
+ * reason in words: the same screening the assignment service applies.
+ */
+export function screenOffers(services: Services, user: CurrentUser, ref: string, candidates: ExperimentView[]) {
+  let lookup = lookups.get(services.db);
+  if (!lookup) lookups.set(services.db, (lookup = createContactLookup(services.db)));
+  const row = lookup.byReference(user, ref);
+  if (!row) return { offered: [], notOffered: [] };
+  const attributes = contactAttributes(row);
+  const offered: ExperimentView[] = [];
+  const notOffered: { key: string; name: string; reason: string }[] = [];
+  for (const experiment of candidates) {
+    const screening = screenForExperiment(experiment, row, attributes);
+    if (screening.eligible) offered.push(experiment);
+    else if (screening.reason === 'not_eligible')
+      notOffered.push({ key: experiment.key, name: experiment.name, reason: `Not eligible for ${experiment.name}: ${whyNotEligible(experiment.eligibility, attributes).join('; ')}.` });
+    else if (screening.reason === 'outside_coverage')
+      notOffered.push({ key: experiment.key, name: experiment.name, reason: `Not in ${experiment.name}: they fall outside the share of people it includes.` });
+  }
+  return { offered, notOffered };
+}
+
 function contactPageData(services: Services, user: CurrentUser, ref: string) {
   const contact = services.contacts.get(user, ref);
   const events = services.outcomes.forContact(user, ref);
@@ -71,7 +102,11 @@ function contactPageData(services: Services, user: CurrentUser, ref: string) {
   const arms = assignments.map((assignment) => {
     const experiment = byKey.get(assignment.experiment)!;
     const instructions = armInstructions(assignment.arm.levels);
+    // The analyst's words in force when this person was assigned (decision 0036).
+    const armId = experiment.arms.find((a) => a.key === assignment.arm.key)?.id;
+    const version = armId === undefined ? null : services.experiments.instructionsAt(armId, assignment.assignedAt);
     return {
+      written: version ? { version: version.version, paragraphs: instructionParagraphs(version.instructions), script: version.script } : null,
       experimentKey: experiment.key,
       experimentName: experiment.name,
       experimentStatus: experiment.status,
@@ -82,11 +117,12 @@ function contactPageData(services: Services, user: CurrentUser, ref: string) {
       clashes: preferenceClashes(instructions, contact.preferredChannel, contact.adjustments),
     };
   });
-  const joinable = contact.optedOutAt ? [] : joinableExperiments(experiments, assignments.map((a) => a.experiment), new Set(events.map((e) => e.stage)));
+  const candidates = contact.optedOutAt ? [] : joinableExperiments(experiments, assignments.map((a) => a.experiment), new Set(events.map((e) => e.stage)));
+  const { offered: joinable, notOffered } = screenOffers(services, user, ref, candidates);
   const step = nextStep(events, contact.optedOutAt);
   // The arm of the most recent running experiment says which channel and place to pre-select.
   const current = arms.filter((a) => a.experimentStatus === 'running').at(-1) ?? arms.at(-1);
-  return { contact, events, arms, joinable, step, defaults: { channel: current?.instructions.channel ?? contact.preferredChannel, place: current?.instructions.meetingPlace ?? null } };
+  return { contact, events, arms, joinable, notOffered, step, defaults: { channel: current?.instructions.channel ?? contact.preferredChannel, place: current?.instructions.meetingPlace ?? null } };
 }
 
 function renderContact(req: Request, res: Response, options: { outcome?: OutcomeFormValues; errors?: PageError[]; showAll?: boolean; status?: number } = {}) {
