@@ -15,6 +15,8 @@ import * as experimentDesign from './experiments/experiment-design-controller.ts
 import * as experimentPage from './experiments/experiment-controller.ts';
 import * as experimentLifecycle from './experiments/experiment-lifecycle-controller.ts';
 import * as experimentResults from './experiments/experiment-results-controller.ts';
+import * as enrolment from './experiments/experiment-enrolment-controller.ts';
+import * as steering from './experiments/experiment-steering-controller.ts';
 import * as data from './data/data-controller.ts';
 import * as caseload from './caseload/caseload-controller.ts';
 import * as contact from './contact/contact-controller.ts';
@@ -23,6 +25,7 @@ import * as learningLog from './learning-log/learning-log-controller.ts';
 import * as learningSummary from './learning-log/learning-summary-controller.ts';
 import * as report from './report/report-controller.ts';
 import * as admin from './admin/admin-controller.ts';
+import * as caseloadMoves from './admin/caseload-moves-controller.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const GOVUK = resolve(GOVUK_FRONTEND_DIST, 'govuk');
@@ -83,6 +86,15 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   router.get('/experiments/:key/edit', analyst, experimentDesign.getEdit);
   router.post('/experiments/:key/edit', analyst, verifyCsrf, experimentDesign.postEdit);
   router.get('/experiments/:key/results', analyst, experimentResults.get);
+  router.get('/experiments/:key/enrol', analyst, enrolment.get);
+  router.post('/experiments/:key/enrol', analyst, verifyCsrf, enrolment.postChoose);
+  router.post('/experiments/:key/enrol/upload', analyst, express.raw({ type: 'multipart/form-data', limit: '10mb' }), enrolment.postUpload);
+  router.post('/experiments/:key/enrolments/:id/confirm', analyst, verifyCsrf, enrolment.postConfirm);
+  router.get('/experiments/:key/enrolments/:id', analyst, enrolment.getProgress);
+  router.get('/experiments/:key/allocation', analyst, steering.getAllocation);
+  router.post('/experiments/:key/allocation', analyst, verifyCsrf, steering.postAllocation);
+  router.get('/experiments/:key/instructions', analyst, steering.getInstructions);
+  router.post('/experiments/:key/instructions', analyst, verifyCsrf, steering.postInstructions);
   for (const action of experimentLifecycle.ACTIONS) {
     router.get(`/experiments/:key/${action}`, analyst, experimentLifecycle.get(action));
     router.post(`/experiments/:key/${action}`, analyst, verifyCsrf, experimentLifecycle.post(action));
@@ -121,6 +133,8 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   const admins = requirePageRole('admin');
   router.get('/admin', admins, admin.get);
   router.post('/admin/users', admins, verifyCsrf, admin.postUser);
+  router.get('/admin/moves', admins, caseloadMoves.get);
+  router.post('/admin/moves', admins, verifyCsrf, caseloadMoves.post);
 
   router.use(() => {
     throw new NotFoundError('Page');

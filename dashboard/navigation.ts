@@ -29,7 +29,10 @@ const NAVIGATION: Record<Role, NavigationItem[]> = {
     { text: 'Weekly report', href: '/report' },
     { text: 'Earlier weeks', href: '/report/weeks' },
   ],
-  admin: [{ text: 'Users', href: '/admin' }],
+  admin: [
+    { text: 'Users', href: '/admin' },
+    { text: 'Caseload moves', href: '/admin/moves' },
+  ],
 };
 
 /** The service navigation for a role, with the current section marked. */

@@ -9,11 +9,14 @@ import { createOutcomeService } from '../experiments/outcomes/outcome-service.ts
 import { createExportService } from '../experiments/export/export-service.ts';
 import { progressProjectionFor } from '../experiments/progress/progress-projection.ts';
 import { createStaffService } from '../experiments/staff/staff-service.ts';
+import { createEnrolmentService } from '../experiments/enrolment/enrolment-service.ts';
+import { createCaseloadMoveService } from '../experiments/staff/caseload-move-service.ts';
 
 /** Every service, built once from the database and clock and passed to the app. */
 export function createServices(db: Db, clock: Clock) {
   const experiments = createExperimentService(db, clock);
   const progress = progressProjectionFor(db);
+  const assignments = createAssignmentService(db, clock, experiments, progress);
   return {
     db,
     clock,
@@ -21,11 +24,13 @@ export function createServices(db: Db, clock: Clock) {
     audit: createAuditService(db, clock),
     experiments,
     contacts: createContactService(db, clock),
-    assignments: createAssignmentService(db, clock, experiments, progress),
+    assignments,
+    enrolments: createEnrolmentService(db, clock, experiments, assignments),
     progress,
     outcomes: createOutcomeService(db, clock, progress),
     exports: createExportService(db),
     staff: createStaffService(db, clock),
+    caseloadMoves: createCaseloadMoveService(db, clock),
   };
 }
 

@@ -9,6 +9,7 @@ import { dashboardContext, field, render, type PageError } from '../page-context
 import { formatDateTime, humanise, stageLabel } from '../format.ts';
 import { armInstructions, instructionParagraphs } from './arm-instructions.ts';
 import { screenForExperiment } from '../../experiments/assignment/eligibility.ts';
+import { readyForJourneyPhase } from '../../experiments/assignment/journey-point.ts';
 import { contactAttributes } from '../../experiments/contacts/contact-attributes.ts';
 import { createContactLookup } from '../../experiments/contacts/contact-service.ts';
 import type { ExperimentView } from '../../experiments/experiment/experiment-service.ts';
@@ -59,12 +60,7 @@ function preferenceClashes(instructions: ReturnType<typeof armInstructions>, pre
  */
 export function joinableExperiments<E extends { key: string; status: string; journeyPhase: number }>(experiments: E[], assignedKeys: string[], reached: Set<string>): E[] {
   const inPhase = new Set(experiments.filter((e) => assignedKeys.includes(e.key) && e.status !== 'concluded').map((e) => e.journeyPhase));
-  const ready: Record<number, boolean> = {
-    1: !reached.has('outreach_attempted'),
-    2: reached.has('meeting_agreed') && !reached.has('meeting_attended'),
-    3: reached.has('meeting_attended'),
-  };
-  return experiments.filter((e) => e.status === 'running' && !assignedKeys.includes(e.key) && !inPhase.has(e.journeyPhase) && ready[e.journeyPhase]);
+  return experiments.filter((e) => e.status === 'running' && !assignedKeys.includes(e.key) && !inPhase.has(e.journeyPhase) && readyForJourneyPhase(e.journeyPhase, reached));
 }
 
 const lookups = new WeakMap<object, ReturnType<typeof createContactLookup>>();
