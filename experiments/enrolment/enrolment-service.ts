@@ -103,12 +103,14 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
 
   /** Sorts the people a selection names into those to put forward and the reasons the others are left out. */
   function classify(experiment: ExperimentView, selection: EnrolmentSelection) {
-    const wanted = [...new Set(selection.references.map(normalised).filter(Boolean))];
+    const typed = new Map<string, string>();
+    for (const reference of selection.references) if (normalised(reference) && !typed.has(normalised(reference))) typed.set(normalised(reference), reference.trim());
+    const wanted = [...typed.keys()];
     const rows = (selectContacts.all({ sites: JSON.stringify(selection.siteIds), coaches: JSON.stringify(selection.coachIds), references: JSON.stringify(wanted) }) as (Omit<ContactRow, 'caring'> & { caring: number })[]).map(
       (row) => ({ ...row, caring: row.caring === 1 }) as ContactRow,
     );
     const found = new Set(rows.map((r) => normalised(r.reference)));
-    const notFound = wanted.filter((r) => !found.has(r));
+    const notFound = wanted.filter((r) => !found.has(r)).map((r) => typed.get(r)!);
     const already = new Set(assignedHere.all(experiment.id) as number[]);
     const otherOfPhase = new Set(inOtherOfPhase.all(experiment.journeyPhase, experiment.id) as number[]);
     const reached = new Map<number, Set<string>>();
