@@ -87,7 +87,8 @@ describe('a work coach’s day from Today', () => {
 
     // 10:45: the meeting has started, and they came.
     server.clock.set('2026-11-23T10:45:00.000Z');
-    await page.reload();
+    // Sessions end after 30 idle minutes, so the jump ahead means signing in again (back on Today).
+    await signIn(page, server.baseUrl, 'coach', TEST_PASSWORD);
     await Promise.all([page.waitForURL(/\/today\?recorded=\d+/), counter.click(page.getByRole('button', { name: 'Attended today for D-0001' }))]);
     clicks.meetingToday = counter.take();
     expect(await banner(page)).toContain('First meeting attended recorded for D-0001');
@@ -134,6 +135,8 @@ describe('a work coach’s day from Today', () => {
 
     // Attended: at 2:10pm the meeting is on Today's list, with its button.
     server.clock.set('2026-11-23T14:10:00.000Z');
+    await signIn(page, server.baseUrl, 'coach', TEST_PASSWORD);
+    await page.goto(`${server.baseUrl}/contacts/P-0395`);
     await Promise.all([page.waitForURL('**/today'), counter.click(page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Today' }))]);
     expect(await meetings.getByRole('row', { name: /P-0395/ }).textContent()).toContain('Today at 2pm');
     await Promise.all([page.waitForURL(/recorded=\d+/), counter.click(page.getByRole('button', { name: 'Attended today for P-0395' }))]);
