@@ -102,8 +102,10 @@ export function formatPercent(value: number | null | undefined, digits = 1): str
 export function formatPercentagePoints(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return 'not available';
   const points = value * 100;
-  const sign = points > 0 ? '+' : points < 0 ? '−' : '';
-  return `${sign}${Math.abs(points).toFixed(digits)} points`;
+  const text = Math.abs(points).toFixed(digits);
+  // A difference that rounds to zero has no sign: never "−0.0 points".
+  const sign = Number(text) === 0 ? '' : points > 0 ? '+' : '−';
+  return `${sign}${text} points`;
 }
 
 /**
@@ -123,8 +125,9 @@ export function formatInterval(interval: [number, number] | null | undefined, ki
 }
 
 function formatSigned(value: number, digits: number): string {
-  const sign = value < 0 ? '−' : '';
-  return `${sign}${Math.abs(value).toFixed(digits)}`;
+  const text = Math.abs(value).toFixed(digits);
+  const sign = value < 0 && Number(text) !== 0 ? '−' : '';
+  return `${sign}${text}`;
 }
 
 export function formatPValue(value: number | null | undefined): string {

@@ -16,6 +16,8 @@ import * as experimentDesign from './experiments/experiment-design-controller.ts
 import * as experimentPage from './experiments/experiment-controller.ts';
 import * as experimentLifecycle from './experiments/experiment-lifecycle-controller.ts';
 import * as experimentResults from './experiments/experiment-results-controller.ts';
+import * as enrolment from './experiments/experiment-enrolment-controller.ts';
+import * as steering from './experiments/experiment-steering-controller.ts';
 import * as data from './data/data-controller.ts';
 import * as caseload from './caseload/caseload-controller.ts';
 import * as today from './caseload/today-controller.ts';
@@ -33,6 +35,7 @@ import * as account from './account/account-controller.ts';
 import * as auditLog from './admin/audit-controller.ts';
 import { PERSON_LEVEL_PAGES } from './person-level-pages.ts';
 import { personLevel } from '../server/middleware/request-audit.ts';
+import * as caseloadMoves from './admin/caseload-moves-controller.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const GOVUK = resolve(GOVUK_FRONTEND_DIST, 'govuk');
@@ -114,6 +117,15 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   router.get('/experiments/:key/edit', analyst, experimentDesign.getEdit);
   router.post('/experiments/:key/edit', analyst, verifyCsrf, experimentDesign.postEdit);
   router.get('/experiments/:key/results', analyst, experimentResults.get);
+  router.get('/experiments/:key/enrol', analyst, enrolment.get);
+  router.post('/experiments/:key/enrol', analyst, verifyCsrf, enrolment.postChoose);
+  router.post('/experiments/:key/enrol/upload', analyst, express.raw({ type: 'multipart/form-data', limit: '10mb' }), enrolment.postUpload);
+  audited('post', '/experiments/:key/enrolments/:id/confirm', analyst, verifyCsrf, enrolment.postConfirm);
+  router.get('/experiments/:key/enrolments/:id', analyst, enrolment.getProgress);
+  router.get('/experiments/:key/allocation', analyst, steering.getAllocation);
+  router.post('/experiments/:key/allocation', analyst, verifyCsrf, steering.postAllocation);
+  router.get('/experiments/:key/instructions', analyst, steering.getInstructions);
+  router.post('/experiments/:key/instructions', analyst, verifyCsrf, steering.postInstructions);
   for (const action of experimentLifecycle.ACTIONS) {
     router.get(`/experiments/:key/${action}`, analyst, experimentLifecycle.get(action));
     router.post(`/experiments/:key/${action}`, analyst, verifyCsrf, experimentLifecycle.post(action));
@@ -176,6 +188,8 @@ export function setUpDashboard(app: Express, services: Services, options: Dashbo
   router.post('/admin/users/:username/tokens/:id/revoke', admins, verifyCsrf, adminUser.postRevokeToken);
   audited('get', '/admin/audit', admins, auditLog.get);
   audited('get', '/admin/audit.csv', admins, auditLog.getCsv);
+  audited('get', '/admin/moves', admins, caseloadMoves.get);
+  audited('post', '/admin/moves', admins, verifyCsrf, caseloadMoves.post);
 
   const missing = PERSON_LEVEL_PAGES.filter((p) => !registered.has(`${p.method} ${p.path}`));
   if (missing.length) throw new Error(`Person-level pages listed but not registered: ${missing.map((p) => p.path).join(', ')}`);

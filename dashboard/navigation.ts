@@ -34,6 +34,7 @@ const NAVIGATION: Record<Role, NavigationItem[]> = {
     { text: 'Users', href: '/admin' },
     { text: 'Erase a person’s data', href: '/admin/erasure' },
     { text: 'Audit log', href: '/admin/audit' },
+    { text: 'Caseload moves', href: '/admin/moves' },
   ],
 };
 

@@ -17,11 +17,14 @@ export const PERSON_LEVEL_PAGES = [
   { method: 'get', path: '/contacts/:reference/preferences', action: 'view-preferences', entity: 'contact' },
   { method: 'post', path: '/contacts/:reference/preferences', action: 'update', entity: 'contact' },
   { method: 'post', path: '/data/import', action: 'import', entity: 'contacts' },
+  { method: 'post', path: '/experiments/:key/enrolments/:id/confirm', action: 'enrol', entity: 'experiment' },
   { method: 'get', path: '/data/:key/assignments.csv', action: 'export-assignments', entity: 'experiment' },
   { method: 'get', path: '/data/:key/outcomes.csv', action: 'export-outcomes', entity: 'experiment' },
   { method: 'get', path: '/report/weeks/:weekEnding.csv', action: 'download', entity: 'weekly-report' },
   { method: 'get', path: '/admin/audit', action: 'view', entity: 'audit-log' },
   { method: 'get', path: '/admin/audit.csv', action: 'export', entity: 'audit-log' },
+  { method: 'get', path: '/admin/moves', action: 'list-moves', entity: 'contacts' },
+  { method: 'post', path: '/admin/moves', action: 'move', entity: 'contacts' },
 ] as const satisfies readonly { method: 'get' | 'post'; path: string; action: string; entity: AuditEntity }[];
 
 export type PersonLevelPage = (typeof PERSON_LEVEL_PAGES)[number];

@@ -60,8 +60,8 @@ const OTHER_USERS: { username: string; displayName: string; role: Role }[] = [
   { username: 'admin', displayName: 'EIU platform administrator', role: 'admin' },
 ];
 
-/** The logins printed at every start of a demo database. */
-const PRINTED_LOGINS = ['analyst', 'coach01', 'minister', 'admin'];
+/** The logins printed at every start of a demo database: every demo user, so each coach can be tried. */
+const PRINTED_LOGINS = ['analyst', ...DEMO_COACHES.map((c) => c.username), 'minister', 'admin'];
 
 export interface DemoCredential {
   role: string;

@@ -17,6 +17,8 @@ import { createAccountService } from './auth/account-service.ts';
 import { createSignInThrottle, type ThrottleOptions } from './auth/sign-in-throttle.ts';
 import { createSignInTokens } from './auth/sign-in-token.ts';
 import { createPasswordCheck } from './auth/password-check.ts';
+import { createEnrolmentService } from '../experiments/enrolment/enrolment-service.ts';
+import { createCaseloadMoveService } from '../experiments/staff/caseload-move-service.ts';
 
 export interface ServiceOptions {
   /** Token and session lifetimes and the sign-in secret (server/auth/account-settings.ts). */
@@ -33,6 +35,7 @@ export function createServices(db: Db, clock: Clock, options: ServiceOptions = {
   const audit = createAuditService(db, clock);
   const throttle = createSignInThrottle(db, clock, options.throttle);
   const outcomes = createOutcomeService(db, clock, progress);
+  const assignments = createAssignmentService(db, clock, experiments, progress);
   return {
     db,
     clock,
@@ -44,7 +47,8 @@ export function createServices(db: Db, clock: Clock, options: ServiceOptions = {
     signInTokens: createSignInTokens(settings.secret, clock),
     experiments,
     contacts: createContactService(db, clock),
-    assignments: createAssignmentService(db, clock, experiments, progress),
+    assignments,
+    enrolments: createEnrolmentService(db, clock, experiments, assignments),
     progress,
     outcomes,
     corrections: createCorrectionService(db, clock, outcomes, progress),
@@ -52,6 +56,7 @@ export function createServices(db: Db, clock: Clock, options: ServiceOptions = {
     exports: createExportService(db),
     staff: createStaffService(db, clock),
     erasure: createErasureService(db, clock, progress),
+    caseloadMoves: createCaseloadMoveService(db, clock),
   };
 }
 

@@ -92,8 +92,8 @@ describe('the subgroups section of the results page', () => {
     const report = reportWith({ subgroups: [{ characteristic: 'healthGroup', subgroups: result.subgroups, heterogeneity: result.heterogeneity }] });
     const html = env.render('experiments/partials/subgroups.njk', { view: { subgroups: subgroupsView(report) } });
     const text = pageText(html);
-    expect(text).toContain('sensory Too few people to show');
-    expect(text).toContain('neurological Withheld so that a smaller group cannot be worked out from the totals');
+    expect(text).toContain('Sensory Too few people to show');
+    expect(text).toContain('Neurological Withheld so that a smaller group cannot be worked out from the totals');
     expect(text).toContain('Letter, standard: 9 of 45');
     // Neither withheld subgroup's counts appear anywhere.
     for (const figure of ['of 22', 'of 21', 'of 7 ', 'of 6 ']) expect(text).not.toContain(figure);

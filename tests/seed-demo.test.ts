@@ -59,13 +59,13 @@ describe('the demo data', () => {
     ]);
   });
 
-  it('stores and returns the four demo sign-ins, whose passwords work', async () => {
+  it('stores and returns a sign-in for every demo user, each coach included, whose passwords work', async () => {
     const { db, result } = first;
-    expect(result.credentials.map((c) => c.username)).toEqual(['analyst', 'coach01', 'minister', 'admin']);
+    expect(result.credentials.map((c) => c.username)).toEqual(['analyst', ...Array.from({ length: 10 }, (_, i) => `coach${String(i + 1).padStart(2, '0')}`), 'minister', 'admin']);
     expect(all(db, 'SELECT username, role, password FROM demo_credentials ORDER BY username')).toEqual(
       [...result.credentials].sort((a, b) => a.username.localeCompare(b.username)).map(({ username, role, password }) => ({ username, role, password })),
     );
-    expect(new Set(result.credentials.map((c) => c.password)).size).toBe(4);
+    expect(new Set(result.credentials.map((c) => c.password)).size).toBe(13);
     const auth = createServices(db, systemClock).auth;
     const analyst = result.credentials.find((c) => c.username === 'analyst')!;
     expect(await auth.authenticate('analyst', analyst.password)).toMatchObject({ username: 'analyst', role: 'analyst' });

@@ -186,3 +186,24 @@ export function armInstructions(levels: Record<string, string>): ArmInstructions
   const summary = summaryParts.length > 0 ? `${capitalise(summaryParts.join(', '))}.` : 'Follow the steps for this arm below.';
   return { summary, steps, script, channel, meetingPlace, tone };
 }
+
+/**
+ * The starting text the design form fills in for an arm (docs/decisions/0036):
+ * the built-in steps and script above, as plain text for the analyst to check
+ * and rewrite. Coaches see what the analyst saved, never this guess.
+ */
+export function instructionTemplate(levels: Record<string, string>): { instructions: string; script: string } {
+  const built = armInstructions(levels);
+  return {
+    instructions: [built.summary, ...built.steps.map((s) => `${s.heading}: ${s.text}`)].join('\n'),
+    script: built.script?.text ?? '',
+  };
+}
+
+/** Saved instructions as paragraphs: one a line, blank lines dropped. */
+export function instructionParagraphs(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+}

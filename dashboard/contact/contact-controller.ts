@@ -10,7 +10,14 @@ import type { OutcomeView } from '../../experiments/outcomes/outcome-service.ts'
 import { COACH_CORRECTION_DAYS } from '../../experiments/outcomes/correction-schema.ts';
 import { dashboardContext, field, render, type PageError } from '../page-context.ts';
 import { formatDate, formatDateTime, humanise, stageLabel } from '../format.ts';
-import { armInstructions } from './arm-instructions.ts';
+import { armInstructions, instructionParagraphs } from './arm-instructions.ts';
+import { screenForExperiment } from '../../experiments/assignment/eligibility.ts';
+import { createClusterCodes } from '../../experiments/assignment/cluster-code.ts';
+import { readyForJourneyPhase } from '../../experiments/assignment/journey-point.ts';
+import { contactAttributes } from '../../experiments/contacts/contact-attributes.ts';
+import { createContactLookup } from '../../experiments/contacts/contact-service.ts';
+import type { ExperimentView } from '../../experiments/experiment/experiment-service.ts';
+import { whyNotEligible } from '../experiments/eligibility-words.ts';
 import { nextStep, REPEATABLE_STAGES } from './next-step.ts';
 import { DETAIL_CHOICES, emptyOutcomeValues, mapOutcomeErrors, outcomeInputFromForm, outcomeValuesFromBody, RECORDABLE_STAGES, type OutcomeFormValues } from './outcome-form.ts';
 import { contactQuickActions, quickActionForm } from './quick-actions.ts';
@@ -58,12 +65,33 @@ function preferenceClashes(instructions: ReturnType<typeof armInstructions>, pre
  */
 export function joinableExperiments<E extends { key: string; status: string; journeyPhase: number }>(experiments: E[], assignedKeys: string[], reached: Set<string>): E[] {
   const inPhase = new Set(experiments.filter((e) => assignedKeys.includes(e.key) && e.status !== 'concluded').map((e) => e.journeyPhase));
-  const ready: Record<number, boolean> = {
-    1: !reached.has('outreach_attempted'),
-    2: reached.has('meeting_agreed') && !reached.has('meeting_attended'),
-    3: reached.has('meeting_attended'),
-  };
-  return experiments.filter((e) => e.status === 'running' && !assignedKeys.includes(e.key) && !inPhase.has(e.journeyPhase) && ready[e.journeyPhase]);
+  return experiments.filter((e) => e.status === 'running' && !assignedKeys.includes(e.key) && !inPhase.has(e.journeyPhase) && readyForJourneyPhase(e.journeyPhase, reached));
+}
+
+const lookups = new WeakMap<object, { byReference: ReturnType<typeof createContactLookup>['byReference']; clusterCode: ReturnType<typeof createClusterCodes> }>();
+
+/**
+ * Splits the experiments a person could join at this point of their journey
+ * into those they are eligible for (offered) and those they are not, with the
+ * reason in words: the same screening the assignment service applies.
+ */
+export function screenOffers(services: Services, user: CurrentUser, ref: string, candidates: ExperimentView[]) {
+  let lookup = lookups.get(services.db);
+  if (!lookup) lookups.set(services.db, (lookup = { byReference: createContactLookup(services.db).byReference, clusterCode: createClusterCodes(services.db) }));
+  const row = lookup.byReference(user, ref);
+  if (!row) return { offered: [], notOffered: [] };
+  const attributes = contactAttributes(row);
+  const offered: ExperimentView[] = [];
+  const notOffered: { key: string; name: string; reason: string }[] = [];
+  for (const experiment of candidates) {
+    const screening = screenForExperiment(experiment, row, attributes, lookup.clusterCode(experiment.randomisationUnit, row));
+    if (screening.eligible) offered.push(experiment);
+    else if (screening.reason === 'not_eligible')
+      notOffered.push({ key: experiment.key, name: experiment.name, reason: `Not eligible for ${experiment.name}: ${whyNotEligible(experiment.eligibility, attributes).join('; ')}.` });
+    else if (screening.reason === 'outside_coverage')
+      notOffered.push({ key: experiment.key, name: experiment.name, reason: `Not in ${experiment.name}: they fall outside the share of people it includes.` });
+  }
+  return { offered, notOffered };
 }
 
 function contactPageData(services: Services, user: CurrentUser, ref: string) {
@@ -75,7 +103,11 @@ function contactPageData(services: Services, user: CurrentUser, ref: string) {
   const arms = assignments.map((assignment) => {
     const experiment = byKey.get(assignment.experiment)!;
     const instructions = armInstructions(assignment.arm.levels);
+    // The analyst's words in force when this person was assigned (decision 0036).
+    const armId = experiment.arms.find((a) => a.key === assignment.arm.key)?.id;
+    const version = armId === undefined ? null : services.experiments.instructionsAt(armId, assignment.assignedAt);
     return {
+      written: version ? { version: version.version, paragraphs: instructionParagraphs(version.instructions), script: version.script } : null,
       experimentKey: experiment.key,
       experimentName: experiment.name,
       experimentStatus: experiment.status,
@@ -86,12 +118,13 @@ function contactPageData(services: Services, user: CurrentUser, ref: string) {
       clashes: preferenceClashes(instructions, contact.preferredChannel, contact.adjustments),
     };
   });
-  const joinable = contact.optedOutAt ? [] : joinableExperiments(experiments, assignments.map((a) => a.experiment), new Set(events.map((e) => e.stage)));
+  const candidates = contact.optedOutAt ? [] : joinableExperiments(experiments, assignments.map((a) => a.experiment), new Set(events.map((e) => e.stage)));
+  const { offered: joinable, notOffered } = screenOffers(services, user, ref, candidates);
   const step = nextStep(events, contact.optedOutAt);
   // The arm of the most recent running experiment says which channel and place to pre-select.
   const current = arms.filter((a) => a.experimentStatus === 'running').at(-1) ?? arms.at(-1);
   const defaults = { channel: current?.instructions.channel ?? contact.preferredChannel, place: current?.instructions.meetingPlace ?? null };
-  return { contact, events, arms, joinable, step, defaults, meetingTime: latestMeetingTime(events) };
+  return { contact, events, arms, joinable, notOffered, step, defaults, meetingTime: latestMeetingTime(events) };
 }
 
 /** The time of the meeting most recently agreed, if one was given: attendance is about that meeting. */

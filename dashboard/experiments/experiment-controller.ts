@@ -1,8 +1,9 @@
 import type { Request, Response } from 'express';
 import { dashboardContext, render } from '../page-context.ts';
-import { humanise } from '../format.ts';
 import { decisionRuleInWords } from './decision-rule-words.ts';
 import { clusterPlan } from './cluster-design-plan.ts';
+import { eligibilityInWords } from './eligibility-words.ts';
+import { instructionParagraphs } from '../contact/arm-instructions.ts';
 
 const UNIT_TEXT = {
   person: 'Each person',
@@ -10,25 +11,35 @@ const UNIT_TEXT = {
   site: 'Whole sites: everyone at a site gets the same arm, and results are analysed with sites as the unit',
 } as const;
 
+const CHANGED = new Set(['launch', 'pause', 'resume', 'conclude', 'allocation', 'instructions']);
+
 /** One experiment's design: editable while a draft, shown locked once launched. */
 export function get(req: Request, res: Response): void {
   const { services } = dashboardContext(res);
   const experiment = services.experiments.get(String(req.params.key));
-  const eligibility = Object.entries(experiment.eligibility).map(([key, condition]) => {
-    const values = condition && typeof condition === 'object' && '$in' in condition ? (condition as { $in: unknown[] }).$in : [condition];
-    return `${humanise(key)}: ${values.map((v) => (typeof v === 'boolean' ? (v ? 'yes' : 'no') : humanise(v))).join(', ')}`;
-  });
+  const counts = new Map(
+    (services.db.$client.prepare('SELECT arm_id AS armId, COUNT(*) AS n FROM assignments WHERE experiment_id = ? GROUP BY arm_id').all(experiment.id) as { armId: number; n: number }[]).map(
+      (r) => [r.armId, r.n],
+    ),
+  );
+  const arms = experiment.arms.map((arm) => ({
+    ...arm,
+    assigned: counts.get(arm.id) ?? 0,
+    paragraphs: arm.instructions ? instructionParagraphs(arm.instructions.instructions) : [],
+  }));
   render(req, res, 'experiments/experiment.njk', {
     pageTitle: experiment.name,
     experiment,
-    eligibility,
+    arms,
+    assigned: arms.reduce((sum, a) => sum + a.assigned, 0),
+    eligibility: eligibilityInWords(experiment.eligibility),
     decisionRuleText: decisionRuleInWords(experiment),
     randomisationUnitText: UNIT_TEXT[experiment.randomisationUnit],
     // The warning is for planning: once launched, the clusters are those randomised.
     clusterPlan: experiment.status === 'draft' ? clusterPlan(services.db, experiment.randomisationUnit, experiment.arms.map((a) => a.weight)) : null,
     locked: experiment.status !== 'draft',
     saved: req.query.saved === '1',
-    changed: typeof req.query.changed === 'string' ? req.query.changed : null,
+    changed: typeof req.query.changed === 'string' && CHANGED.has(req.query.changed) ? req.query.changed : null,
     backLink: { href: '/experiments', text: 'All experiments' },
   });
 }

@@ -132,7 +132,7 @@ function handlePost(mode: 'new' | 'edit') {
     const { input, errors } = experimentInputFromForm(values, { fixedKey });
     if (!input) return renderForm(req, res, { values, mode, errors });
     try {
-      const saved = mode === 'new' ? services.experiments.create(input, user.id) : services.experiments.updateDraft(fixedKey!, input);
+      const saved = mode === 'new' ? services.experiments.create(input, user.id) : services.experiments.updateDraft(fixedKey!, input, user.id);
       services.audit.record(user.id, mode === 'new' ? 'create' : 'update', 'experiment', saved.key);
       res.redirect(303, `/experiments/${saved.key}?saved=1`);
     } catch (error) {

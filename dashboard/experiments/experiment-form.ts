@@ -5,6 +5,7 @@ import type { ExperimentView } from '../../experiments/experiment/experiment-ser
 import type { FieldError } from '../../server/errors.ts';
 import { field, fields, type PageError } from '../page-context.ts';
 import { capitalise, humanise } from '../format.ts';
+import { instructionTemplate } from '../contact/arm-instructions.ts';
 
 /**
  * The "define an experiment" form: what the analyst typed (kept on every
@@ -27,6 +28,9 @@ export interface ExperimentFormValues {
   armsShown: string;
   arms: string[];
   weights: Record<string, string>;
+  /** What coaches are told for each arm, and its message script, by arm key (absent: not yet on the page). */
+  instructions: Record<string, string>;
+  scripts: Record<string, string>;
   controlArm: string;
   eligibility: Record<string, string[]>;
   caring: string;
@@ -82,6 +86,8 @@ export function emptyFormValues(): ExperimentFormValues {
     armsShown: '',
     arms: [],
     weights: {},
+    instructions: {},
+    scripts: {},
     controlArm: '',
     eligibility: {},
     caring: 'any',
@@ -118,7 +124,12 @@ export function formValuesFromBody(body: unknown): ExperimentFormValues {
   values.factors = Array.from({ length: FACTOR_SLOTS }, (_, i) => ({ key: field(body, `factor${i + 1}Key`), levels: field(body, `factor${i + 1}Levels`) }));
   values.arms = fields(body, 'arms');
   for (const [name, value] of Object.entries((body ?? {}) as Record<string, unknown>))
-    if (name.startsWith('weight-')) values.weights[name.slice('weight-'.length)] = String(value).trim();
+  {
+    const text = String(Array.isArray(value) ? value[0] : value);
+    if (name.startsWith('weight-')) values.weights[name.slice('weight-'.length)] = text.trim();
+    if (name.startsWith('instructions-')) values.instructions[name.slice('instructions-'.length)] = text.trim();
+    if (name.startsWith('script-')) values.scripts[name.slice('script-'.length)] = text.trim();
+  }
   for (const key of ELIGIBILITY_KEYS) values.eligibility[key] = fields(body, `eligibility-${key}`);
   values.secondaryMetrics = fields(body, 'secondaryMetrics');
   values.guardrailMetrics = fields(body, 'guardrailMetrics');
@@ -139,7 +150,13 @@ export function formValuesFromExperiment(experiment: ExperimentView): Experiment
   values.arms = experiment.arms.map((a) => a.key);
   const total = experiment.arms.reduce((sum, a) => sum + a.weight, 0) || 1;
   const smallest = Math.min(...experiment.arms.filter((a) => a.weight > 0).map((a) => a.weight / total));
-  for (const arm of experiment.arms) values.weights[arm.key] = String(Number(((arm.weight / total) / smallest).toFixed(2)));
+  for (const arm of experiment.arms) {
+    values.weights[arm.key] = String(Number(((arm.weight / total) / smallest).toFixed(2)));
+    if (arm.instructions) {
+      values.instructions[arm.key] = arm.instructions.instructions;
+      values.scripts[arm.key] = arm.instructions.script;
+    }
+  }
   values.controlArm = experiment.arms.find((a) => a.isControl)?.key ?? '';
   const structured = structuredEligibility(experiment.eligibility);
   if (structured) {
@@ -215,6 +232,18 @@ export function armOptions(values: ExperimentFormValues): ArmOption[] {
 export function withArmDefaults(values: ExperimentFormValues): ExperimentFormValues {
   const options = armOptions(values);
   const shown = options.map((a) => a.key).join(' ');
+  // Arms new to the page start from the built-in text, for the analyst to rewrite.
+  const instructions = { ...values.instructions };
+  const scripts = { ...values.scripts };
+  for (const arm of options) {
+    if (instructions[arm.key] === undefined) {
+      const template = instructionTemplate(arm.levels);
+      instructions[arm.key] = template.instructions;
+      scripts[arm.key] ??= template.script;
+    }
+    scripts[arm.key] ??= '';
+  }
+  values = { ...values, instructions, scripts };
   if (values.armsShown === shown && shown !== '') return values;
   const control = options.some((a) => a.key === values.controlArm) ? values.controlArm : (options[0]?.key ?? '');
   return {
@@ -265,6 +294,11 @@ export function experimentInputFromForm(values: ExperimentFormValues, options: {
       const weight = Number(values.weights[arm.key] || '1');
       if (!Number.isFinite(weight) || weight <= 0) errors.push({ field: `weight-${arm.key}`, message: `Enter a weight above 0 for ${arm.name}` });
       weights[arm.key] = weight;
+    }
+    for (const arm of chosen) {
+      if (values.instructions[arm.key] === '') errors.push({ field: `instructions-${arm.key}`, message: `Enter what the coach should do for ${arm.name}` });
+      else if ((values.instructions[arm.key] ?? '').length > 4000 || (values.scripts[arm.key] ?? '').length > 4000)
+        errors.push({ field: `instructions-${arm.key}`, message: `Keep the instructions and script for ${arm.name} to 4,000 characters each` });
     }
   }
 
@@ -321,7 +355,18 @@ export function experimentInputFromForm(values: ExperimentFormValues, options: {
     hypothesis: values.hypothesis,
     journeyPhase: Number(values.journeyPhase),
     factors: factors.map((f) => ({ key: f.key, levels: f.levels })),
-    arms: chosen.map((arm) => ({ key: arm.key, name: arm.name, levels: arm.levels, control: arm.key === controlArm, weight: weights[arm.key] ?? 1 })),
+    arms: chosen.map((arm) => {
+      const template = values.instructions[arm.key] === undefined ? instructionTemplate(arm.levels) : null;
+      return {
+        key: arm.key,
+        name: arm.name,
+        levels: arm.levels,
+        control: arm.key === controlArm,
+        weight: weights[arm.key] ?? 1,
+        instructions: template ? template.instructions : values.instructions[arm.key],
+        script: template ? template.script : (values.scripts[arm.key] ?? ''),
+      };
+    }),
     eligibility,
     primaryMetric: values.primaryMetric,
     secondaryMetrics: values.secondaryMetrics,
@@ -347,6 +392,7 @@ export function mapServiceErrors(errors: FieldError[], armsShown: boolean): Page
     if (head === 'factors') field = index === undefined ? 'factor1Key' : `factor${Number(index) + 1}${rest === 'key' ? 'Key' : 'Levels'}`;
     else if (head === 'arms' || head === 'controlArm') field = armsShown ? head : 'factor1Key';
     else if (head === 'eligibility') field = 'eligibilityAdvanced';
+    else if (head.startsWith('instructions-') || head === 'reason') field = head;
     else if (!['name', 'key', 'hypothesis', 'journeyPhase', 'primaryMetric', 'secondaryMetrics', 'guardrailMetrics', 'randomisation', 'randomisationUnit', 'strata', 'plannedSampleSize', 'decisionRule', 'alphaSpending'].includes(head))
       field = 'name';
     return { field, message: error.message };

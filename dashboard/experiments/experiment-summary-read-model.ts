@@ -3,7 +3,7 @@ import type { ExperimentView } from '../../experiments/experiment/experiment-ser
 import { metricByKey } from '../../experiments/metrics.ts';
 import { sampleRatioMismatch } from '../../analysis/sample-ratio-mismatch.ts';
 import { alwaysValidPValue } from '../../analysis/confidence-sequence.ts';
-import { stageLabel } from '../format.ts';
+import { formatNumber, stageLabel } from '../format.ts';
 import { ASSIGNED, catchUpProgress } from '../../experiments/progress/progress-projection.ts';
 
 /**
@@ -106,6 +106,8 @@ export function createExperimentSummaryReadModel(db: Db) {
           }
         }
       }
+      if (experiment.plannedSampleSize && assigned > experiment.plannedSampleSize)
+        warnings.push(`Past the planned size: ${formatNumber(assigned)} assigned of ${formatNumber(experiment.plannedSampleSize)} planned`);
       return { assigned, daysRunning, leader, warnings };
     },
   };

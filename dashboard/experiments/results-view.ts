@@ -19,7 +19,8 @@ function estimateText(metric: MetricReport, value: number | null): string {
 function differenceText(metric: MetricReport, value: number | null): string {
   if (value === null) return 'not available';
   if (metric.kind === 'binary') return formatPercentagePoints(value);
-  return `${value > 0 ? '+' : value < 0 ? '−' : ''}${Math.abs(value).toFixed(2)}`;
+  const text = Math.abs(value).toFixed(2);
+  return `${Number(text) === 0 ? '' : value > 0 ? '+' : '−'}${text}`;
 }
 
 const VERDICT_WORDS: Record<string, string> = { better: 'Better', worse: 'Worse', not_enough_evidence: 'Not enough evidence yet', too_early: 'Too early' };
@@ -46,6 +47,12 @@ function decidingTestText(c: MetricReport['comparisons'][number]): string {
   const threshold = formatPValue(c.verdictThreshold);
   const test = c.verdictRule === 'confidence_sequence' ? 'always-valid p' : c.verdictAllowsForClusters ? 'p (cluster-robust t-test)' : c.test === 'welch' ? 'p (Welch’s t-test)' : 'p (score test)';
   return `${test} = ${formatPValue(c.verdictPValue)}; ${c.verdictPValue < (c.verdictThreshold ?? 0) ? 'below' : 'not below'} this look’s threshold of ${threshold}`;
+}
+
+/** A warning once more people are assigned than the plan's sample size, or null. */
+export function plannedSizeWarning(assigned: number, planned: number | null): string | null {
+  if (!planned || assigned <= planned) return null;
+  return `More people have been assigned (${formatNumber(assigned)}) than the planned ${formatNumber(planned)}. The analysis plan was made for ${formatNumber(planned)}: conclude the experiment, or record why it carries on.`;
 }
 
 const percent = (value: number | null | undefined) => (value === null || value === undefined ? null : Number((value * 100).toFixed(2)));

@@ -1,5 +1,5 @@
 import type { ExperimentReport } from '../../analysis/report-types.ts';
-import { formatInterval, formatNumber, formatPercent, formatPercentagePoints, formatPValue, humanise } from '../format.ts';
+import { capitalise, formatInterval, formatNumber, formatPercent, formatPercentagePoints, formatPValue, humanise } from '../format.ts';
 
 /**
  * The subgroups section of the results page. A withheld subgroup shows no
@@ -28,10 +28,10 @@ export function subgroupsView(report: ExperimentReport): SubgroupsView[] {
     ),
     rows: breakdown.subgroups.map((s) => {
       if (s.tooSmall || !s.arms) {
-        return { subgroup: humanise(s.subgroup), tooSmall: true, withheld: WITHHELD_TEXT[s.withheldReason ?? 'small'], arms: '', comparisons: '' };
+        return { subgroup: capitalise(humanise(s.subgroup)), tooSmall: true, withheld: WITHHELD_TEXT[s.withheldReason ?? 'small'], arms: '', comparisons: '' };
       }
       return {
-        subgroup: humanise(s.subgroup),
+        subgroup: capitalise(humanise(s.subgroup)),
         tooSmall: false,
         withheld: '',
         arms: s.arms.map((a) => `${armName(a.arm)}: ${formatNumber(a.successes)} of ${formatNumber(a.n)} (${formatPercent(a.rate)})`).join('; '),

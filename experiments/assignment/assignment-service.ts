@@ -1,5 +1,4 @@
 import { and, eq } from 'drizzle-orm';
-import { evalCondition } from '@growthbook/growthbook';
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/client.ts';
 import { assignments, contacts } from '../../server/db/schema.ts';
@@ -9,7 +8,8 @@ import { contactScope, createContactLookup } from '../contacts/contact-service.t
 import { contactAttributes } from '../contacts/contact-attributes.ts';
 import type { ExperimentService, ExperimentView } from '../experiment/experiment-service.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
-import { hashAssignment } from './hash-assignment.ts';
+import { screenForExperiment, type NotAssignedReason } from './eligibility.ts';
+import { createClusterCodes } from './cluster-code.ts';
 import { integerRatio, permutedBlock, stratumOf } from './permuted-blocks.ts';
 
 export interface AssignmentView {
@@ -28,7 +28,7 @@ export interface AssignmentView {
   assignedAt: string;
 }
 
-export type NotAssignedReason = 'opted_out' | 'not_eligible' | 'outside_coverage';
+export type { NotAssignedReason };
 
 export type AssignmentResult =
   | { assigned: true; created: boolean; assignment: AssignmentView }
@@ -83,8 +83,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
   const insertAssignment = db.$client.prepare(`
     INSERT INTO assignments (experiment_id, contact_id, arm_id, phase_id, method, seed, hash_value, stratum, block_index, block_position, cluster, assigned_at, assigned_by)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const coachCode = db.$client.prepare('SELECT code FROM work_coaches WHERE id = ?').pluck();
-  const siteCode = db.$client.prepare('SELECT code FROM sites WHERE id = ?').pluck();
+  const clusterCode = createClusterCodes(db);
 
   /** Takes the next place in the stratum's block sequence and moves the counter on. */
   function nextInBlock(phaseId: number, seed: string, stratum: string, weights: number[]) {
@@ -110,18 +109,13 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
       recordScreening.run(experiment.id, contact.id, reason, clock.now().toISOString());
       return { assigned: false, reason, message: REASONS[reason] };
     };
-    if (contact.optedOutAt) return notAssigned('opted_out');
     const attributes = contactAttributes(contact);
-    if (!evalCondition(attributes, experiment.eligibility as never)) return notAssigned('not_eligible');
-
-    const phase = experiment.phase;
     // Cluster-randomised (decision 0037): hash the coach's or site's code as it is now, so its people share one arm.
-    const cluster =
-      experiment.randomisationUnit === 'coach' ? (coachCode.get(contact.coachId) as string)
-      : experiment.randomisationUnit === 'site' ? (siteCode.get(contact.siteId) as string)
-      : null;
-    const hashed = hashAssignment({ experimentKey: experiment.key, seed: phase.seed, weights: phase.weights, coverage: phase.coverage, reference: cluster ?? contact.reference });
-    if (!hashed.inExperiment) return notAssigned('outside_coverage');
+    const cluster = clusterCode(experiment.randomisationUnit, contact);
+    const screening = screenForExperiment(experiment, contact, attributes, cluster);
+    if (!screening.eligible) return notAssigned(screening.reason);
+    const { hashed } = screening;
+    const phase = experiment.phase;
 
     let armIndex = hashed.armIndex;
     let block: { stratum: string; blockIndex: number; blockPosition: number } | null = null;

@@ -106,6 +106,8 @@ export function createErasureService(db: Db, clock: Clock, progress: ProgressPro
       select: sqlite.prepare('SELECT id, text FROM learning_summary_approvals'),
       update: sqlite.prepare('UPDATE learning_summary_approvals SET text = ? WHERE id = ?'),
     },
+    // An admin's reason for moving someone between caseloads may name them.
+    { select: sqlite.prepare('SELECT id, reason AS text FROM caseload_moves'), update: sqlite.prepare('UPDATE caseload_moves SET reason = ? WHERE id = ?') },
   ];
 
   function redactFreeText(references: string[]): void {

@@ -22,6 +22,9 @@ export const armInputSchema = z.object({
   levels: z.record(z.string(), z.string()),
   control: z.boolean().optional(),
   weight: z.number().positive('Weights must be greater than 0').optional(),
+  /** What coaches are told to do for this arm, and the message script (docs/decisions/0036). */
+  instructions: z.string().trim().max(4000, 'Keep the instructions to 4,000 characters').optional(),
+  script: z.string().trim().max(4000, 'Keep the script to 4,000 characters').optional(),
 });
 
 /** The analysis-relevant design: locked once the experiment launches. */

@@ -10,6 +10,7 @@ import { CONTACT_ATTRIBUTE_KEYS } from '../contacts/contact-attributes.ts';
 import { integerRatio } from '../assignment/permuted-blocks.ts';
 import type { AllocationInput, ExperimentInput } from './experiment-schema.ts';
 import { MAX_NESTING_DEPTH, tooDeepField } from '../../server/middleware/body-shape.ts';
+import { createArmInstructionStore, type ArmInstructionVersion } from './arm-instruction-store.ts';
 
 export interface Factor {
   key: string;
@@ -25,6 +26,8 @@ export interface ArmView {
   levels: Record<string, string>;
   /** Share of new assignments in the current phase (0 when the arm is closed). */
   weight: number;
+  /** What coaches are told for this arm now (null when the analyst wrote nothing). */
+  instructions: ArmInstructionVersion | null;
 }
 
 export interface PhaseView {
@@ -85,6 +88,24 @@ interface ArmDraft {
   levels: Record<string, string>;
   isControl: boolean;
   weight: number;
+  instructions?: string;
+  script?: string;
+}
+
+/** A change to one arm's instructions. */
+export interface InstructionChange {
+  armKey: string;
+  instructions: string;
+  script: string;
+}
+
+/** What a change of allocation would do, worked out without writing anything. */
+export interface AllocationPlan {
+  arms: { key: string; name: string; isControl: boolean; added: boolean; shareBefore: number; shareAfter: number }[];
+  coverageBefore: number;
+  coverageAfter: number;
+  /** The phase the change opens, or null before launch (phase 1 is edited). */
+  newPhase: number | null;
 }
 
 const parseJson = <T>(text: string): T => JSON.parse(text) as T;
@@ -147,7 +168,7 @@ function planArms(input: ExperimentInput): { arms: ArmDraft[]; errors: FieldErro
       for (const key of Object.keys(levels))
         if (!factorKeys.includes(key)) errors.push({ field: `arms.${i}.levels`, message: `"${key}" is not one of the factors` });
       const key = arm.key ?? factorKeys.map((f) => levels[f]).join('-');
-      return { key, name: arm.name ?? defaultArmName(input.factors, levels), levels, isControl: arm.control ?? false, weight: arm.weight ?? 1 };
+      return { key, name: arm.name ?? defaultArmName(input.factors, levels), levels, isControl: arm.control ?? false, weight: arm.weight ?? 1, instructions: arm.instructions, script: arm.script };
     });
     const controls = arms.filter((a) => a.isControl).length;
     if (controls === 0 && input.controlArm) arms.forEach((a) => (a.isControl = a.key === input.controlArm));
@@ -231,6 +252,7 @@ function clusterDesignErrors(input: ExperimentInput): FieldError[] {
 
 export function createExperimentService(db: Db, clock: Clock) {
   const now = () => clock.now().toISOString();
+  const instructionStore = createArmInstructionStore(db);
 
   function toPhaseView(row: typeof experimentPhases.$inferSelect, armsById: Map<number, { key: string }>): PhaseView {
     const armIds = parseJson<number[]>(row.armIds);
@@ -255,6 +277,7 @@ export function createExperimentService(db: Db, clock: Clock) {
     const current = phases[phases.length - 1];
     const currentArmIds = parseJson<number[]>(phaseRows[phaseRows.length - 1].armIds);
     const ownGuardrails = parseJson<StageKey[]>(row.guardrailMetrics);
+    const instructions = instructionStore.latest(row.id);
     return {
       id: row.id,
       key: row.key,
@@ -279,7 +302,7 @@ export function createExperimentService(db: Db, clock: Clock) {
       concludedAt: row.concludedAt,
       arms: armRows.map((a) => {
         const index = currentArmIds.indexOf(a.id);
-        return { id: a.id, key: a.key, name: a.name, isControl: a.isControl, levels: parseJson(a.levels), weight: index >= 0 ? current.weights[index] : 0 };
+        return { id: a.id, key: a.key, name: a.name, isControl: a.isControl, levels: parseJson(a.levels), weight: index >= 0 ? current.weights[index] : 0, instructions: instructions.get(a.id) ?? null };
       }),
       phase: current,
       phases,
@@ -292,20 +315,21 @@ export function createExperimentService(db: Db, clock: Clock) {
     return row;
   }
 
-  function insertArms(experimentId: number, arms: ArmDraft[], firstPosition: number): number[] {
-    return arms.map(
-      (arm, i) =>
-        db
-          .insert(experimentArms)
-          .values({ experimentId, key: arm.key, name: arm.name, isControl: arm.isControl, levels: JSON.stringify(arm.levels), position: firstPosition + i })
-          .returning({ id: experimentArms.id })
-          .get().id,
-    );
+  function insertArms(experimentId: number, arms: ArmDraft[], firstPosition: number, userId: number | null, at: string): number[] {
+    return arms.map((arm, i) => {
+      const id = db
+        .insert(experimentArms)
+        .values({ experimentId, key: arm.key, name: arm.name, isControl: arm.isControl, levels: JSON.stringify(arm.levels), position: firstPosition + i })
+        .returning({ id: experimentArms.id })
+        .get().id;
+      if (arm.instructions?.trim()) instructionStore.add(id, 1, { instructions: arm.instructions.trim(), script: (arm.script ?? '').trim() }, null, userId, at);
+      return id;
+    });
   }
 
   /** A draft's arms and its first phase (with a random seed unless the analyst gave one). */
-  function insertDesign(experimentId: number, input: ExperimentInput, arms: ArmDraft[], at: string) {
-    const armIds = insertArms(experimentId, arms, 0);
+  function insertDesign(experimentId: number, input: ExperimentInput, arms: ArmDraft[], at: string, userId: number | null) {
+    const armIds = insertArms(experimentId, arms, 0, userId, at);
     db.insert(experimentPhases)
       .values({
         experimentId,
@@ -392,13 +416,13 @@ export function createExperimentService(db: Db, clock: Clock) {
           .values({ key: input.key, ...designColumns(input), status: 'draft', createdBy: userId, createdAt: at, updatedAt: at })
           .returning()
           .get();
-        insertDesign(row.id, input, arms, at);
+        insertDesign(row.id, input, arms, at, userId);
         return toView(row);
       });
     },
 
     /** Replaces the design of a draft. A launched experiment's design is locked. */
-    updateDraft(key: string, input: ExperimentInput): ExperimentView {
+    updateDraft(key: string, input: ExperimentInput, userId: number | null = null): ExperimentView {
       const existing = rowByKey(key);
       if (existing.status !== 'draft')
         throw new ConflictError('The design is locked because the experiment has launched; change the allocation to start a new phase instead');
@@ -406,9 +430,10 @@ export function createExperimentService(db: Db, clock: Clock) {
       const arms = planOrThrow(input);
       return inTransaction(db, () => {
         db.delete(experimentPhases).where(eq(experimentPhases.experimentId, existing.id)).run();
+        instructionStore.deleteForExperiment(existing.id);
         db.delete(experimentArms).where(eq(experimentArms.experimentId, existing.id)).run();
         db.update(experiments).set({ ...designColumns(input), updatedAt: now() }).where(eq(experiments.id, existing.id)).run();
-        insertDesign(existing.id, input, arms, now());
+        insertDesign(existing.id, input, arms, now(), userId);
         return toView(rowByKey(key));
       });
     },
@@ -438,48 +463,48 @@ export function createExperimentService(db: Db, clock: Clock) {
     },
 
     /**
+     * What a change of weights, coverage or arms would do, checked exactly as
+     * changeAllocation checks it, without writing: for the confirmation page.
+     */
+    planAllocation(key: string, input: AllocationInput): AllocationPlan {
+      const view = toView(rowByKey(key));
+      const { added, allKeys, open } = checkAllocation(view, input);
+      const total = open.reduce((sum, a) => sum + a.w, 0);
+      const names = new Map([...view.arms.map((a) => [a.key, a] as const)]);
+      return {
+        arms: allKeys.map((armKey) => {
+          const existing = names.get(armKey);
+          const addedArm = added.find((a) => a.key === armKey);
+          return {
+            key: armKey,
+            name: existing?.name ?? addedArm!.name,
+            isControl: existing?.isControl ?? false,
+            added: !existing,
+            shareBefore: existing?.weight ?? 0,
+            shareAfter: (open.find((a) => a.k === armKey)?.w ?? 0) / total,
+          };
+        }),
+        coverageBefore: view.phase.coverage,
+        coverageAfter: input.coverage ?? view.phase.coverage,
+        newPhase: view.status === 'draft' ? null : view.phase.number + 1,
+      };
+    },
+
+    /**
      * Changes weights, coverage or adds arms. Before launch this edits phase 1;
      * after launch it closes the current phase and opens a new one with a new
      * seed (as GrowthBook advises), so earlier assignments keep their phase.
      */
-    changeAllocation(key: string, input: AllocationInput): ExperimentView {
+    changeAllocation(key: string, input: AllocationInput, userId: number | null = null): ExperimentView {
       return inTransaction(db, () => {
         const view = toView(rowByKey(key));
-        if (view.status === 'concluded') throw new ConflictError('A concluded experiment cannot change its allocation');
-        // A new phase re-hashes with a new seed: clusters already randomised would get people in two arms.
-        if (view.status !== 'draft' && view.randomisationUnit !== 'person')
-          throw new ConflictError(`The allocation of an experiment that randomises whole ${view.randomisationUnit === 'coach' ? 'coaches' : 'sites'} cannot change after launch: a new phase would put people of one ${view.randomisationUnit} in two arms`);
-        const errors: FieldError[] = [];
-        const known = new Set(view.arms.map((a) => a.key));
-        for (const armKey of Object.keys(input.weights))
-          if (!known.has(armKey) && !input.addArms.some((a) => a.key === armKey))
-            errors.push({ field: 'weights', message: `"${armKey}" is not an arm of this experiment` });
-        const added: ArmDraft[] = input.addArms.map((arm, i) => {
-          const levels = arm.levels;
-          for (const factor of view.factors)
-            if (!factor.levels.includes(levels[factor.key]))
-              errors.push({ field: `addArms.${i}.levels`, message: `Arm needs a level of ${factor.key} from ${factor.levels.join(', ')}` });
-          const armKey = arm.key ?? view.factors.map((f) => levels[f.key]).join('-');
-          if (known.has(armKey)) errors.push({ field: `addArms.${i}.key`, message: `An arm called "${armKey}" already exists` });
-          if (arm.control) errors.push({ field: `addArms.${i}.control`, message: 'The control arm cannot change after the experiment is defined' });
-          return { key: armKey, name: arm.name ?? defaultArmName(view.factors, levels), levels, isControl: false, weight: 0 };
-        });
-        const allKeys = [...view.arms.map((a) => a.key), ...added.map((a) => a.key)];
-        const weights = allKeys.map((armKey) => input.weights[armKey] ?? (added.some((a) => a.key === armKey) ? 1 : 0));
-        const control = view.arms.find((a) => a.isControl)!;
-        if (weights[allKeys.indexOf(control.key)] === 0) errors.push({ field: 'weights', message: 'The control arm must keep a weight above 0' });
-        if (weights.filter((w) => w > 0).length < 2) errors.push({ field: 'weights', message: 'At least two arms must stay open' });
-        const open = allKeys.map((k, i) => ({ k, w: weights[i] })).filter((a) => a.w > 0);
-        if (errors.length === 0 && view.randomisation === 'blocks' && !integerRatio(normalise(open.map((a) => a.w))))
-          errors.push({ field: 'weights', message: 'For permuted blocks, weights must be a simple ratio such as 1:1 or 2:1:1' });
-        if (errors.length) throw new ValidationError(errors);
-
-        const newIds = insertArms(view.id, added, view.arms.length);
+        const { added, open } = checkAllocation(view, input);
+        const at = now();
+        const newIds = insertArms(view.id, added, view.arms.length, userId, at);
         const idByKey = new Map([...view.arms.map((a) => [a.key, a.id] as const), ...added.map((a, i) => [a.key, newIds[i]] as const)]);
         const armIds = open.map((a) => idByKey.get(a.k)!);
         const phaseWeights = normalise(open.map((a) => a.w));
         const coverage = input.coverage ?? view.phase.coverage;
-        const at = now();
         if (view.status === 'draft') {
           db.update(experimentPhases)
             .set({ armIds: JSON.stringify(armIds), weights: JSON.stringify(phaseWeights), coverage, reason: input.reason })
@@ -505,7 +530,87 @@ export function createExperimentService(db: Db, clock: Clock) {
         return toView(rowByKey(key));
       });
     },
+
+    /**
+     * Rewrites what coaches are told for some arms. While a draft, version 1 is
+     * rewritten; once launched, each arm whose text changes gets a new version
+     * (with the reason), and people assigned before keep the version they had.
+     * Returns the keys of the arms that changed.
+     */
+    changeInstructions(key: string, changes: InstructionChange[], reason: string | null, userId: number | null): { experiment: ExperimentView; changed: string[] } {
+      return inTransaction(db, () => {
+        const view = toView(rowByKey(key));
+        if (view.status === 'concluded') throw new ConflictError('A concluded experiment’s instructions cannot change');
+        const errors: FieldError[] = [];
+        for (const change of changes) {
+          if (!view.arms.some((a) => a.key === change.armKey)) errors.push({ field: `instructions-${change.armKey}`, message: `"${change.armKey}" is not an arm of this experiment` });
+          else if (!change.instructions.trim()) errors.push({ field: `instructions-${change.armKey}`, message: `Enter what the coach should do for ${view.arms.find((a) => a.key === change.armKey)!.name}` });
+          if (change.instructions.length > 4000 || change.script.length > 4000)
+            errors.push({ field: `instructions-${change.armKey}`, message: 'Keep instructions and scripts to 4,000 characters each' });
+        }
+        if (view.status !== 'draft' && !reason?.trim()) errors.push({ field: 'reason', message: 'Say why the instructions are changing' });
+        if (errors.length) throw new ValidationError(errors);
+        const at = now();
+        const changed: string[] = [];
+        for (const change of changes) {
+          const arm = view.arms.find((a) => a.key === change.armKey)!;
+          const text = { instructions: change.instructions.trim(), script: change.script.trim() };
+          if (arm.instructions && arm.instructions.instructions === text.instructions && arm.instructions.script === text.script) continue;
+          if (view.status === 'draft') {
+            instructionStore.deleteVersionsOf(arm.id);
+            instructionStore.add(arm.id, 1, text, null, userId, at);
+          } else {
+            instructionStore.add(arm.id, (arm.instructions?.version ?? 0) + 1, text, reason?.trim() ?? null, userId, at);
+          }
+          changed.push(arm.key);
+        }
+        if (changed.length) db.update(experiments).set({ updatedAt: at }).where(eq(experiments.id, view.id)).run();
+        return { experiment: toView(rowByKey(key)), changed };
+      });
+    },
+
+    /** The version of an arm's instructions in force at a moment (the person's assignment), or null if none was written. */
+    instructionsAt(armId: number, at: string): ArmInstructionVersion | null {
+      return instructionStore.inForceAt(armId, at);
+    },
+
+    instructionHistory(armId: number): ArmInstructionVersion[] {
+      return instructionStore.history(armId);
+    },
   };
+
+  /** The checks every allocation change passes; the arms it adds and the open arms with their weights. */
+  function checkAllocation(view: ExperimentView, input: AllocationInput) {
+    if (view.status === 'concluded') throw new ConflictError('A concluded experiment cannot change its allocation');
+    // A new phase re-hashes with a new seed: clusters already randomised would get people in two arms.
+    if (view.status !== 'draft' && view.randomisationUnit !== 'person')
+      throw new ConflictError(`The allocation of an experiment that randomises whole ${view.randomisationUnit === 'coach' ? 'coaches' : 'sites'} cannot change after launch: a new phase would put people of one ${view.randomisationUnit} in two arms`);
+    const errors: FieldError[] = [];
+    const known = new Set(view.arms.map((a) => a.key));
+    for (const armKey of Object.keys(input.weights))
+      if (!known.has(armKey) && !input.addArms.some((a) => a.key === armKey))
+        errors.push({ field: 'weights', message: `"${armKey}" is not an arm of this experiment` });
+    const added: ArmDraft[] = input.addArms.map((arm, i) => {
+      const levels = arm.levels;
+      for (const factor of view.factors)
+        if (!factor.levels.includes(levels[factor.key]))
+          errors.push({ field: `addArms.${i}.levels`, message: `Arm needs a level of ${factor.key} from ${factor.levels.join(', ')}` });
+      const armKey = arm.key ?? view.factors.map((f) => levels[f.key]).join('-');
+      if (known.has(armKey)) errors.push({ field: `addArms.${i}.key`, message: `An arm called "${armKey}" already exists` });
+      if (arm.control) errors.push({ field: `addArms.${i}.control`, message: 'The control arm cannot change after the experiment is defined' });
+      return { key: armKey, name: arm.name ?? defaultArmName(view.factors, levels), levels, isControl: false, weight: 0, instructions: arm.instructions, script: arm.script };
+    });
+    const allKeys = [...view.arms.map((a) => a.key), ...added.map((a) => a.key)];
+    const weights = allKeys.map((armKey) => input.weights[armKey] ?? (added.some((a) => a.key === armKey) ? 1 : 0));
+    const control = view.arms.find((a) => a.isControl)!;
+    if (weights[allKeys.indexOf(control.key)] === 0) errors.push({ field: 'weights', message: 'The control arm must keep a weight above 0' });
+    if (weights.filter((w) => w > 0).length < 2) errors.push({ field: 'weights', message: 'At least two arms must stay open' });
+    const open = allKeys.map((k, i) => ({ k, w: weights[i] })).filter((a) => a.w > 0);
+    if (errors.length === 0 && view.randomisation === 'blocks' && !integerRatio(normalise(open.map((a) => a.w))))
+      errors.push({ field: 'weights', message: 'For permuted blocks, weights must be a simple ratio such as 1:1 or 2:1:1' });
+    if (errors.length) throw new ValidationError(errors);
+    return { added, allKeys, open };
+  }
 }
 
 export type ExperimentService = ReturnType<typeof createExperimentService>;

@@ -253,6 +253,71 @@ export const blockCounters = sqliteTable(
   (t) => [uniqueIndex('block_counters_pk').on(t.phaseId, t.stratum)],
 );
 
+/**
+ * What coaches are told to do for an arm, and the message script, as the
+ * analyst wrote them. Version 1 is written with the design and may be edited
+ * while the experiment is a draft; after launch each change adds a version, and
+ * a coach sees the version in force when the person was assigned.
+ */
+export const armInstructionVersions = sqliteTable(
+  'arm_instruction_versions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    armId: integer('arm_id').notNull().references(() => experimentArms.id),
+    version: integer('version').notNull(),
+    instructions: text('instructions').notNull(),
+    script: text('script').notNull().default(''),
+    reason: text('reason'),
+    createdBy: integer('created_by').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('arm_instruction_versions_arm_version_uq').on(t.armId, t.version)],
+);
+
+/**
+ * An analyst's enrolment of many people at once (by site, caseload or a list
+ * of references) into a running experiment: the selection, then its progress
+ * as it runs in chunks through the assignment service.
+ */
+export const enrolmentBatches = sqliteTable(
+  'enrolment_batches',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    experimentId: integer('experiment_id').notNull().references(() => experiments.id),
+    selection: text('selection').notNull(), // JSON { siteIds, coachIds, references }
+    description: text('description').notNull(),
+    status: text('status').notNull(), // previewed | running | finished | stopped
+    total: integer('total').notNull().default(0),
+    done: integer('done').notNull().default(0),
+    assigned: integer('assigned').notNull().default(0),
+    notAssigned: text('not_assigned').notNull().default('{}'), // JSON { reason: count }
+    message: text('message'),
+    createdBy: integer('created_by').notNull().references(() => users.id),
+    createdAt: createdAt(),
+    startedAt: text('started_at'),
+    heartbeatAt: text('heartbeat_at'),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [index('enrolment_batches_experiment_idx').on(t.experimentId, t.id)],
+);
+
+/** Every move of a person from one work coach's caseload to another's, never changed. */
+export const caseloadMoves = sqliteTable(
+  'caseload_moves',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    contactId: integer('contact_id').notNull().references(() => contacts.id),
+    fromCoachId: integer('from_coach_id').notNull().references(() => workCoaches.id),
+    toCoachId: integer('to_coach_id').notNull().references(() => workCoaches.id),
+    // Several people moved together (a whole caseload) share one move group.
+    moveGroup: text('move_group').notNull(),
+    reason: text('reason').notNull(),
+    movedBy: integer('moved_by').references(() => users.id),
+    movedAt: text('moved_at').notNull(),
+  },
+  (t) => [index('caseload_moves_contact_idx').on(t.contactId), index('caseload_moves_at_idx').on(t.movedAt)],
+);
+
 /** Append-only record of what happened on a person's journey. */
 export const outcomeEvents = sqliteTable(
   'outcome_events',

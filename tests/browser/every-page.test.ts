@@ -10,6 +10,7 @@ import { axeViolations, describeViolations, launchBrowser, signIn, type TestBrow
  */
 let server: TestServer;
 let browser: TestBrowser;
+let enrolmentPath = '';
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -32,6 +33,17 @@ beforeAll(async () => {
     },
     null,
   );
+  // A running experiment with nobody in it yet (the results' empty state), and a finished enrolment.
+  const analystId = (server.db.$client.prepare("SELECT id FROM users WHERE username = 'analyst'").get() as { id: number }).id;
+  server.services.experiments.create(
+    { key: 'empty-running', name: 'Nobody yet', hypothesis: 'Something', journeyPhase: 3, factors: [{ key: 'format', levels: ['standard', 'extended'] }], coverage: 1, eligibility: {}, primaryMetric: 'engaged_8w', secondaryMetrics: [], guardrailMetrics: [], randomisation: 'hash', strata: [] },
+    analystId,
+  );
+  server.services.experiments.transition('empty-running', 'launch');
+  const hub = server.services.staff.sites().find((s) => s.code === 'CV1')!;
+  const batch = server.services.enrolments.prepare(TRIAL_KEY, { siteIds: [hub.id], coachIds: [], references: [] }, 'Test Community Hub', analystId, 0);
+  await server.services.enrolments.start(batch, { id: analystId, username: 'analyst', displayName: 'Test analyst', role: 'analyst', coachId: null });
+  enrolmentPath = `/experiments/${TRIAL_KEY}/enrolments/${batch}`;
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -39,7 +51,11 @@ afterAll(async () => {
   await server?.close();
 });
 
-type Step = string | { path: string; submit: string };
+/** A page, or a page after filling in some fields and pressing a button (by default it expects an error summary). */
+type Step =
+  | string
+  | (() => string)
+  | { path: string; submit: string; check?: string[]; fill?: [string, string][]; select?: [string, string][]; waitFor?: string };
 
 const PAGES: Record<string, Step[]> = {
   public: ['/sign-in', '/accessibility', '/privacy', { path: '/sign-in', submit: 'Sign in' }],
@@ -55,6 +71,19 @@ const PAGES: Record<string, Step[]> = {
     `/experiments/${TRIAL_KEY}/results`,
     `/experiments/${TRIAL_KEY}/pause`,
     `/experiments/${TRIAL_KEY}/conclude`,
+    `/experiments/${TRIAL_KEY}/results?metric=engaged_8w`,
+    '/experiments/empty-running/results',
+    `/experiments/${TRIAL_KEY}/enrol`,
+    { path: `/experiments/${TRIAL_KEY}/enrol`, submit: 'Preview enrolment' },
+    { path: `/experiments/${TRIAL_KEY}/enrol`, submit: 'Preview enrolment from the file' },
+    { path: `/experiments/${TRIAL_KEY}/enrol`, check: ['Test Jobcentre'], submit: 'Preview enrolment', waitFor: 'form[action$="/confirm"]' },
+    { path: `/experiments/${TRIAL_KEY}/enrol`, check: ['Test Community Hub'], submit: 'Preview enrolment', waitFor: 'text=Nobody in this selection' },
+    () => enrolmentPath,
+    `/experiments/${TRIAL_KEY}/allocation`,
+    { path: `/experiments/${TRIAL_KEY}/allocation`, submit: 'Review the change' },
+    { path: `/experiments/${TRIAL_KEY}/allocation`, fill: [['Why is the allocation changing?', 'More texts']], submit: 'Review the change', waitFor: 'text=Confirm the change' },
+    `/experiments/${TRIAL_KEY}/instructions`,
+    { path: `/experiments/${TRIAL_KEY}/instructions`, submit: 'Save new versions' },
     '/data',
     { path: '/data', submit: 'Import people' },
     '/learning-log',
@@ -89,6 +118,9 @@ const PAGES: Record<string, Step[]> = {
   admin: [
     '/admin',
     { path: '/admin', submit: 'Add user' },
+    '/admin/moves',
+    { path: '/admin/moves', submit: 'Continue' },
+    { path: '/admin/moves', check: ['One person'], fill: [['Reference of the person', 'N-0001'], ['Reason', 'Closer to home']], select: [['Move to', 'WC02']], submit: 'Continue', waitFor: 'text=Move this person?' },
     '/admin/erasure',
     { path: '/admin/erasure', submit: 'Continue' },
     '/admin/users/coach',
@@ -111,14 +143,17 @@ describe('every page passes axe (WCAG 2.2 AA)', () => {
       if (role !== 'public') await signIn(page, server.baseUrl, role, TEST_PASSWORD);
       const problems: string[] = [];
       for (const step of steps) {
-        const path = typeof step === 'string' ? step : step.path;
+        const path = typeof step === 'string' ? step : typeof step === 'function' ? step() : step.path;
         await page.goto(`${server.baseUrl}${path}`);
-        if (typeof step !== 'string') {
+        if (typeof step === 'object') {
+          for (const label of step.check ?? []) await page.getByLabel(label, { exact: true }).check();
+          for (const [label, value] of step.fill ?? []) await page.getByLabel(label).fill(value);
+          for (const [label, value] of step.select ?? []) await page.getByLabel(label, { exact: true }).selectOption(value);
           await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: step.submit, exact: true }).click()]);
-          await page.locator('.govuk-error-summary').waitFor();
+          await page.locator(step.waitFor ?? '.govuk-error-summary').first().waitFor();
         }
         const violations = await axeViolations(page);
-        if (violations.length) problems.push(describeViolations(`${path}${typeof step === 'string' ? '' : ` after "${step.submit}"`}`, violations));
+        if (violations.length) problems.push(describeViolations(`${path}${typeof step === 'object' ? ` after "${step.submit}"` : ''}`, violations));
       }
       expect(problems.join('\n\n')).toBe('');
       expect(browser.errors).toEqual([]);

@@ -191,6 +191,22 @@ const PAGE_CALLS: Record<string, Call> = {
   },
   'get /admin/audit': { as: 'admin', send: () => sessions.admin.get('/admin/audit?reference=P-0001'), expected: { action: 'view', entity: 'audit-log', entityId: 'P-0001' } },
   'get /admin/audit.csv': { as: 'admin', send: () => sessions.admin.get('/admin/audit.csv'), expected: { action: 'export', entity: 'audit-log', entityId: null } },
+  'post /experiments/:key/enrolments/:id/confirm': {
+    as: 'analyst',
+    send: async () => {
+      // A previewed enrolment of one reference nobody has: confirming it changes no one.
+      const batch = server.services.enrolments.prepare(TRIAL_KEY, { siteIds: [], coachIds: [], references: ['AUD-9999'] }, 'audit test', userIds.analyst, 1);
+      return sessions.analyst.post(`/experiments/${TRIAL_KEY}/enrolments/${batch}/confirm`, { _csrf: await csrf('analyst') });
+    },
+    expected: { action: 'enrol', entity: 'experiment', entityId: TRIAL_KEY },
+  },
+  'get /admin/moves': { as: 'admin', send: () => sessions.admin.get('/admin/moves'), expected: { action: 'list-moves', entity: 'contacts', entityId: null } },
+  'post /admin/moves': {
+    as: 'admin',
+    send: async () =>
+      sessions.admin.post('/admin/moves', { _csrf: await csrf('admin'), action: 'confirm', kind: 'person', reference: 'P-0020', toCoach: 'WC01', reason: 'Closer to home' }),
+    expected: { action: 'move-person', entity: 'contacts', entityId: '1' },
+  },
 };
 
 /** The person-level operations the OpenAPI document marks, as "METHOD /path". */

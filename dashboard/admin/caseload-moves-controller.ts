@@ -1,0 +1,85 @@
+import type { Request, Response } from 'express';
+import { HttpError } from '../../server/errors.ts';
+import { inTransaction } from '../../server/db/client.ts';
+import { auditRequest } from '../../server/middleware/request-audit.ts';
+import type { MoveRequest } from '../../experiments/staff/caseload-move-service.ts';
+import { dashboardContext, field, render, type PageError } from '../page-context.ts';
+
+/**
+ * Admins move one person, or a whole caseload, to another work coach: a form,
+ * a confirmation page saying what will happen, then the move (kept in
+ * caseload_moves and audited). docs/decisions/0036.
+ *
+ * Person-level pages (dashboard/person-level-pages.ts): the list of recent
+ * moves names people, and every post writes its one audit row: `preview-move`,
+ * `move-person` or `move-caseload` (in the move's transaction) with how many
+ * people, or `move-rejected` when the form comes back with errors.
+ */
+
+interface MoveFormValues {
+  kind: string;
+  reference: string;
+  fromCoach: string;
+  toCoach: string;
+  reason: string;
+}
+
+const empty: MoveFormValues = { kind: '', reference: '', fromCoach: '', toCoach: '', reason: '' };
+
+function valuesFromBody(body: unknown): MoveFormValues {
+  return { kind: field(body, 'kind'), reference: field(body, 'reference'), fromCoach: field(body, 'fromCoach'), toCoach: field(body, 'toCoach'), reason: field(body, 'reason') };
+}
+
+function requestFrom(values: MoveFormValues): MoveRequest {
+  return { reference: values.kind === 'person' ? values.reference : null, fromCoach: values.kind === 'caseload' ? values.fromCoach : null, toCoach: values.toCoach, reason: values.reason };
+}
+
+function renderForm(req: Request, res: Response, values: MoveFormValues = empty, errors: PageError[] = [], status?: number) {
+  const { services } = dashboardContext(res);
+  auditRequest(res, services.audit, req.user!.id, req.method === 'GET' ? {} : { action: 'move-rejected' });
+  const coaches = services.staff.coaches();
+  const moved = typeof req.query.moved === 'string' && /^\d+$/.test(req.query.moved) ? Number(req.query.moved) : null;
+  render(
+    req,
+    res,
+    'admin/moves.njk',
+    {
+      pageTitle: 'Move people between caseloads',
+      values,
+      coaches,
+      moves: services.caseloadMoves.recent(),
+      moved,
+      movedTo: typeof req.query.to === 'string' ? (coaches.find((c) => c.code === req.query.to)?.name ?? null) : null,
+      errors,
+      backLink: { href: '/admin', text: 'Users' },
+    },
+    status ?? (errors.length ? 400 : 200),
+  );
+}
+
+export function get(req: Request, res: Response): void {
+  renderForm(req, res);
+}
+
+/** "Continue" shows what the move does; "Move" makes it. */
+export function post(req: Request, res: Response): void {
+  const { services } = dashboardContext(res);
+  const values = valuesFromBody(req.body);
+  if (values.kind !== 'person' && values.kind !== 'caseload') return renderForm(req, res, values, [{ field: 'kind', message: 'Select whether you are moving one person or a whole caseload' }]);
+  try {
+    if (field(req.body, 'action') === 'confirm') {
+      const result = inTransaction(services.db, () => {
+        const moved = services.caseloadMoves.move(requestFrom(values), req.user!.id);
+        auditRequest(res, services.audit, req.user!.id, { action: moved.kind === 'person' ? 'move-person' : 'move-caseload', entityId: String(moved.people) });
+        return moved;
+      });
+      return res.redirect(303, `/admin/moves?moved=${result.people}&to=${encodeURIComponent(result.to.code)}`);
+    }
+    const plan = services.caseloadMoves.plan(requestFrom(values));
+    auditRequest(res, services.audit, req.user!.id, { action: 'preview-move', entityId: String(plan.people) });
+    render(req, res, 'admin/move-confirm.njk', { pageTitle: 'Confirm the move', plan, values, backLink: { href: '/admin/moves' } });
+  } catch (error) {
+    if (error instanceof HttpError && error.status < 500 && error.errors.length > 0) return renderForm(req, res, values, error.errors, error.status);
+    throw error;
+  }
+}
