@@ -417,8 +417,9 @@ describe('fuzzing the dashboard forms', () => {
 
   it('starts from a real form for every dashboard POST route whose page shows one over the fixtures', () => {
     // Sign-in's form is double-submit, not session CSRF; the fixtures show no form for the others:
-    // the experiment is running (edit redirects), the contact is assigned, no summary is written to approve.
-    const formless = ['/sign-in', '/experiments/:key/edit', '/contacts/:reference/assignments', '/learning-log/summaries/:weekEnding/approve'];
+    // the experiment is running (edit redirects), the contact is assigned, no summary is written to approve,
+    // and an enrolment's confirmation form appears only after its preview has been asked for.
+    const formless = ['/sign-in', '/experiments/:key/edit', '/contacts/:reference/assignments', '/learning-log/summaries/:weekEnding/approve', '/experiments/:key/enrolments/:id/confirm'];
     expect(routeNames.filter((p) => !forms.has(p) && !formless.includes(p))).toEqual([]);
     expect(forms.get('/experiments/new')?.map((f) => f.name)).toEqual(expect.arrayContaining(['powerBaseline', 'action', 'eligibilityAdvanced']));
   });

@@ -49,7 +49,8 @@ async function reaches(route: RouteEntry, caller: Caller): Promise<{ allowed: bo
   }
   if (cookies.length) headers.cookie = cookies.join('; ');
   if (route.method === 'POST') {
-    if (route.path === '/data/import') {
+    // Uploads are multipart: the CSRF token travels in the form's fields.
+    if (route.path === '/data/import' || route.path === '/experiments/:key/enrol/upload') {
       body = new FormData();
       body.set('_csrf', csrf);
     } else {

@@ -71,6 +71,16 @@ export const PLANNED: Record<string, Caller[]> = {
   'GET /experiments/:key/edit': analyst,
   'POST /experiments/:key/edit': analyst,
   'GET /experiments/:key/results': analyst,
+  // Enrolling people and steering a launched experiment: analysts only (decision 0036).
+  'GET /experiments/:key/enrol': analyst,
+  'POST /experiments/:key/enrol': analyst,
+  'POST /experiments/:key/enrol/upload': analyst,
+  'POST /experiments/:key/enrolments/:id/confirm': analyst,
+  'GET /experiments/:key/enrolments/:id': analyst,
+  'GET /experiments/:key/allocation': analyst,
+  'POST /experiments/:key/allocation': analyst,
+  'GET /experiments/:key/instructions': analyst,
+  'POST /experiments/:key/instructions': analyst,
   ...Object.fromEntries(
     ['launch', 'pause', 'resume', 'conclude'].flatMap((action) => [
       [`GET /experiments/:key/${action}`, analyst],
@@ -125,6 +135,9 @@ export const PLANNED: Record<string, Caller[]> = {
   'POST /admin/users/:username/tokens/:id/revoke': ['admin'],
   // Erasure (docs/decisions/0033) and reading the audit log are the administrator's.
   'GET /admin/erasure': ['admin'],
+  // Moving a person or a caseload to another coach (decision 0036).
+  'GET /admin/moves': ['admin'],
+  'POST /admin/moves': ['admin'],
   'POST /admin/erasure': ['admin'],
   'POST /admin/erasure/confirm': ['admin'],
   'GET /admin/audit': ['admin'],
