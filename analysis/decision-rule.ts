@@ -103,6 +103,10 @@ export function decideComparison(options: DecideOptions): ComparisonDecision {
     if (fractions.length > 0 && fraction - fractions[fractions.length - 1] < SMALLEST_INFORMATION_STEP) fractions[fractions.length - 1] = Math.max(fractions[fractions.length - 1], fraction);
     else fractions.push(fraction);
   }
+  // A trial past its planned size is analysed once, at its end: looks at or beyond the plan
+  // are merged into one final look at the latest information, which spends what is left of α.
+  const firstPastPlan = fractions.findIndex((fraction) => fraction >= 1);
+  if (firstPastPlan >= 0 && firstPastPlan < fractions.length - 1) fractions.splice(firstPastPlan, fractions.length - 1 - firstPastPlan);
   const boundaries = cachedGroupSequentialBoundaries(fractions, { alpha, spending: plan.spending });
   const decision = lookDecision({ boundaries, intervalAt: options.intervalAt });
   const canStop = Number.isFinite(decision.interval[0]) && Number.isFinite(decision.interval[1]);

@@ -144,6 +144,23 @@ describe('the verdict rule on a grid of cases', () => {
     }
   });
 
+  it('still decides when recruitment runs past the planned size: looks past the plan merge into one final look', () => {
+    const arm = { arm: 'text', n: 240, successes: 60 };
+    const control = { arm: 'letter', n: 240, successes: 30 };
+    const decision = decideComparison({
+      plan: plans[0],
+      looks: [{ armN: 100, controlN: 100 }, { armN: 210, controlN: 210 }, { armN: 240, controlN: 240 }],
+      higherIsBetter: true,
+      estimate: 0.125,
+      intervalAt: (confidence) => scoreDifferenceInterval(arm, control, confidence).interval,
+      pValue: scoreDifferenceTest(arm, control).pValue,
+    });
+    expect(decision.look?.number).toBe(2);
+    expect(Number.isFinite(decision.look!.zBoundary)).toBe(true);
+    expect(decision.verdict).toBe('better');
+    expectConsistent({ verdict: decision.verdict, verdictInterval: decision.interval, verdictPValue: decision.pValue, verdictThreshold: decision.threshold }, true, 'overrun');
+  });
+
   it('is too early until both arms have 10 people', () => {
     const decision = decideComparison({
       plan: plans[0],
