@@ -259,9 +259,16 @@ function decisionContext(options: {
   clusterRandomised?: ClusterRandomisedComparisonResult | null;
 }) {
   const { arms, control, weights, plannedTotal } = options;
+  // Every metric of an arm shares its weekly looks: work them out once per arm.
+  const weeksByArm = new Map<number, number[]>();
+  const weeklyAssigned = (arm: ArmInfo) => {
+    let weeks = weeksByArm.get(arm.id);
+    if (!weeks) weeksByArm.set(arm.id, (weeks = options.weeklyAssigned(arm)));
+    return weeks;
+  };
   const weightTotal = weights.reduce((a, b) => a + b, 0);
   const controlIndex = arms.indexOf(control);
-  const controlWeeks = options.weeklyAssigned(control);
+  const controlWeeks = weeklyAssigned(control);
   const rule: DecisionRule = options.rule === 'group_sequential' && plannedTotal ? 'group_sequential' : 'confidence_sequence';
   const useCoaches = options.coaches !== null && options.coaches.clusters >= MINIMUM_COACHES_FOR_ROBUST;
   const clusterDesign = options.clusterRandomised !== undefined;
@@ -279,7 +286,7 @@ function decisionContext(options: {
         plannedTotal && weightTotal > 0 && weights[index] > 0 && weights[controlIndex] > 0
           ? { armN: Math.max(1, Math.round((plannedTotal * weights[index]) / weightTotal)), controlN: Math.max(1, Math.round((plannedTotal * weights[controlIndex]) / weightTotal)) }
           : null;
-      const looks = request.earlierLooks ? [...request.earlierLooks] : options.weeklyAssigned(request.arm).map((armN, week) => ({ armN, controlN: controlWeeks[week] ?? 0 }));
+      const looks = request.earlierLooks ? [...request.earlierLooks] : weeklyAssigned(request.arm).map((armN, week) => ({ armN, controlN: controlWeeks[week] ?? 0 }));
       looks.push({ armN: request.armN, controlN: request.controlN });
       let alwaysValid = request.alwaysValid;
       if (rule === 'confidence_sequence' && !alwaysValid.interval && request.armN > 0 && request.controlN > 0) {

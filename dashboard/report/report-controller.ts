@@ -16,10 +16,18 @@ import { auditRequest } from '../../server/middleware/request-audit.ts';
  * differenced out of what a minister sees. Analysts can also preview the week
  * so far, which is never stored.
  */
+/** Built once per dashboard (it prepares its statements), not on every request. */
+const reportServices = new WeakMap<DashboardContext, ReturnType<typeof createWeeklyReportService>>();
+
 function reportService(context: DashboardContext) {
-  const { services, buildReport } = context;
-  const learning = createLearningSummaryService(services.db, services.clock);
-  return createWeeklyReportService({ db: services.db, clock: services.clock, experiments: services.experiments, buildReport, learningFor: (week) => learning.approvedFor(week) });
+  let service = reportServices.get(context);
+  if (!service) {
+    const { services, buildReport } = context;
+    const learning = createLearningSummaryService(services.db, services.clock);
+    service = createWeeklyReportService({ db: services.db, clock: services.clock, experiments: services.experiments, buildReport, learningFor: (week) => learning.approvedFor(week) });
+    reportServices.set(context, service);
+  }
+  return service;
 }
 
 /**
@@ -28,7 +36,7 @@ function reportService(context: DashboardContext) {
  * usually before the analysts have written it.
  */
 function withApprovedLearning<T extends { report: MinisterReport }>(context: DashboardContext, snapshot: T): T {
-  const learning = createLearningSummaryService(context.services.db, context.services.clock).approvedFor(snapshot.report.weekEnding);
+  const learning = reportService(context).learningFor(snapshot.report.weekEnding);
   return { ...snapshot, report: { ...snapshot.report, learning } };
 }
 

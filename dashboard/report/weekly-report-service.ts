@@ -62,6 +62,8 @@ export function createWeeklyReportService(options: WeeklyReportServiceOptions) {
   return {
     snapshots,
     dueWeeks,
+    /** The week's approved learning summary now (the learning section is read live, decision 0027). */
+    learningFor: (weekEnding: string) => options.learningFor?.(weekEnding) ?? null,
 
     /**
      * Freezes every completed week that is not frozen yet, oldest first, and
