@@ -72,6 +72,8 @@ export function createWeeklyReportService(options: WeeklyReportServiceOptions) {
      * instance that cannot take the lease freezes nothing and returns [].
      */
     freezeDueWeeks(): string[] {
+      // Pages call this before they read: when nothing is due, take no lease (no write on a read).
+      if (dueWeeks(clock.now()).length === 0) return [];
       const frozen: string[] = [];
       withJobLease(
         db,
