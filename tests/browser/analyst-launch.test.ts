@@ -32,6 +32,10 @@ describe('an analyst launches an experiment and gets people into it', () => {
     await page.waitForURL('**/experiments/who-the-invitation-comes-from?saved=1');
     expect((await page.locator('#instructions ~ .eiu-script').allTextContents()).map((t) => t.trim())).toContain(SCRIPT);
     await expectAccessible(page);
+    // New seeds are random; fix this draft's so which arm each person gets is the same on every run.
+    context.server.db.$client
+      .prepare("UPDATE experiment_phases SET seed = ? WHERE experiment_id = (SELECT id FROM experiments WHERE key = 'who-the-invitation-comes-from')")
+      .run('launch-test-seed-1');
 
     await page.getByRole('button', { name: 'Launch' }).click();
     await page.waitForURL('**/launch');
