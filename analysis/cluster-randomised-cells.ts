@@ -1,4 +1,4 @@
-import type { Db } from '../server/db/client.ts';
+import type { Db } from '../server/db/database.ts';
 import { stageByKey } from '../experiments/vocabulary.ts';
 import { unixDaySql } from '../experiments/progress/progress-projection.ts';
 import type { ClusterArmStats } from './types.ts';

@@ -1,4 +1,4 @@
-import type { Db } from '../server/db/client.ts';
+import type { Db } from '../server/db/database.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createExperimentService, type ExperimentView } from '../experiments/experiment/experiment-service.ts';
 import { metricByKey, type MetricDefinition } from '../experiments/metrics.ts';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse';
-import { openDatabase, type Db } from '../server/db/client.ts';
+import { openDatabase, type Db } from '../server/db/database.ts';
 import { systemClock } from '../server/clock.ts';
 import { createApp } from '../server/app.ts';
 import { createServices, type Services } from '../server/services.ts';

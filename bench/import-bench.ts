@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { openDatabase } from '../server/db/client.ts';
+import { openDatabase } from '../server/db/database.ts';
 import { systemClock } from '../server/clock.ts';
 import { createApp } from '../server/app.ts';
 import { CONTACT_CSV_COLUMNS, importContactsCsv } from '../experiments/contacts/contact-import.ts';

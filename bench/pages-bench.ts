@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { openDatabase } from '../server/db/client.ts';
+import { openDatabase } from '../server/db/database.ts';
 import { createApp } from '../server/app.ts';
 import { seedDemoData } from '../seed/demo.ts';
 import { dashboardBenchPages, signInForBench } from '../dashboard/bench-pages.ts';

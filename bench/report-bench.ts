@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../server/db/client.ts';
+import { openDatabase } from '../server/db/database.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createServices } from '../server/services.ts';
 import { buildExperimentReport } from '../analysis/experiment-report.ts';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { openDatabase } from '../server/db/client.ts';
+import { openDatabase } from '../server/db/database.ts';
 import { systemClock } from '../server/clock.ts';
 import { createAuditService } from '../server/audit-service.ts';
 import { createContactService } from '../experiments/contacts/contact-service.ts';

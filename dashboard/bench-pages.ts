@@ -1,4 +1,4 @@
-import type { Db } from '../server/db/client.ts';
+import type { Db } from '../server/db/database.ts';
 import type { Role } from '../experiments/vocabulary.ts';
 
 /**

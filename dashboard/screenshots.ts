@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openDatabase } from '../server/db/client.ts';
+import { openDatabase } from '../server/db/database.ts';
 import { createApp } from '../server/app.ts';
 import { fixedClock } from '../server/clock.ts';
 import { seedDemoData } from '../seed/demo.ts';

@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { count } from 'drizzle-orm';
-import { openDatabase } from '../server/db/client.ts';
+import { openDatabase } from '../server/db/database.ts';
 import { contacts, users } from '../server/db/schema.ts';
 import { seedDemoData, type SeedProgress } from './demo.ts';
 

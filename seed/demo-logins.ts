@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Db } from '../server/db/client.ts';
+import type { Db } from '../server/db/database.ts';
 import { demoCredentials } from '../server/db/schema.ts';
 
 /** The command that prints the demo logins again (package.json "demo-logins"). */
@@ -23,7 +23,7 @@ export function demoLoginLines(db: Db): string[] {
 
 /** `npm run demo-logins`: prints the demo logins of the database at EIU_DB. */
 async function printDemoLogins() {
-  const { openDatabase } = await import('../server/db/client.ts');
+  const { openDatabase } = await import('../server/db/database.ts');
   const file = process.env.EIU_DB ?? './data/eiu.sqlite';
   if (!existsSync(file)) {
     console.log(`There is no database at ${file} yet: \`npm start\` makes one with demo data.`);

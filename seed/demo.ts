@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Db } from '../server/db/client.ts';
+import type { Db } from '../server/db/database.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createWeeklyReportService } from '../dashboard/report/weekly-report-service.ts';
 import { defaultReportBuilder } from '../dashboard/report-source.ts';

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import { systemClock, type Clock } from './clock.ts';
-import type { Db } from './db/client.ts';
+import type { Db } from './db/database.ts';
 import { createServices, type ServiceOptions, type Services } from './services.ts';
 import { setUpNoStore, setUpSecurityHeaders } from './middleware/security-headers.ts';
 import { setUpAuthentication } from './middleware/authentication.ts';

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.ts';
-import type { Db } from './db/client.ts';
+import type { Db } from './db/database.ts';
 
 /** One audit row as read back, with the username of whoever did it. */
 export interface AuditRow {

@@ -1,5 +1,5 @@
 import { count } from 'drizzle-orm';
-import { openDatabase } from './db/client.ts';
+import { openDatabase } from './db/database.ts';
 import { createApp } from './app.ts';
 import { users } from './db/schema.ts';
 import { accountSettingsFromEnv } from './auth/account-settings.ts';

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.ts';
-import type { Db } from './db/client.ts';
+import type { Db } from './db/database.ts';
 import { createAuthService } from './auth/auth-service.ts';
 import { createAuditService } from './audit-service.ts';
 import { createExperimentService } from '../experiments/experiment/experiment-service.ts';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../server/db/client.ts';
+import { openDatabase } from '../server/db/database.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createStaffService } from '../experiments/staff/staff-service.ts';
 

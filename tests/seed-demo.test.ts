@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../server/db/client.ts';
+import { openDatabase, type Db } from '../server/db/database.ts';
 import { createServices } from '../server/services.ts';
 import { systemClock } from '../server/clock.ts';
 import { CHARACTERISTICS, STAGE_KEYS } from '../experiments/vocabulary.ts';

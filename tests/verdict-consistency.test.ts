@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../server/db/client.ts';
+import { openDatabase, type Db } from '../server/db/database.ts';
 import { seedDemoData } from '../seed/demo.ts';
 import { buildExperimentReport } from '../analysis/experiment-report.ts';
 import type { ComparisonResult, ExperimentReport } from '../analysis/report-types.ts';

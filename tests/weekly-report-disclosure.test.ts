@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { openDatabase, type Db } from '../server/db/client.ts';
+import { openDatabase, type Db } from '../server/db/database.ts';
 import { createApp } from '../server/app.ts';
 import { fixedClock } from '../server/clock.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { HttpError } from '../../server/errors.ts';
-import { inTransaction } from '../../server/db/client.ts';
+import { inTransaction } from '../../server/db/database.ts';
 import { auditRequest } from '../../server/middleware/request-audit.ts';
 import type { MoveRequest } from '../../experiments/staff/caseload-move-service.ts';
 import { dashboardContext, field, render, type PageError } from '../page-context.ts';

@@ -4,7 +4,7 @@ import { formatDate, formatDateTime, humanise, stageLabel } from '../format.ts';
 import { armInstructions } from '../contact/arm-instructions.ts';
 import { attendedAction, followUpAction, outreachAction, quickActionForm, type QuickAction } from '../contact/quick-actions.ts';
 import { ukDateKey, ukDayStart } from '../../experiments/outcomes/uk-time.ts';
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import { createTodayReadModel, TODAY_STAGES, type TodayArm, type TodayFilters, type TodayRow, type TodayStage } from './today-read-model.ts';
 
 /** Rows shown per list; the rest are counted, and the filters narrow them down. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { HttpError } from '../../server/errors.ts';
-import { inTransaction } from '../../server/db/client.ts';
+import { inTransaction } from '../../server/db/database.ts';
 import { auditRequest } from '../../server/middleware/request-audit.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import type { Services } from '../../server/services.ts';

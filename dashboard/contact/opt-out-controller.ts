@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ConflictError, HttpError } from '../../server/errors.ts';
-import { inTransaction } from '../../server/db/client.ts';
+import { inTransaction } from '../../server/db/database.ts';
 import { auditRequest } from '../../server/middleware/request-audit.ts';
 import { REASON_NOTE_MAX } from '../../experiments/outcomes/correction-schema.ts';
 import { dashboardContext, field, render, type PageError } from '../page-context.ts';

@@ -3,7 +3,7 @@ import { ADJUSTMENTS, CHANNELS } from '../../experiments/vocabulary.ts';
 import { contactPreferencesSchema } from '../../experiments/contacts/contact-schema.ts';
 import { dashboardContext, field, fields, render, type PageError } from '../page-context.ts';
 import { humanise } from '../format.ts';
-import { inTransaction } from '../../server/db/client.ts';
+import { inTransaction } from '../../server/db/database.ts';
 import { auditRequest } from '../../server/middleware/request-audit.ts';
 
 const reference = (req: Request) => String(req.params.reference);

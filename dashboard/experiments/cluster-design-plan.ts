@@ -1,4 +1,4 @@
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import type { RandomisationUnit } from '../../experiments/vocabulary.ts';
 import type { PageError } from '../page-context.ts';
 import type { PowerResult } from './power-calculator.ts';

@@ -1,4 +1,4 @@
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import type { ExperimentView } from '../../experiments/experiment/experiment-service.ts';
 import { metricByKey } from '../../experiments/metrics.ts';
 import { sampleRatioMismatch } from '../../analysis/sample-ratio-mismatch.ts';

@@ -1,7 +1,7 @@
 import { groupSequentialSampleSize, type GroupSequentialLook } from '../../analysis/group-sequential/index.ts';
 import { sampleSizePerArm } from '../../analysis/two-proportion-power.ts';
 import type { DecisionRule, SpendingFunction } from '../../experiments/vocabulary.ts';
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import type { PageError } from '../page-context.ts';
 import { expectedWeeksToDecision, type ExpectedWeeks } from './design-simulation.ts';
 

@@ -1,6 +1,6 @@
 import { desc, eq, and, gte, lt, count } from 'drizzle-orm';
 import type { Clock } from '../../server/clock.ts';
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import { experimentArms, experiments, learningNotes, users } from '../../server/db/schema.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import type { PageError } from '../page-context.ts';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { desc, eq } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Clock } from '../../server/clock.ts';
-import { inTransaction, type Db } from '../../server/db/client.ts';
+import { inTransaction, type Db } from '../../server/db/database.ts';
 import { learningSummaries, learningSummaryApprovals, users } from '../../server/db/schema.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { createAuditService } from '../../server/audit-service.ts';

@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import type { Clock } from '../../server/clock.ts';
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import { reportSnapshots } from '../../server/db/schema.ts';
 import type { MinisterReport } from './weekly-report-builder.ts';
 

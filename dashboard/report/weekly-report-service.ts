@@ -1,5 +1,5 @@
 import type { Clock } from '../../server/clock.ts';
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import { withJobLease } from '../../server/jobs/job-lease.ts';
 import type { ExperimentView } from '../../experiments/experiment/experiment-service.ts';
 import { latestCompletedWeek, weekContaining, weeksBetween, type ReportWeek } from '../../experiments/calendar/reporting-calendar.ts';

@@ -1,4 +1,4 @@
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 
 export type RandomisationUnit = 'person' | 'coach' | 'site';
 

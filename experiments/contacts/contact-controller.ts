@@ -5,7 +5,7 @@ import { currentUser, requireRole } from '../../server/middleware/authentication
 import { parseInput } from '../../server/middleware/validation.ts';
 import { ValidationError } from '../../server/errors.ts';
 import { contactInputSchema, contactPreferencesSchema } from './contact-schema.ts';
-import { inTransaction } from '../../server/db/client.ts';
+import { inTransaction } from '../../server/db/database.ts';
 import { auditedByService, auditRequest, personLevel } from '../../server/middleware/request-audit.ts';
 import { assignmentFor } from '../experiment/allocation-concealment.ts';
 import { optInInputSchema } from '../outcomes/correction-schema.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../server/clock.ts';
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import { replaceAuditEntityId } from '../../server/retention/audit-retention.ts';
 // The learning log's own way of finding a reference in prose, so erasure finds what the log would have refused.
 import { compactIdentifier, referenceCandidates } from '../../dashboard/learning-log/disclosure-check.ts';

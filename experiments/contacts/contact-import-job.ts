@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { Clock } from '../../server/clock.ts';
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import { ConflictError } from '../../server/errors.ts';
 import type { ContactService } from './contact-service.ts';
 import { importContactsCsv, type ImportReport, type RejectedRow } from './contact-import.ts';

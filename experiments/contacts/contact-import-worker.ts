@@ -2,7 +2,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase } from '../../server/db/client.ts';
+import { openDatabase } from '../../server/db/database.ts';
 import { fixedClock } from '../../server/clock.ts';
 import { createContactService } from './contact-service.ts';
 import { importContactsCsv } from './contact-import.ts';

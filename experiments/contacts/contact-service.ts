@@ -1,6 +1,6 @@
 import { and, asc, count, eq, isNull, like, type SQL } from 'drizzle-orm';
 import type { Clock } from '../../server/clock.ts';
-import { inTransaction, type Db } from '../../server/db/client.ts';
+import { inTransaction, type Db } from '../../server/db/database.ts';
 import { contactChanges, contacts, sites, workCoaches } from '../../server/db/schema.ts';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';

@@ -1,5 +1,5 @@
 import type { Clock } from '../../server/clock.ts';
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { ConflictError, HttpError, NotFoundError } from '../../server/errors.ts';
 import type { Role } from '../vocabulary.ts';

@@ -1,4 +1,4 @@
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 
 /** One version of what coaches are told for an arm. */
 export interface ArmInstructionVersion {

@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../server/services.ts';
-import { inTransaction } from '../../server/db/client.ts';
+import { inTransaction } from '../../server/db/database.ts';
 import { currentUser, requireRole } from '../../server/middleware/authentication.ts';
 import { parseInput } from '../../server/middleware/validation.ts';
 import { allocationInputSchema, experimentInputSchema } from './experiment-schema.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import { evalCondition } from '@growthbook/growthbook';
 import type { Clock } from '../../server/clock.ts';
-import { inTransaction, type Db } from '../../server/db/client.ts';
+import { inTransaction, type Db } from '../../server/db/database.ts';
 import { experimentArms, experimentPhases, experiments } from '../../server/db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
 import { ALWAYS_GUARDRAILS, type DecisionRule, type ExperimentStatus, type JourneyPhase, type RandomisationMethod, type RandomisationUnit, type SpendingFunction, type StageKey } from '../vocabulary.ts';

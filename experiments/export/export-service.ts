@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import { csvStream } from '../../server/csv.ts';
 
 /**

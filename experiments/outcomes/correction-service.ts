@@ -1,5 +1,5 @@
 import type { Clock } from '../../server/clock.ts';
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
 import { containsIdentifier } from '../../dashboard/learning-log/disclosure-check.ts';

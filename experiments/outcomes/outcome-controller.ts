@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Services } from '../../server/services.ts';
-import { inTransaction } from '../../server/db/client.ts';
+import { inTransaction } from '../../server/db/database.ts';
 import { currentUser, requireRole } from '../../server/middleware/authentication.ts';
 import { parseInput } from '../../server/middleware/validation.ts';
 import { auditedByService, auditRequest, personLevel } from '../../server/middleware/request-audit.ts';

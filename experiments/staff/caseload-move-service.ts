@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../server/clock.ts';
-import { inTransaction, type Db } from '../../server/db/client.ts';
+import { inTransaction, type Db } from '../../server/db/database.ts';
 import { ValidationError, type FieldError } from '../../server/errors.ts';
 
 /**

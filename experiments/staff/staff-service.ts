@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Clock } from '../../server/clock.ts';
-import type { Db } from '../../server/db/client.ts';
+import type { Db } from '../../server/db/database.ts';
 import { sites, workCoaches } from '../../server/db/schema.ts';
 import { ValidationError } from '../../server/errors.ts';
 import type { SITE_KINDS } from '../vocabulary.ts';

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/client.ts';
+import type { Db } from '../db/database.ts';
 import { withJobLease } from '../jobs/job-lease.ts';
 import type { AuthService } from './auth-service.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, isNull, ne } from 'drizzle-orm';
 import type { Clock } from '../clock.ts';
-import { inTransaction, type Db } from '../db/client.ts';
+import { inTransaction, type Db } from '../db/database.ts';
 import { demoCredentials, users } from '../db/schema.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Role } from '../../experiments/vocabulary.ts';

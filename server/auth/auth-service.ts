@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/client.ts';
+import type { Db } from '../db/database.ts';
 import { apiTokens, sessions, users, workCoaches } from '../db/schema.ts';
 import { ConflictError } from '../errors.ts';
 import type { Role } from '../../experiments/vocabulary.ts';

@@ -1,6 +1,6 @@
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/client.ts';
+import type { Db } from '../db/database.ts';
 import { HttpError } from '../errors.ts';
 import { ClockedSqliteRateLimiter, purgeThrottleCounters } from './throttle-store.ts';
 

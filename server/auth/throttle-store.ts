@@ -1,6 +1,6 @@
 import { RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/client.ts';
+import type { Db } from '../db/database.ts';
 
 export const THROTTLE_TABLE = 'sign_in_throttle';
 

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.ts';
+import type { Db } from '../db/database.ts';
 
 /**
  * The only two ways anything but an INSERT touches `audit_log`

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/client.ts';
+import type { Db } from '../db/database.ts';
 import { withJobLease } from '../jobs/job-lease.ts';
 import type { ErasureService } from '../../experiments/contacts/contact-erasure-service.ts';
 import { purgeAuditLogBefore } from './audit-retention.ts';

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../server/db/client.ts';
+import { openDatabase } from '../../server/db/database.ts';
 import { createApp } from '../../server/app.ts';
 import { fixedClock } from '../../server/clock.ts';
 import { seedDemoData } from '../../seed/demo.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { apiClient, channelToneDesign, contactFixture, createPeople, startTestServer, TEST_NOW, TEST_PASSWORD, type TestServer } from '../support/test-server.ts';
 import { pageClient } from '../browser/support/page-client.ts';
-import { openDatabase } from '../../server/db/client.ts';
+import { openDatabase } from '../../server/db/database.ts';
 import { fixedClock } from '../../server/clock.ts';
 import { createServices } from '../../server/services.ts';
 import { hashAssignment } from '../../experiments/assignment/hash-assignment.ts';

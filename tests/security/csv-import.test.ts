@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { count } from 'drizzle-orm';
 import { contacts } from '../../server/db/schema.ts';
 import { importContacts } from '../../cli/import-command.ts';
-import { openDatabase } from '../../server/db/client.ts';
+import { openDatabase } from '../../server/db/database.ts';
 import { createStaffService } from '../../experiments/staff/staff-service.ts';
 import { fixedClock } from '../../server/clock.ts';
 import { CONTACT_CSV_COLUMNS } from '../../experiments/contacts/contact-import.ts';

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { eq } from 'drizzle-orm';
-import { openDatabase, type Db } from '../../../server/db/client.ts';
+import { openDatabase, type Db } from '../../../server/db/database.ts';
 import { createApp } from '../../../server/app.ts';
 import { fixedClock } from '../../../server/clock.ts';
 import type { Services } from '../../../server/services.ts';

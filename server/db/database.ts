@@ -1,0 +1,116 @@
+/**
+ * The one boundary between the platform and its database (decision 0038).
+ *
+ * Stores and read models hold SQL; everything above them calls their async
+ * methods. One SQL text serves both engines: `?` placeholders, double-quoted
+ * aliases ("camelCase"), integers for true/false, ISO-8601 text for times.
+ * Where the engines need different SQL a store keeps one small implementation
+ * per dialect (`db.dialect`), never scattered branches.
+ *
+ * `EIU_DB` chooses the engine: a `postgres://` or `postgresql://` URL runs on
+ * PostgreSQL; a file path (or nothing) on embedded SQLite.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
+export type Row = Record<string, unknown>;
+
+export interface RunResult {
+  /** Rows inserted, updated or deleted. */
+  changes: number;
+}
+
+export interface Queryable {
+  readonly dialect: Dialect;
+  /** Every row of a query. */
+  all<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** The first row of a query, or undefined. */
+  get<T = Row>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
+  /** A statement that returns no rows (use `all`/`get` with RETURNING for ones that do). */
+  run(sql: string, params?: readonly unknown[]): Promise<RunResult>;
+}
+
+export interface Db extends Queryable {
+  /** Where the data lives, without any password: a file path or a PostgreSQL URL. */
+  readonly location: string;
+  /**
+   * Runs `work` in one transaction: all of it lands, or none. Every query made
+   * while it runs (in the same async flow, however deep) joins the transaction;
+   * a nested call joins the outer one. SQLite serialises transactions on its one
+   * connection and begins IMMEDIATE; PostgreSQL takes a pooled client, and work
+   * that fails on a serialisation failure or deadlock is retried a few times.
+   */
+  withTransaction<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` only if no other instance is running the job called `name`
+   * (a PostgreSQL advisory lock; on SQLite, one process owns the file, so a
+   * flag in this process). Returns undefined when another instance has it.
+   */
+  exclusively<T>(name: string, work: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }>;
+  close(): Promise<void>;
+}
+
+/** A database that could not be reached (PostgreSQL down or restarting): the app answers 503. */
+export class DatabaseUnavailableError extends Error {
+  constructor(readonly cause: unknown) {
+    super('The database is not available at the moment. Try again in a minute.');
+  }
+}
+
+/** A unique or primary-key constraint refused the write (either engine). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** A trigger refused the write (the append-only tables). */
+export function isTriggerRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_TRIGGER' || code === 'P0001';
+}
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** A location fit for logs and messages: a PostgreSQL URL loses its password. */
+export function describeLocation(location: string): string {
+  if (!isPostgresUrl(location)) return location;
+  try {
+    const url = new URL(location);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+export interface OpenOptions {
+  /** Apply the committed migrations (default true). */
+  migrate?: boolean;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+/**
+ * Opens the database `location` names, applying the committed migrations for
+ * its dialect. Use ':memory:' for a throwaway SQLite database.
+ */
+export async function openDatabase(location: string, options: OpenOptions = {}): Promise<Db> {
+  if (isPostgresUrl(location)) {
+    const { openPostgresDatabase } = await import('./postgres-database.ts');
+    return openPostgresDatabase(location, options);
+  }
+  const { openSqliteDatabase } = await import('./sqlite-database.ts');
+  return openSqliteDatabase(location, options);
+}
+
+/** `EIU_DB`, or the default SQLite file. */
+export function databaseLocationFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return env.EIU_DB?.trim() || './data/eiu.sqlite';
+}
+
+/** Booleans are stored as 0/1 on both engines. */
+export function toParams(params: readonly unknown[] | undefined): unknown[] {
+  if (!params) return [];
+  return params.map((value) => (value === true ? 1 : value === false ? 0 : value === undefined ? null : value));
+}

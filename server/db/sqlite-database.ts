@@ -1,0 +1,104 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { toParams, type Db, type OpenOptions, type RunResult } from './database.ts';
+
+const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle/sqlite');
+
+interface TransactionScope {
+  open: boolean;
+}
+
+/**
+ * Embedded SQLite on one better-sqlite3 connection. Statements are prepared
+ * once per SQL text. A transaction holds the connection: while one is open,
+ * queries from other requests wait for it to end, so nothing they do can land
+ * inside (or be rolled back with) someone else's transaction.
+ */
+export function openSqliteDatabase(filename: string, options: OpenOptions = {}): Db {
+  if (filename !== ':memory:') mkdirSync(dirname(resolve(filename)), { recursive: true });
+  const sqlite = new Database(filename);
+  if (filename !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('synchronous = NORMAL');
+  if (options.migrate ?? true) migrate(drizzle(sqlite), { migrationsFolder });
+
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = sqlite.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+
+  const scopes = new AsyncLocalStorage<TransactionScope>();
+  // The transaction holding the connection, if any; others queue behind it.
+  let held: Promise<void> | null = null;
+  const inOpenTransaction = () => scopes.getStore()?.open === true;
+
+  async function waitForConnection() {
+    while (held && !inOpenTransaction()) await held;
+  }
+
+  async function query<T>(work: () => T): Promise<T> {
+    if (held && !inOpenTransaction()) await waitForConnection();
+    return work();
+  }
+
+  const running = new Set<string>();
+
+  const db: Db = {
+    dialect: 'sqlite',
+    location: filename,
+    all: <T>(sql: string, params?: readonly unknown[]) => query(() => prepare(sql).all(...toParams(params)) as T[]),
+    get: <T>(sql: string, params?: readonly unknown[]) => query(() => prepare(sql).get(...toParams(params)) as T | undefined),
+    run: (sql: string, params?: readonly unknown[]) =>
+      query((): RunResult => ({ changes: prepare(sql).run(...toParams(params)).changes })),
+
+    async withTransaction<T>(work: () => Promise<T>): Promise<T> {
+      if (inOpenTransaction()) return work();
+      await waitForConnection();
+      let release!: () => void;
+      held = new Promise<void>((resolve) => (release = resolve));
+      const scope: TransactionScope = { open: true };
+      try {
+        sqlite.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await scopes.run(scope, work);
+          sqlite.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+          throw error;
+        }
+      } finally {
+        scope.open = false;
+        held = null;
+        release();
+      }
+    },
+
+    async exclusively<T>(name: string, work: () => Promise<T>) {
+      if (running.has(name)) return { ran: false as const };
+      running.add(name);
+      try {
+        return { ran: true as const, result: await work() };
+      } finally {
+        running.delete(name);
+      }
+    },
+
+    async close() {
+      await waitForConnection();
+      sqlite.close();
+    },
+  };
+  return db;
+}
