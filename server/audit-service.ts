@@ -1,5 +1,6 @@
 import type { Clock } from './clock.ts';
 import type { Db } from './db/database.ts';
+import { byteOrder } from './text-order.ts';
 
 /** One audit row as read back, with the username of whoever did it. */
 export interface AuditRow {
@@ -63,6 +64,8 @@ function whereClause(filter: AuditFilter): { sql: string; params: string[] } {
  */
 export function createAuditService(db: Db, clock: Clock) {
   const INSERT = 'INSERT INTO audit_log (user_id, action, entity, entity_id, experiment_key, at) VALUES (?, ?, ?, ?, ?, ?)';
+  // GROUP BY rather than DISTINCT, so PostgreSQL accepts the collated ORDER BY.
+  const ACTIONS = `SELECT action FROM audit_log GROUP BY action ORDER BY ${byteOrder(db.dialect)('action')}`;
   return {
     /** Writes one row; inside a `withTransaction` it lands (or not) with the change it records. */
     async record(userId: number | null, action: string, entity: string, entityId?: string | number | null, experimentKey?: string | null): Promise<void> {
@@ -102,7 +105,7 @@ export function createAuditService(db: Db, clock: Clock) {
 
     /** The actions that appear in the log, for the filter's list. */
     async actions(): Promise<string[]> {
-      return (await db.all<{ action: string }>('SELECT DISTINCT action FROM audit_log ORDER BY action')).map((row) => row.action);
+      return (await db.all<{ action: string }>(ACTIONS)).map((row) => row.action);
     },
   };
 }
