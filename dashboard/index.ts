@@ -208,10 +208,10 @@ const TITLES: Record<number, string> = {
   404: 'Page not found',
   409: 'That cannot be done now',
   413: 'The file is too large',
-  503: 'Sorry, this part of the service is not available yet',
+  503: 'Sorry, the service is unavailable',
 };
 
-/** GOV.UK error pages for non-API paths: a reference for 500s, never a stack trace. */
+/** GOV.UK error pages for non-API paths: a reference for 500s, never a stack trace; a 503 (database unreachable) says to try again in a minute. */
 function createErrorPageRenderer(context: DashboardContext): RenderErrorPage {
   return (req, res, status, message, reference) => {
     if (status === 401) return res.redirect(303, '/sign-in');
@@ -220,9 +220,11 @@ function createErrorPageRenderer(context: DashboardContext): RenderErrorPage {
     const paragraphs =
       status === 404
         ? ['If you typed the web address, check it is correct.', 'If you pasted the web address, check you copied the entire address.']
-        : status >= 500
-          ? ['Try again later. Nothing you sent has been lost if you saw no confirmation: check before entering it again.']
-          : [message];
+        : status === 503
+          ? [message, 'Nothing you sent has been lost if you saw no confirmation: check before entering it again.']
+          : status >= 500
+            ? ['Try again later. Nothing you sent has been lost if you saw no confirmation: check before entering it again.']
+            : [message];
     try {
       render(
         req,

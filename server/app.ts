@@ -5,6 +5,7 @@ import { createServices, type ServiceOptions, type Services } from './services.t
 import { setUpNoStore, setUpSecurityHeaders } from './middleware/security-headers.ts';
 import { setUpAuthentication } from './middleware/authentication.ts';
 import { errorHandler } from './middleware/error-handler.ts';
+import { healthCheck } from './health.ts';
 import { limitNestingDepth } from './middleware/body-shape.ts';
 import { NotFoundError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
@@ -29,7 +30,12 @@ export interface AppOptions {
   trustProxy?: string | number | boolean;
 }
 
-/** Builds the whole platform over a database: API, pages, errors. No global state. */
+/**
+ * Builds the whole platform over a database: API, pages, errors. No global
+ * state, and nothing kept in this process that another instance would need:
+ * sessions, API tokens and sign-in counters live in the database. Synchronous:
+ * it only builds objects; the first query runs with the first request.
+ */
 export function createApp({ db, clock = systemClock, echoRoute = false, services: serviceOptions, trustProxy = false }: AppOptions): Express & { locals: { services: Services } } {
   const services = createServices(db, clock, serviceOptions);
   const app = express();
@@ -37,9 +43,7 @@ export function createApp({ db, clock = systemClock, echoRoute = false, services
   app.disable('x-powered-by');
   if (trustProxy !== false) app.set('trust proxy', trustProxy);
   app.use(setUpSecurityHeaders());
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  app.get('/health', healthCheck(db));
   if (echoRoute) app.post('/bench/echo', express.json(), (req, res) => res.json(req.body));
 
   app.use(express.json({ limit: '5mb' }));

@@ -1,5 +1,6 @@
 import type { Clock } from './clock.ts';
 import type { Db } from './db/database.ts';
+import { byteOrder } from './text-order.ts';
 
 /** One audit row as read back, with the username of whoever did it. */
 export interface AuditRow {
@@ -27,7 +28,7 @@ export interface AuditFilter {
 }
 
 const SELECT_ROWS = `
-  SELECT a.id, a.at, a.user_id AS userId, u.username, a.action, a.entity, a.entity_id AS entityId, a.experiment_key AS experimentKey
+  SELECT a.id, a.at, a.user_id AS "userId", u.username, a.action, a.entity, a.entity_id AS "entityId", a.experiment_key AS "experimentKey"
   FROM audit_log a LEFT JOIN users u ON u.id = a.user_id`;
 
 function whereClause(filter: AuditFilter): { sql: string; params: string[] } {
@@ -62,46 +63,49 @@ function whereClause(filter: AuditFilter): { sql: string; params: string[] } {
  * person's characteristics. The table is append-only (docs/decisions/0031).
  */
 export function createAuditService(db: Db, clock: Clock) {
-  const insert = db.$client.prepare('INSERT INTO audit_log (user_id, action, entity, entity_id, experiment_key, at) VALUES (?, ?, ?, ?, ?, ?)');
+  const INSERT = 'INSERT INTO audit_log (user_id, action, entity, entity_id, experiment_key, at) VALUES (?, ?, ?, ?, ?, ?)';
+  // GROUP BY rather than DISTINCT, so PostgreSQL accepts the collated ORDER BY.
+  const ACTIONS = `SELECT action FROM audit_log GROUP BY action ORDER BY ${byteOrder(db.dialect)('action')}`;
   return {
-    record(userId: number | null, action: string, entity: string, entityId?: string | number | null, experimentKey?: string | null): void {
-      insert.run(userId, action, entity, entityId == null ? null : String(entityId), experimentKey ?? null, clock.now().toISOString());
+    /** Writes one row; inside a `withTransaction` it lands (or not) with the change it records. */
+    async record(userId: number | null, action: string, entity: string, entityId?: string | number | null, experimentKey?: string | null): Promise<void> {
+      await db.run(INSERT, [userId, action, entity, entityId == null ? null : String(entityId), experimentKey ?? null, clock.now().toISOString()]);
     },
 
-    recent(limit = 200): AuditRow[] {
-      return db.$client.prepare(`${SELECT_ROWS} ORDER BY a.id LIMIT ?`).all(limit) as AuditRow[];
+    async recent(limit = 200): Promise<AuditRow[]> {
+      return db.all<AuditRow>(`${SELECT_ROWS} ORDER BY a.id LIMIT ?`, [limit]);
     },
 
     /** One page of the rows matching `filter`, newest first, and how many match in all. */
-    search(filter: AuditFilter, page: { limit: number; offset: number }): { rows: AuditRow[]; total: number } {
+    async search(filter: AuditFilter, page: { limit: number; offset: number }): Promise<{ rows: AuditRow[]; total: number }> {
       const where = whereClause(filter);
-      const total = (db.$client.prepare(`SELECT count(*) AS n FROM audit_log a ${where.sql}`).get(...where.params) as { n: number }).n;
-      const rows = db.$client.prepare(`${SELECT_ROWS} ${where.sql} ORDER BY a.at DESC, a.id DESC LIMIT ? OFFSET ?`).all(...where.params, page.limit, page.offset) as AuditRow[];
+      const total = (await db.get<{ n: number }>(`SELECT count(*) AS n FROM audit_log a ${where.sql}`, where.params))!.n;
+      const rows = await db.all<AuditRow>(`${SELECT_ROWS} ${where.sql} ORDER BY a.at DESC, a.id DESC LIMIT ? OFFSET ?`, [...where.params, page.limit, page.offset]);
       return { rows, total };
     },
 
     /**
      * Every row matching `filter`, newest first, read in batches for a CSV
      * export. Each batch is a complete query, so a slow download never holds
-     * the connection busy between batches (other requests keep working).
+     * a connection (or, on SQLite, the one connection) between batches.
      */
-    *iterate(filter: AuditFilter, batchSize = 1000): Generator<AuditRow> {
+    async *iterate(filter: AuditFilter, batchSize = 1000): AsyncGenerator<AuditRow> {
       const where = whereClause(filter);
       const after = `${where.sql ? `${where.sql} AND` : 'WHERE'} (a.at < ? OR (a.at = ? AND a.id < ?))`;
-      const first = db.$client.prepare(`${SELECT_ROWS} ${where.sql} ORDER BY a.at DESC, a.id DESC LIMIT ?`);
-      const next = db.$client.prepare(`${SELECT_ROWS} ${after} ORDER BY a.at DESC, a.id DESC LIMIT ?`);
-      let batch = first.all(...where.params, batchSize) as AuditRow[];
+      const first = `${SELECT_ROWS} ${where.sql} ORDER BY a.at DESC, a.id DESC LIMIT ?`;
+      const next = `${SELECT_ROWS} ${after} ORDER BY a.at DESC, a.id DESC LIMIT ?`;
+      let batch = await db.all<AuditRow>(first, [...where.params, batchSize]);
       while (batch.length > 0) {
         yield* batch;
         if (batch.length < batchSize) return;
         const last = batch[batch.length - 1];
-        batch = next.all(...where.params, last.at, last.at, last.id, batchSize) as AuditRow[];
+        batch = await db.all<AuditRow>(next, [...where.params, last.at, last.at, last.id, batchSize]);
       }
     },
 
     /** The actions that appear in the log, for the filter's list. */
-    actions(): string[] {
-      return db.$client.prepare('SELECT DISTINCT action FROM audit_log ORDER BY action').pluck().all() as string[];
+    async actions(): Promise<string[]> {
+      return (await db.all<{ action: string }>(ACTIONS)).map((row) => row.action);
     },
   };
 }

@@ -1,7 +1,5 @@
-import { count } from 'drizzle-orm';
-import { openDatabase } from './db/database.ts';
+import { databaseLocationFromEnv, DatabaseUnavailableError, describeLocation, openDatabase, type Db } from './db/database.ts';
 import { createApp } from './app.ts';
-import { users } from './db/schema.ts';
 import { accountSettingsFromEnv } from './auth/account-settings.ts';
 import { startAccountPurgeSchedule } from './auth/account-purge.ts';
 import { trustProxySetting } from './middleware/security-headers.ts';
@@ -13,37 +11,72 @@ import { retentionPolicyFromEnv } from './retention/retention-policy.ts';
 import { createRetentionService, startRetentionSchedule } from './retention/retention-service.ts';
 
 /**
- * `npm start`: opens (and migrates) the database, loads the demo data the first
- * time it is empty, and serves the platform.
+ * `npm start`: opens the database `EIU_DB` names (a SQLite file, by default
+ * ./data/eiu.sqlite, or a postgres:// URL), applies the committed migrations
+ * (on PostgreSQL under an advisory lock, so instances starting together take
+ * turns), loads the demo data the first time it is empty, and serves the
+ * platform. Several instances may serve one PostgreSQL database: sessions,
+ * sign-in counters and job leases are in the database, and EIU_SECRET signs
+ * the sign-in form on all of them.
  */
 const port = Number(process.env.PORT ?? 3000);
-const file = process.env.EIU_DB ?? './data/eiu.sqlite';
+const location = databaseLocationFromEnv();
+// Never log a password: a PostgreSQL URL is shown with it masked.
+const where = describeLocation(location);
 const demo = (process.env.EIU_DEMO ?? 'true') !== 'false';
-// Read first, so a mistyped retention period stops the server before anything runs.
-const retentionPolicy = retentionPolicyFromEnv();
 
-let accounts;
-try {
-  accounts = accountSettingsFromEnv(process.env);
-} catch (error) {
-  console.error(`Cannot start: ${(error as Error).message}`);
+/** One line saying why the server cannot start, and exit 1. */
+function stop(message: string): never {
+  console.error(`Cannot start: ${message}`);
   process.exit(1);
 }
-const db = openDatabase(file);
+
+// Read first, so a mistyped setting stops the server before anything runs.
+let retentionPolicy;
+let accounts;
+try {
+  retentionPolicy = retentionPolicyFromEnv();
+  accounts = accountSettingsFromEnv(process.env);
+} catch (error) {
+  stop((error as Error).message);
+}
+
+let db: Db;
+try {
+  db = await openDatabase(location);
+} catch (error) {
+  if (error instanceof DatabaseUnavailableError) stop(`the database at ${where} cannot be reached. Check EIU_DB and that the server is running, then try again.`);
+  // Not the password: the driver's message names the host or file at most.
+  stop(`the database at ${where} could not be opened or migrated: ${(error as Error).message}`);
+}
+
 // Behind a TLS-terminating proxy or load balancer set EIU_TRUST_PROXY (e.g. 1): cookies then get
 // Secure, HSTS is sent, and throttling sees each client's address.
 const app = createApp({ db, services: { accounts }, trustProxy: trustProxySetting(process.env.EIU_TRUST_PROXY) });
 if (!process.env.EIU_SECRET) console.log('EIU_SECRET is not set: sign-in forms only work on this instance (set it when running more than one).');
 
+const noUsers = async () => (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM users'))!.n === 0;
+
 // Demo passwords are printed once, when they are made; afterwards one line says how to see them (decision 0005).
-if (db.select({ n: count() }).from(users).get()!.n === 0 && demo) {
-  console.log(`Empty database at ${file}: loading the demo data (about 3,000 people, three experiments)…`);
-  const started = Date.now();
-  await seedDemoData(db, { contacts: 3000, seed: 1 });
-  console.log(`Demo data loaded in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-  console.log(`\n${demoLoginLines(db).join('\n')}\n`);
-} else if (demoLoginLines(db).length > 0) {
-  console.log(`Demo mode: \`${DEMO_LOGINS_COMMAND}\` shows the demo users' sign-ins again.`);
+// One instance seeds: others starting at the same time skip it.
+try {
+  let seeded = false;
+  if (demo && (await noUsers())) {
+    await db.exclusively('demo-seed', async () => {
+      if (!(await noUsers())) return;
+      console.log(`Empty database at ${where}: loading the demo data (about 3,000 people, three experiments)…`);
+      const started = Date.now();
+      await seedDemoData(db, { contacts: 3000, seed: 1 });
+      console.log(`Demo data loaded in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+      console.log(`\n${(await demoLoginLines(db)).join('\n')}\n`);
+      seeded = true;
+    });
+  }
+  if (!seeded && (await demoLoginLines(db)).length > 0) console.log(`Demo mode: \`${DEMO_LOGINS_COMMAND}\` shows the demo users' sign-ins again.`);
+} catch (error) {
+  await db.close().catch(() => {});
+  if (error instanceof DatabaseUnavailableError) stop(`the database at ${where} cannot be reached. Check EIU_DB and that the server is running, then try again.`);
+  throw error;
 }
 
 // Freezes each week's ministers' report shortly after the week ends, catching up
@@ -55,7 +88,7 @@ const stopFreezing = startWeeklyFreezeSchedule(
 );
 
 // Deletes expired sessions, revoked tokens and old audit rows, and erases people
-// whose retention period has ended, hourly under a lease (decision 0033).
+// whose retention period has ended, hourly under the job's lock and lease (decision 0033).
 const retention = createRetentionService({ db, clock: services.clock, policy: retentionPolicy, erasure: services.erasure });
 const stopRetention = startRetentionSchedule(retention, {
   onError: (error) => console.error(`Retention run failed: ${(error as Error).message}`),
@@ -71,17 +104,27 @@ const stopPurging = startAccountPurgeSchedule(
 );
 
 const server = app.listen(port, () => {
-  console.log(`EIU test-and-learn platform at http://localhost:${port} (database ${file})`);
+  console.log(`EIU test-and-learn platform at http://localhost:${port} (database ${where})`);
 });
 
+// Stops taking requests, lets the background runs in progress finish, then closes the database.
+let shuttingDown = false;
 const shutdown = () => {
-  stopFreezing();
-  stopRetention();
-  stopPurging();
-  server.close(() => {
-    db.$client.close();
+  if (shuttingDown) return;
+  shuttingDown = true;
+  const jobsStopped = Promise.all([stopFreezing(), stopRetention(), stopPurging()]);
+  server.close(async () => {
+    try {
+      await jobsStopped;
+      await db.close();
+    } catch (error) {
+      console.error(`Shutting down: ${(error as Error).message}`);
+      process.exit(1);
+    }
     process.exit(0);
   });
+  // Keep-alive connections would hold server.close open; they are idle between requests.
+  server.closeIdleConnections();
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

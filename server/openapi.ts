@@ -12,6 +12,7 @@ const errors = {
   '400': { description: 'Invalid input: `errors` lists each field and what to do', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
   '401': { description: 'Not signed in' },
   '403': { description: 'Your role cannot do this' },
+  '503': { description: 'The database cannot be reached at the moment: try again after the Retry-After seconds' },
 };
 const op = (summary: string, roles: string, extra: object = {}) => ({ summary, description: `Roles: ${roles}.`, responses: { '200': ok('OK'), ...errors }, ...extra });
 /**

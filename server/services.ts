@@ -26,7 +26,11 @@ export interface ServiceOptions {
   throttle?: ThrottleOptions;
 }
 
-/** Every service, built once from the database and clock and passed to the app. */
+/**
+ * Every service, built once from the database and clock and passed to the app.
+ * Synchronous: the factories only build objects (and fix their SQL texts); every
+ * method that reads or writes returns a Promise.
+ */
 export function createServices(db: Db, clock: Clock, options: ServiceOptions = {}) {
   const experiments = createExperimentService(db, clock);
   const progress = progressProjectionFor(db);

@@ -13,24 +13,26 @@ const BANNERS: Record<string, string> = {
 };
 
 /** "Your account": who you are, your API tokens, and changing your password. */
-export function get(req: Request, res: Response): void {
+export async function get(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const user = req.user!;
+  const account = await services.accounts.byId(user.id);
+  const tokens = await services.auth.listTokens(user.id);
   render(req, res, 'account/account.njk', {
     pageTitle: 'Your account',
-    account: services.accounts.byId(user.id),
-    tokens: services.auth.listTokens(user.id),
+    account,
+    tokens,
     tokenDays: services.auth.settings.tokenDays,
     banner: BANNERS[String(req.query.done ?? '')] ?? null,
   });
 }
 
-export function postRevokeToken(req: Request, res: Response): void {
+export async function postRevokeToken(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const user = req.user!;
   const id = Number(req.params.id);
-  if (!Number.isInteger(id) || !services.auth.revokeToken(user.id, id)) throw new NotFoundError('Token');
-  services.audit.record(user.id, 'revoke-token', 'api-token', id);
+  if (!Number.isInteger(id) || !(await services.auth.revokeToken(user.id, id))) throw new NotFoundError('Token');
+  await services.audit.record(user.id, 'revoke-token', 'api-token', id);
   res.redirect(303, '/account?done=revoked');
 }
 
@@ -85,6 +87,6 @@ export async function postPassword(req: Request, res: Response): Promise<void> {
     return renderPassword(req, res, [{ field: 'currentPassword', message }], 401);
   }
   await services.accounts.changeOwnPassword(user.id, next, readCookie(req, SESSION_COOKIE));
-  services.audit.record(user.id, 'change-password', 'user', user.id);
+  await services.audit.record(user.id, 'change-password', 'user', user.id);
   res.redirect(303, user.mustChangePassword ? START_PAGES[user.role] : '/account?done=password');
 }

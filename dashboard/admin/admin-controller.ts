@@ -1,7 +1,5 @@
-import { asc } from 'drizzle-orm';
 import type { Request, Response } from 'express';
 import { HttpError } from '../../server/errors.ts';
-import { users } from '../../server/db/schema.ts';
 import { userInputSchema } from '../../server/auth/auth-controller.ts';
 import { ROLES } from '../../experiments/vocabulary.ts';
 import { dashboardContext, field, render, type PageError } from '../page-context.ts';
@@ -17,13 +15,10 @@ interface UserFormValues {
 
 const empty: UserFormValues = { username: '', displayName: '', role: '', password: '', coachCode: '', site: '' };
 
-function renderAdmin(req: Request, res: Response, values: UserFormValues = empty, errors: PageError[] = [], status?: number) {
+async function renderAdmin(req: Request, res: Response, values: UserFormValues = empty, errors: PageError[] = [], status?: number): Promise<void> {
   const { services } = dashboardContext(res);
-  const list = services.db
-    .select({ username: users.username, displayName: users.displayName, role: users.role, disabledAt: users.disabledAt, createdAt: users.createdAt })
-    .from(users)
-    .orderBy(asc(users.username))
-    .all();
+  const list = (await services.accounts.list()).map(({ username, displayName, role, disabledAt, createdAt }) => ({ username, displayName, role, disabledAt, createdAt }));
+  const sites = await services.staff.sites();
   render(
     req,
     res,
@@ -33,7 +28,7 @@ function renderAdmin(req: Request, res: Response, values: UserFormValues = empty
       users: list,
       values: { ...values, password: '' },
       roles: ROLES,
-      sites: services.staff.sites(),
+      sites,
       added: typeof req.query.added === 'string' ? req.query.added : null,
       errors,
     },
@@ -42,8 +37,8 @@ function renderAdmin(req: Request, res: Response, values: UserFormValues = empty
 }
 
 /** Admins: who can sign in, and adding a user (a work coach gets their coach record too). */
-export function get(req: Request, res: Response): void {
-  renderAdmin(req, res);
+export async function get(req: Request, res: Response): Promise<void> {
+  await renderAdmin(req, res);
 }
 
 export async function postUser(req: Request, res: Response): Promise<void> {
@@ -67,21 +62,21 @@ export async function postUser(req: Request, res: Response): Promise<void> {
   }
   if (values.role === 'coach') {
     if (!/^[A-Za-z0-9][A-Za-z0-9-]{1,19}$/.test(values.coachCode)) errors.push({ field: 'coachCode', message: 'Enter the work coach code, for example WC11' });
-    if (!services.staff.sites().some((s) => s.code === values.site)) errors.push({ field: 'site', message: 'Select the coach’s site' });
-    if (services.staff.coaches().some((c) => c.code.toLowerCase() === values.coachCode.toLowerCase()))
+    if (!(await services.staff.sites()).some((s: { code: string }) => s.code === values.site)) errors.push({ field: 'site', message: 'Select the coach’s site' });
+    if ((await services.staff.coaches()).some((c: { code: string }) => c.code.toLowerCase() === values.coachCode.toLowerCase()))
       errors.push({ field: 'coachCode', message: 'That work coach code is already used: choose another' });
   }
   const order = ['username', 'displayName', 'role', 'coachCode', 'site', 'password'];
   errors.sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field));
-  if (errors.length || !parsed.success) return renderAdmin(req, res, values, errors);
+  if (errors.length || !parsed.success) return await renderAdmin(req, res, values, errors);
   try {
     const user = await services.auth.createUser(parsed.data);
-    if (values.role === 'coach') services.staff.addCoach({ code: values.coachCode, name: values.displayName, siteCode: values.site, userId: user.id });
-    services.audit.record(req.user!.id, 'create', 'user', user.id);
+    if (values.role === 'coach') await services.staff.addCoach({ code: values.coachCode, name: values.displayName, siteCode: values.site, userId: user.id });
+    await services.audit.record(req.user!.id, 'create', 'user', user.id);
     res.redirect(303, `/admin?added=${encodeURIComponent(user.username)}`);
   } catch (error) {
     if (error instanceof HttpError && error.status < 500)
-      return renderAdmin(req, res, values, error.errors.length ? error.errors.map((e) => ({ field: e.field, message: e.message })) : [{ field: 'username', message: error.message }]);
+      return await renderAdmin(req, res, values, error.errors.length ? error.errors.map((e) => ({ field: e.field, message: e.message })) : [{ field: 'username', message: error.message }]);
     throw error;
   }
 }

@@ -1,7 +1,5 @@
-import { Readable } from 'node:stream';
-import { asc } from 'drizzle-orm';
+import { pipeline, Readable } from 'node:stream';
 import type { Request, Response } from 'express';
-import { users } from '../../server/db/schema.ts';
 import { csvStream } from '../../server/csv.ts';
 import type { AuditFilter, AuditRow } from '../../server/audit-service.ts';
 import { auditRequest } from '../../server/middleware/request-audit.ts';
@@ -74,12 +72,14 @@ function queryOf(values: FilterValues, extra: Record<string, string> = {}): stri
  * action and date range; pages of 50; the same rows as CSV. Viewing and
  * exporting are themselves audited.
  */
-export function get(req: Request, res: Response): void {
+export async function get(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const { values, filter, errors } = auditFilterFrom(req);
   const page = Math.max(1, Math.floor(Number(req.query.page) || 1));
-  const { rows, total } = errors.length ? { rows: [] as AuditRow[], total: 0 } : services.audit.search(filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-  auditRequest(res, services.audit, req.user!.id, { entityId: filter.reference ?? null });
+  const { rows, total } = errors.length ? { rows: [] as AuditRow[], total: 0 } : await services.audit.search(filter, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  await auditRequest(res, services.audit, req.user!.id, { entityId: filter.reference ?? null });
+  const users = (await services.accounts.list()).map(({ username, displayName }) => ({ username, displayName }));
+  const actions = await services.audit.actions();
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const link = (n: number) => `/admin/audit?${queryOf(values, { page: String(n) })}`;
   render(
@@ -93,8 +93,8 @@ export function get(req: Request, res: Response): void {
       total,
       page,
       pages,
-      users: services.db.select({ username: users.username, displayName: users.displayName }).from(users).orderBy(asc(users.username)).all(),
-      actions: services.audit.actions(),
+      users,
+      actions,
       csvHref: `/admin/audit.csv${queryOf(values) ? `?${queryOf(values)}` : ''}`,
       pagination: {
         previous: page > 1 ? { href: link(page - 1) } : undefined,
@@ -110,19 +110,28 @@ export function get(req: Request, res: Response): void {
 }
 
 /** The filtered rows as CSV, newest first, streamed in batches. */
-export function getCsv(req: Request, res: Response): void {
+export async function getCsv(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const { values, filter, errors } = auditFilterFrom(req);
   if (errors.length) {
-    auditRequest(res, services.audit, req.user!.id, { action: 'export-rejected', entityId: null });
+    await auditRequest(res, services.audit, req.user!.id, { action: 'export-rejected', entityId: null });
     return res.redirect(303, `/admin/audit?${queryOf(values)}`);
   }
-  auditRequest(res, services.audit, req.user!.id, { entityId: filter.reference ?? null });
-  const rows = (function* () {
-    for (const row of services.audit.iterate(filter))
-      yield { at: row.at, username: row.username, user_id: row.userId, action: row.action, entity: row.entity, entity_id: row.entityId, experiment_key: row.experimentKey };
+  await auditRequest(res, services.audit, req.user!.id, { entityId: filter.reference ?? null });
+  const csvRow = (row: AuditRow) => ({ at: row.at, username: row.username, user_id: row.userId, action: row.action, entity: row.entity, entity_id: row.entityId, experiment_key: row.experimentKey });
+  // The first batch is read before anything is sent, so a database that cannot be reached is still a 503.
+  const batches = services.audit.iterate(filter);
+  const first = await batches.next();
+  const rows = (async function* () {
+    if (first.done) return;
+    yield csvRow(first.value);
+    for await (const row of batches) yield csvRow(row);
   })();
   res.set('Cache-Control', 'no-store');
   res.type('text/csv; charset=utf-8').attachment('eiu-audit-log.csv');
-  Readable.from(rows).pipe(csvStream({ header: true, columns: [...CSV_COLUMNS] })).pipe(res);
+  // Headers are sent with the first rows, so a failure part-way (the database gone) can only cut the download short.
+  pipeline(Readable.from(rows), csvStream({ header: true, columns: [...CSV_COLUMNS] }), res, (error) => {
+    if (error && !res.destroyed) res.destroy();
+    if (error) console.error('[audit csv] the export stopped part-way:', error instanceof Error ? error.message : String(error));
+  });
 }

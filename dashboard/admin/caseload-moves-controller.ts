@@ -1,6 +1,5 @@
 import type { Request, Response } from 'express';
 import { HttpError } from '../../server/errors.ts';
-import { inTransaction } from '../../server/db/database.ts';
 import { auditRequest } from '../../server/middleware/request-audit.ts';
 import type { MoveRequest } from '../../experiments/staff/caseload-move-service.ts';
 import { dashboardContext, field, render, type PageError } from '../page-context.ts';
@@ -34,10 +33,11 @@ function requestFrom(values: MoveFormValues): MoveRequest {
   return { reference: values.kind === 'person' ? values.reference : null, fromCoach: values.kind === 'caseload' ? values.fromCoach : null, toCoach: values.toCoach, reason: values.reason };
 }
 
-function renderForm(req: Request, res: Response, values: MoveFormValues = empty, errors: PageError[] = [], status?: number) {
+async function renderForm(req: Request, res: Response, values: MoveFormValues = empty, errors: PageError[] = [], status?: number): Promise<void> {
   const { services } = dashboardContext(res);
-  auditRequest(res, services.audit, req.user!.id, req.method === 'GET' ? {} : { action: 'move-rejected' });
-  const coaches = services.staff.coaches();
+  await auditRequest(res, services.audit, req.user!.id, req.method === 'GET' ? {} : { action: 'move-rejected' });
+  const coaches = await services.staff.coaches();
+  const moves = await services.caseloadMoves.recent();
   const moved = typeof req.query.moved === 'string' && /^\d+$/.test(req.query.moved) ? Number(req.query.moved) : null;
   render(
     req,
@@ -47,9 +47,9 @@ function renderForm(req: Request, res: Response, values: MoveFormValues = empty,
       pageTitle: 'Move people between caseloads',
       values,
       coaches,
-      moves: services.caseloadMoves.recent(),
+      moves,
       moved,
-      movedTo: typeof req.query.to === 'string' ? (coaches.find((c) => c.code === req.query.to)?.name ?? null) : null,
+      movedTo: typeof req.query.to === 'string' ? (coaches.find((c: { code: string; name: string }) => c.code === req.query.to)?.name ?? null) : null,
       errors,
       backLink: { href: '/admin', text: 'Users' },
     },
@@ -57,29 +57,29 @@ function renderForm(req: Request, res: Response, values: MoveFormValues = empty,
   );
 }
 
-export function get(req: Request, res: Response): void {
-  renderForm(req, res);
+export async function get(req: Request, res: Response): Promise<void> {
+  await renderForm(req, res);
 }
 
 /** "Continue" shows what the move does; "Move" makes it. */
-export function post(req: Request, res: Response): void {
+export async function post(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const values = valuesFromBody(req.body);
-  if (values.kind !== 'person' && values.kind !== 'caseload') return renderForm(req, res, values, [{ field: 'kind', message: 'Select whether you are moving one person or a whole caseload' }]);
+  if (values.kind !== 'person' && values.kind !== 'caseload') return await renderForm(req, res, values, [{ field: 'kind', message: 'Select whether you are moving one person or a whole caseload' }]);
   try {
     if (field(req.body, 'action') === 'confirm') {
-      const result = inTransaction(services.db, () => {
-        const moved = services.caseloadMoves.move(requestFrom(values), req.user!.id);
-        auditRequest(res, services.audit, req.user!.id, { action: moved.kind === 'person' ? 'move-person' : 'move-caseload', entityId: String(moved.people) });
+      const result = await services.db.withTransaction(async () => {
+        const moved = await services.caseloadMoves.move(requestFrom(values), req.user!.id);
+        await auditRequest(res, services.audit, req.user!.id, { action: moved.kind === 'person' ? 'move-person' : 'move-caseload', entityId: String(moved.people) });
         return moved;
       });
       return res.redirect(303, `/admin/moves?moved=${result.people}&to=${encodeURIComponent(result.to.code)}`);
     }
-    const plan = services.caseloadMoves.plan(requestFrom(values));
-    auditRequest(res, services.audit, req.user!.id, { action: 'preview-move', entityId: String(plan.people) });
+    const plan = await services.caseloadMoves.plan(requestFrom(values));
+    await auditRequest(res, services.audit, req.user!.id, { action: 'preview-move', entityId: String(plan.people) });
     render(req, res, 'admin/move-confirm.njk', { pageTitle: 'Confirm the move', plan, values, backLink: { href: '/admin/moves' } });
   } catch (error) {
-    if (error instanceof HttpError && error.status < 500 && error.errors.length > 0) return renderForm(req, res, values, error.errors, error.status);
+    if (error instanceof HttpError && error.status < 500 && error.errors.length > 0) return await renderForm(req, res, values, error.errors, error.status);
     throw error;
   }
 }

@@ -12,7 +12,7 @@ import { dashboardContext, field, render, type PageError } from '../page-context
 
 const USERNAME = /^[a-z0-9._-]{3,40}$/;
 
-function account(req: Request, res: Response): AccountView {
+async function account(req: Request, res: Response): Promise<AccountView> {
   const username = String(req.params.username);
   if (!USERNAME.test(username)) throw new NotFoundError('User');
   return dashboardContext(res).services.accounts.byUsername(username);
@@ -27,8 +27,9 @@ const BANNERS: Record<string, string> = {
   revoked: 'The API token has been revoked.',
 };
 
-function renderUser(req: Request, res: Response, user: AccountView, errors: PageError[] = [], status?: number) {
+async function renderUser(req: Request, res: Response, user: AccountView, errors: PageError[] = [], status?: number): Promise<void> {
   const { services } = dashboardContext(res);
+  const tokens = await services.auth.listTokens(user.id);
   render(
     req,
     res,
@@ -36,7 +37,7 @@ function renderUser(req: Request, res: Response, user: AccountView, errors: Page
     {
       pageTitle: user.displayName,
       account: user,
-      tokens: services.auth.listTokens(user.id),
+      tokens,
       canChangeRole: user.role !== 'coach',
       banner: BANNERS[String(req.query.done ?? '')] ?? null,
       backLink: { href: '/admin', text: 'All users' },
@@ -46,8 +47,8 @@ function renderUser(req: Request, res: Response, user: AccountView, errors: Page
   );
 }
 
-export function get(req: Request, res: Response): void {
-  renderUser(req, res, account(req, res));
+export async function get(req: Request, res: Response): Promise<void> {
+  await renderUser(req, res, await account(req, res));
 }
 
 type Action = 'disable' | 'enable' | 'reset-password';
@@ -95,8 +96,8 @@ function confirmationFor(action: Action, user: AccountView): Confirmation {
 
 /** GET: the confirmation page for an action. */
 export function getConfirm(action: Action) {
-  return (req: Request, res: Response): void => {
-    const user = account(req, res);
+  return async (req: Request, res: Response): Promise<void> => {
+    const user = await account(req, res);
     render(req, res, 'admin/confirm.njk', {
       pageTitle: confirmationFor(action, user).title,
       account: user,
@@ -113,25 +114,25 @@ export function postConfirm(action: Action) {
   return async (req: Request, res: Response): Promise<void> => {
     const { services } = dashboardContext(res);
     const admin = req.user!;
-    const user = account(req, res);
+    const user = await account(req, res);
     try {
       if (action === 'disable') {
-        services.accounts.disable(user.id);
-        services.audit.record(admin.id, 'disable', 'user', user.id);
+        await services.accounts.disable(user.id);
+        await services.audit.record(admin.id, 'disable', 'user', user.id);
         return res.redirect(303, admin.id === user.id ? '/sign-in' : `${userPath(user)}?done=disabled`);
       }
       if (action === 'enable') {
-        services.accounts.enable(user.id);
-        services.audit.record(admin.id, 'enable', 'user', user.id);
+        await services.accounts.enable(user.id);
+        await services.audit.record(admin.id, 'enable', 'user', user.id);
         return res.redirect(303, `${userPath(user)}?done=enabled`);
       }
       const { password } = await services.accounts.resetPassword(user.id);
       await services.throttle.clearAccount(user.username);
-      services.audit.record(admin.id, 'reset-password', 'user', user.id);
+      await services.audit.record(admin.id, 'reset-password', 'user', user.id);
       // Shown in this response only (never stored, never in a URL); no-store keeps it out of the cache.
       render(req, res, 'admin/one-time-password.njk', { pageTitle: 'Password reset', account: user, password, self: admin.id === user.id });
     } catch (error) {
-      if (error instanceof HttpError && error.status === 409) return renderUser(req, res, user, [{ field: 'actions', message: error.message }]);
+      if (error instanceof HttpError && error.status === 409) return await renderUser(req, res, user, [{ field: 'actions', message: error.message }]);
       throw error;
     }
   };
@@ -147,9 +148,9 @@ function renderRole(req: Request, res: Response, user: AccountView, role: string
   );
 }
 
-export function getRole(req: Request, res: Response): void {
-  const user = account(req, res);
-  if (user.role === 'coach') return renderUser(req, res, user, [{ field: 'actions', message: 'A work coach’s account is tied to their caseload: add a new user for another role instead' }]);
+export async function getRole(req: Request, res: Response): Promise<void> {
+  const user = await account(req, res);
+  if (user.role === 'coach') return await renderUser(req, res, user, [{ field: 'actions', message: 'A work coach’s account is tied to their caseload: add a new user for another role instead' }]);
   renderRole(req, res, user, user.role);
 }
 
@@ -160,8 +161,8 @@ const ROLE_POINTS: Record<string, string> = {
 };
 
 /** POST from the role form: checks the choice, then asks to confirm it. */
-export function postRole(req: Request, res: Response): void {
-  const user = account(req, res);
+export async function postRole(req: Request, res: Response): Promise<void> {
+  const user = await account(req, res);
   const role = field(req.body, 'role');
   if (!(CHANGEABLE_ROLES as readonly string[]).includes(role)) return renderRole(req, res, user, '', [{ field: 'role', message: 'Select a role' }]);
   if (role === user.role) return renderRole(req, res, user, role, [{ field: 'role', message: `They are already ${role === 'admin' ? 'an' : 'a'} ${role}: select a different role` }]);
@@ -181,13 +182,13 @@ export function postRole(req: Request, res: Response): void {
   });
 }
 
-export function postRoleConfirm(req: Request, res: Response): void {
+export async function postRoleConfirm(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
-  const user = account(req, res);
+  const user = await account(req, res);
   const role = field(req.body, 'role');
   if (!(CHANGEABLE_ROLES as readonly string[]).includes(role)) return renderRole(req, res, user, '', [{ field: 'role', message: 'Select a role' }]);
   try {
-    if (services.accounts.changeRole(user.id, role as Role)) services.audit.record(req.user!.id, `change-role-to-${role}`, 'user', user.id);
+    if (await services.accounts.changeRole(user.id, role as Role)) await services.audit.record(req.user!.id, `change-role-to-${role}`, 'user', user.id);
   } catch (error) {
     if (error instanceof HttpError && error.status === 409) {
       const errors = [{ field: 'role', message: error.message }];
@@ -198,11 +199,11 @@ export function postRoleConfirm(req: Request, res: Response): void {
   res.redirect(303, `${userPath(user)}?done=role`);
 }
 
-export function postRevokeToken(req: Request, res: Response): void {
+export async function postRevokeToken(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
-  const user = account(req, res);
+  const user = await account(req, res);
   const id = Number(req.params.id);
-  if (!Number.isInteger(id) || !services.auth.revokeToken(user.id, id)) throw new NotFoundError('Token');
-  services.audit.record(req.user!.id, 'revoke-token', 'api-token', id);
+  if (!Number.isInteger(id) || !(await services.auth.revokeToken(user.id, id))) throw new NotFoundError('Token');
+  await services.audit.record(req.user!.id, 'revoke-token', 'api-token', id);
   res.redirect(303, `${userPath(user)}?done=revoked`);
 }

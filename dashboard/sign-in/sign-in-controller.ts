@@ -65,8 +65,8 @@ export async function post(req: Request, res: Response): Promise<void> {
     const message = waitSeconds > 0 ? tooManyAttemptsMessage(waitSeconds) : 'Enter a correct username and password';
     return again([{ field: 'username', message }], 401);
   }
-  const session = services.auth.createSession(user.id);
-  services.audit.record(user.id, 'sign-in', 'user', user.id);
+  const session = await services.auth.createSession(user.id);
+  await services.audit.record(user.id, 'sign-in', 'user', user.id);
   res.clearCookie(SIGN_IN_COOKIE, { path: '/sign-in' });
   res.cookie(SESSION_COOKIE, session.cookieValue, {
     httpOnly: true,
@@ -79,11 +79,11 @@ export async function post(req: Request, res: Response): Promise<void> {
 }
 
 /** Signs out: ends the session on the server, not just in the browser. */
-export function signOut(req: Request, res: Response): void {
+export async function signOut(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const cookie = readCookie(req, SESSION_COOKIE);
-  if (cookie) services.auth.endSession(cookie);
-  if (req.user) services.audit.record(req.user.id, 'sign-out', 'user', req.user.id);
+  if (cookie) await services.auth.endSession(cookie);
+  if (req.user) await services.audit.record(req.user.id, 'sign-out', 'user', req.user.id);
   res.clearCookie(SESSION_COOKIE, { path: '/' });
   res.redirect(303, '/sign-in?signedOut=1');
 }

@@ -1,7 +1,6 @@
-import { and, asc, count, eq, isNull, ne } from 'drizzle-orm';
 import type { Clock } from '../clock.ts';
-import { inTransaction, type Db } from '../db/database.ts';
-import { demoCredentials, users } from '../db/schema.ts';
+import type { Db } from '../db/database.ts';
+import { byteOrder } from '../text-order.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Role } from '../../experiments/vocabulary.ts';
 import { hashPassword, verifyPassword } from './password.ts';
@@ -32,104 +31,109 @@ export const LAST_ADMIN_MESSAGE = 'There must always be at least one active admi
  * active admin can never be disabled or demoted (there is no way to delete a user).
  */
 export function createAccountService(db: Db, clock: Clock, auth: AuthService) {
-  const columns = {
-    id: users.id,
-    username: users.username,
-    displayName: users.displayName,
-    role: users.role,
-    disabledAt: users.disabledAt,
-    createdAt: users.createdAt,
-    mustChangePassword: users.mustChangePassword,
-    passwordChangedAt: users.passwordChangedAt,
-  };
+  const order = byteOrder(db.dialect);
+  const COLUMNS = `id, username, display_name AS "displayName", role, disabled_at AS "disabledAt", created_at AS "createdAt",
+    must_change_password AS "mustChangePassword", password_changed_at AS "passwordChangedAt"`;
+  const LIST = `SELECT ${COLUMNS} FROM users ORDER BY ${order('username')}`;
+  const BY_ID = `SELECT ${COLUMNS} FROM users WHERE id = ?`;
+  const BY_USERNAME = `SELECT ${COLUMNS} FROM users WHERE username = ?`;
+  const OTHER_ACTIVE_ADMINS = "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?";
 
-  function byId(userId: number): AccountView {
-    const row = db.select(columns).from(users).where(eq(users.id, userId)).get();
+  type AccountRow = Omit<AccountView, 'mustChangePassword'> & { mustChangePassword: number | boolean };
+  const asView = (row: AccountRow): AccountView => ({ ...row, role: row.role as Role, mustChangePassword: Boolean(row.mustChangePassword) });
+
+  async function byId(userId: number): Promise<AccountView> {
+    const row = await db.get<AccountRow>(BY_ID, [userId]);
     if (!row) throw new NotFoundError('User');
-    return row as AccountView;
+    return asView(row);
   }
 
   /** Throws unless another active admin would remain without this one. */
-  function keepAnAdmin(user: AccountView, field: string): void {
+  async function keepAnAdmin(user: AccountView, field: string): Promise<void> {
     if (user.role !== 'admin' || user.disabledAt) return;
-    const others = db
-      .select({ n: count() })
-      .from(users)
-      .where(and(eq(users.role, 'admin'), isNull(users.disabledAt), ne(users.id, user.id)))
-      .get()!.n;
+    const others = (await db.get<{ n: number }>(OTHER_ACTIVE_ADMINS, [user.id]))!.n;
     if (others === 0) throw new ConflictError(LAST_ADMIN_MESSAGE, [{ field, message: LAST_ADMIN_MESSAGE }]);
   }
 
   /** Takes away every way in the user has now: sessions and API tokens. */
-  function endAccess(userId: number, exceptCookieValue?: string) {
-    return { sessions: auth.endSessions(userId, exceptCookieValue), tokens: exceptCookieValue ? 0 : auth.revokeApiTokens(userId) };
+  async function endAccess(userId: number, exceptCookieValue?: string) {
+    const sessions = await auth.endSessions(userId, exceptCookieValue);
+    const tokens = exceptCookieValue ? 0 : await auth.revokeApiTokens(userId);
+    return { sessions, tokens };
   }
 
   async function storePassword(userId: number, password: string, mustChange: boolean) {
     const passwordHash = await hashPassword(password);
-    const user = byId(userId);
-    db.update(users).set({ passwordHash, mustChangePassword: mustChange, passwordChangedAt: clock.now().toISOString() }).where(eq(users.id, userId)).run();
-    // A demo login whose password has changed is no longer one to print.
-    db.delete(demoCredentials).where(eq(demoCredentials.username, user.username)).run();
+    await db.withTransaction(async () => {
+      const user = await byId(userId);
+      await db.run('UPDATE users SET password_hash = ?, must_change_password = ?, password_changed_at = ? WHERE id = ?', [
+        passwordHash,
+        mustChange,
+        clock.now().toISOString(),
+        userId,
+      ]);
+      // A demo login whose password has changed is no longer one to print.
+      await db.run('DELETE FROM demo_credentials WHERE username = ?', [user.username]);
+    });
   }
 
   return {
-    list(): AccountView[] {
-      return db.select(columns).from(users).orderBy(asc(users.username)).all() as AccountView[];
+    async list(): Promise<AccountView[]> {
+      return (await db.all<AccountRow>(LIST)).map(asView);
     },
 
-    byUsername(username: string): AccountView {
-      const row = db.select(columns).from(users).where(eq(users.username, username)).get();
+    async byUsername(username: string): Promise<AccountView> {
+      const row = await db.get<AccountRow>(BY_USERNAME, [username]);
       if (!row) throw new NotFoundError('User');
-      return row as AccountView;
+      return asView(row);
     },
 
     byId,
 
     /** True when this is the user's password. */
     async passwordIsRight(userId: number, password: string): Promise<boolean> {
-      const row = db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, userId)).get();
+      const row = await db.get<{ passwordHash: string }>('SELECT password_hash AS "passwordHash" FROM users WHERE id = ?', [userId]);
       return row ? verifyPassword(password, row.passwordHash) : false;
     },
 
     /** The user's own change: their other sessions end; this one and their tokens stay. */
     async changeOwnPassword(userId: number, newPassword: string, currentCookieValue?: string): Promise<void> {
       await storePassword(userId, newPassword, false);
-      auth.endSessions(userId, currentCookieValue);
+      await auth.endSessions(userId, currentCookieValue);
     },
 
-    disable(userId: number): { sessions: number; tokens: number } {
-      return inTransaction(db, () => {
-        const user = byId(userId);
-        keepAnAdmin(user, 'confirm');
-        if (!user.disabledAt) db.update(users).set({ disabledAt: clock.now().toISOString() }).where(eq(users.id, userId)).run();
+    async disable(userId: number): Promise<{ sessions: number; tokens: number }> {
+      return db.withTransaction(async () => {
+        const user = await byId(userId);
+        await keepAnAdmin(user, 'confirm');
+        if (!user.disabledAt) await db.run('UPDATE users SET disabled_at = ? WHERE id = ?', [clock.now().toISOString(), userId]);
         return endAccess(userId);
       });
     },
 
-    enable(userId: number): void {
-      byId(userId);
-      db.update(users).set({ disabledAt: null }).where(eq(users.id, userId)).run();
+    async enable(userId: number): Promise<void> {
+      await byId(userId);
+      await db.run('UPDATE users SET disabled_at = NULL WHERE id = ?', [userId]);
     },
 
     /** Sets a one-time password (returned once, never stored) and ends every session and token the user has. */
     async resetPassword(userId: number): Promise<{ password: string; sessions: number; tokens: number }> {
       const password = oneTimePassword();
       await storePassword(userId, password, true);
-      return { password, ...endAccess(userId) };
+      return { password, ...(await endAccess(userId)) };
     },
 
-    /** Every request reads the user's role afresh, so the change applies at once without signing them out. Returns whether it changed. */
-    changeRole(userId: number, role: Role): boolean {
-      return inTransaction(db, () => {
-        const user = byId(userId);
+    /** Every request reads the user's role afresh, so the change applies at once without signing them out. Resolves to whether it changed. */
+    async changeRole(userId: number, role: Role): Promise<boolean> {
+      return db.withTransaction(async () => {
+        const user = await byId(userId);
         if (user.role === role) return false;
         if (user.role === 'coach' || role === 'coach')
           throw new ConflictError('A work coach’s account is tied to their caseload', [
             { field: 'role', message: 'A work coach’s account is tied to their caseload: add a new user for the new role instead' },
           ]);
-        keepAnAdmin(user, 'role');
-        db.update(users).set({ role }).where(eq(users.id, userId)).run();
+        await keepAnAdmin(user, 'role');
+        await db.run('UPDATE users SET role = ? WHERE id = ?', [role, userId]);
         return true;
       });
     },

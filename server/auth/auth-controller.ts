@@ -52,24 +52,24 @@ export function authRoutes(services: Services): Router {
     const { user } = result;
     if (!user) throw new HttpError(401, 'The username or password is not right');
     if (user.mustChangePassword) throw new ForbiddenError('Your password was reset: sign in to the service and choose a new password first');
-    const token = services.auth.issueApiToken(user.id, input.label);
-    services.audit.record(user.id, 'create-token', 'api-token', token.id);
+    const token = await services.auth.issueApiToken(user.id, input.label);
+    await services.audit.record(user.id, 'create-token', 'api-token', token.id);
     res.status(201).json({ token: token.token, expiresAt: token.expiresAt, user });
   });
 
   /** The caller's own tokens: when each was made, last used and expires. */
-  router.get('/tokens', (req, res) => {
-    res.json({ tokens: services.auth.listTokens(currentUser(req).id) });
+  router.get('/tokens', async (req, res) => {
+    res.json({ tokens: await services.auth.listTokens(currentUser(req).id) });
   });
 
   /** Revokes one of the caller's tokens, or (for an admin) anyone's. */
-  router.delete('/tokens/:id', (req, res) => {
+  router.delete('/tokens/:id', async (req, res) => {
     const user = currentUser(req);
     const id = parseInput(tokenIdSchema, req.params.id);
-    const owner = services.auth.tokenOwner(id);
+    const owner = await services.auth.tokenOwner(id);
     if (owner === null || (owner !== user.id && user.role !== 'admin')) throw new NotFoundError('Token');
-    if (!services.auth.revokeToken(owner, id)) throw new NotFoundError('Token');
-    services.audit.record(user.id, 'revoke-token', 'api-token', id);
+    if (!(await services.auth.revokeToken(owner, id))) throw new NotFoundError('Token');
+    await services.audit.record(user.id, 'revoke-token', 'api-token', id);
     res.status(204).end();
   });
 
@@ -80,14 +80,14 @@ export function authRoutes(services: Services): Router {
   router.post('/users', requireRole('admin'), async (req, res) => {
     const admin = currentUser(req);
     const user = await services.auth.createUser(parseInput(userInputSchema, req.body));
-    services.audit.record(admin.id, 'create', 'user', user.id);
+    await services.audit.record(admin.id, 'create', 'user', user.id);
     res.status(201).json(user);
   });
 
   /** Admins: a user's tokens. */
-  router.get('/users/:username/tokens', requireRole('admin'), (req, res) => {
-    const account = services.accounts.byUsername(String(req.params.username));
-    res.json({ tokens: services.auth.listTokens(account.id) });
+  router.get('/users/:username/tokens', requireRole('admin'), async (req, res) => {
+    const account = await services.accounts.byUsername(String(req.params.username));
+    res.json({ tokens: await services.auth.listTokens(account.id) });
   });
 
   return router;

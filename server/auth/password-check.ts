@@ -25,8 +25,8 @@ export function createPasswordCheck(throttle: SignInThrottle, audit: AuditServic
     }
     const waitSeconds = await attempt.failed();
     const username = keys.username.trim().slice(0, AUDITED_USERNAME_LENGTH);
-    audit.record(null, `${action}-failed`, 'username', username);
-    if (waitSeconds > 0) audit.record(null, `${action}-throttled`, 'username', username);
+    await audit.record(null, `${action}-failed`, 'username', username);
+    if (waitSeconds > 0) await audit.record(null, `${action}-throttled`, 'username', username);
     return { user: null, waitSeconds };
   };
 }

@@ -2,7 +2,7 @@ import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { HttpError } from '../errors.ts';
-import { ClockedSqliteRateLimiter, purgeThrottleCounters } from './throttle-store.ts';
+import { ClockedRateLimiter, purgeThrottleCounters } from './throttle-store.ts';
 
 export interface ThrottleOptions {
   /** Failed attempts per account before each further try must wait. */
@@ -65,8 +65,8 @@ export function createSignInThrottle(db: Db, clock: Clock, options: ThrottleOpti
   const firstWait = options.firstWaitSeconds ?? 60;
   const maxWait = options.maxWaitSeconds ?? 3600;
   const windowSeconds = options.windowSeconds ?? 24 * 3600;
-  const failures = new ClockedSqliteRateLimiter(db, clock, { keyPrefix: 'failures', points: Math.max(freePerAccount, freePerAddress), duration: windowSeconds });
-  const gates = new ClockedSqliteRateLimiter(db, clock, { keyPrefix: 'gate', points: 1, duration: firstWait });
+  const failures = new ClockedRateLimiter(db, clock, { keyPrefix: 'failures', points: Math.max(freePerAccount, freePerAddress), duration: windowSeconds });
+  const gates = new ClockedRateLimiter(db, clock, { keyPrefix: 'gate', points: 1, duration: firstWait });
   const waitAfter = (failureCount: number, free: number) => Math.min(firstWait * 2 ** Math.max(0, failureCount - free), maxWait);
 
   const countersFor = (keys: AttemptKeys): Counter[] => [
@@ -119,7 +119,7 @@ export function createSignInThrottle(db: Db, clock: Clock, options: ThrottleOpti
     },
 
     /** Deletes counters that have run out; the purge job calls this. */
-    purgeExpired(): number {
+    purgeExpired(): Promise<number> {
       return purgeThrottleCounters(db, clock.now().getTime());
     },
   };

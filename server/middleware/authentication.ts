@@ -26,15 +26,19 @@ export function readCookie(req: Request, name: string): string | undefined {
  * or the session cookie for pages. The API never accepts the cookie, so a page
  * on another site cannot make a signed-in browser call it (pages check a CSRF
  * token on every form instead). Leaves `req.user` unset when neither is valid.
+ * Both are looked up in the database on every request (nothing is cached in the
+ * process), so a sign-out, a disabled user or a role change on one instance
+ * applies on every instance at once. A database failure goes to the error
+ * handler (503).
  */
 export function setUpAuthentication(services: Services) {
-  return (req: Request, _res: Response, next: NextFunction) => {
+  return async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
     if (header?.startsWith('Bearer ')) {
-      req.user = services.auth.userForToken(header.slice(7).trim()) ?? undefined;
+      req.user = (await services.auth.userForToken(header.slice(7).trim())) ?? undefined;
     } else if (!req.path.startsWith('/api/')) {
       const cookie = readCookie(req, SESSION_COOKIE);
-      const session = cookie ? services.auth.sessionFor(cookie) : null;
+      const session = cookie ? await services.auth.sessionFor(cookie) : null;
       if (session) {
         req.user = session.user;
         req.csrfToken = session.csrfToken;

@@ -56,22 +56,33 @@ export function personLevel(action: string, entity: AuditEntity) {
 }
 
 /** Writes the request's one audit row. Throws if the route is not marked, or was already audited. */
-export function auditRequest(res: Response, audit: AuditService, userId: number, changes: { action?: string; entityId?: string | null; experimentKey?: string | null } = {}): void {
+export async function auditRequest(
+  res: Response,
+  audit: AuditService,
+  userId: number,
+  changes: { action?: string; entityId?: string | null; experimentKey?: string | null } = {},
+): Promise<void> {
   const pending = res.locals.audit as RequestAudit | undefined;
   if (!pending) throw new Error('auditRequest on a route not marked personLevel');
   if (pending.written) throw new Error(`The request was already audited (${pending.action})`);
   const entityId = changes.entityId !== undefined ? changes.entityId : pending.entityId;
-  audit.record(userId, changes.action ?? pending.action, pending.entity, entityId, changes.experimentKey !== undefined ? changes.experimentKey : pending.experimentKey);
+  // Marked before the write, so a second call cannot slip in while this one waits on the database.
   pending.written = true;
+  try {
+    await audit.record(userId, changes.action ?? pending.action, pending.entity, entityId, changes.experimentKey !== undefined ? changes.experimentKey : pending.experimentKey);
+  } catch (error) {
+    pending.written = false;
+    throw error;
+  }
 }
 
 /** For the error handler: a person-level request that failed before it was audited. */
-export function auditRefusal(req: Request, res: Response, audit: AuditService): void {
+export async function auditRefusal(req: Request, res: Response, audit: AuditService): Promise<void> {
   const pending = res.locals.audit as RequestAudit | undefined;
   // Nobody to attribute it to: signed-out requests are the sign-in's business.
   if (!pending || pending.written || !req.user) return;
-  audit.record(req.user.id, `${pending.action}-refused`, pending.entity, pending.entityId, pending.experimentKey);
   pending.written = true;
+  await audit.record(req.user.id, `${pending.action}-refused`, pending.entity, pending.entityId, pending.experimentKey);
 }
 
 /**

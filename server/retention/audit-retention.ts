@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Db, Queryable } from '../db/database.ts';
 
 /**
  * The only two ways anything but an INSERT touches `audit_log`
@@ -16,20 +16,18 @@ export const AUDIT_PURGE_ENTITY = 'audit-log';
  * retention cut-off in `audit_retention` (a trigger audits that change and
  * refuses a cut-off in the future by the database's own clock), then deletes
  * the rows before it. Idempotent: when nothing is older than the cut-off it
- * writes nothing. Returns how many rows were deleted.
+ * writes nothing. All in one transaction (joining the caller's, if any).
+ * Resolves to how many rows were deleted.
  */
-export function purgeAuditLogBefore(db: Db, cutoff: Date, now: Date = new Date()): number {
-  const sqlite = db.$client;
-  return sqlite.transaction(() => {
-    const cutoffIso = cutoff.toISOString();
-    const due = sqlite.prepare('SELECT COUNT(*) FROM audit_log WHERE at < ?').pluck().get(cutoffIso) as number;
+export async function purgeAuditLogBefore(db: Db, cutoff: Date, now: Date = new Date()): Promise<number> {
+  const cutoffIso = cutoff.toISOString();
+  return db.withTransaction(async () => {
+    const due = (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM audit_log WHERE at < ?', [cutoffIso]))!.n;
     if (due === 0) return 0;
-    sqlite
-      .prepare('INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (NULL, ?, ?, ?, ?)')
-      .run(AUDIT_PURGE_ACTION, AUDIT_PURGE_ENTITY, cutoffIso, now.toISOString());
-    sqlite.prepare("UPDATE audit_retention SET delete_before = ? WHERE id = 1 AND (delete_before IS NULL OR delete_before < ?)").run(cutoffIso, cutoffIso);
-    return sqlite.prepare('DELETE FROM audit_log WHERE at < ?').run(cutoffIso).changes;
-  }).immediate();
+    await db.run('INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (NULL, ?, ?, ?, ?)', [AUDIT_PURGE_ACTION, AUDIT_PURGE_ENTITY, cutoffIso, now.toISOString()]);
+    await db.run('UPDATE audit_retention SET delete_before = ? WHERE id = 1 AND (delete_before IS NULL OR delete_before < ?)', [cutoffIso, cutoffIso]);
+    return (await db.run('DELETE FROM audit_log WHERE at < ?', [cutoffIso])).changes;
+  });
 }
 
 /**
@@ -39,7 +37,7 @@ export function purgeAuditLogBefore(db: Db, cutoff: Date, now: Date = new Date()
  * only of this shape: entity_id changes to a value starting `ERASED-`, every
  * other column unchanged. Returns how many rows changed.
  */
-export function replaceAuditEntityId(db: Db, entity: string, from: string, tombstone: string): number {
+export async function replaceAuditEntityId(db: Queryable, entity: string, from: string, tombstone: string): Promise<number> {
   if (!tombstone.startsWith('ERASED-')) throw new RangeError('Audit rows may only be rewritten to name a tombstone');
-  return db.$client.prepare('UPDATE audit_log SET entity_id = ? WHERE entity = ? AND entity_id = ?').run(tombstone, entity, from).changes;
+  return (await db.run('UPDATE audit_log SET entity_id = ? WHERE entity = ? AND entity_id = ?', [tombstone, entity, from])).changes;
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { withJobLease } from '../jobs/job-lease.ts';
+import { startSchedule } from '../jobs/schedule.ts';
 import type { ErasureService } from '../../experiments/contacts/contact-erasure-service.ts';
 import { purgeAuditLogBefore } from './audit-retention.ts';
 import type { RetentionPolicy } from './retention-policy.ts';
@@ -29,39 +30,38 @@ const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * 
  */
 export function createRetentionService(options: { db: Db; clock: Clock; policy: RetentionPolicy; erasure: ErasureService; instance?: string }) {
   const { db, clock, policy, erasure } = options;
-  const sqlite = db.$client;
-  const deleteSessions = sqlite.prepare('DELETE FROM sessions WHERE expires_at < ?');
-  const deleteTokens = sqlite.prepare('DELETE FROM api_tokens WHERE revoked_at IS NOT NULL AND revoked_at < ?');
+  const DELETE_SESSIONS = 'DELETE FROM sessions WHERE expires_at < ?';
+  const DELETE_TOKENS = 'DELETE FROM api_tokens WHERE revoked_at IS NOT NULL AND revoked_at < ?';
   // Due: every experiment they were assigned to concluded before the cut-off, no outcome
   // recorded since, and their record unchanged since (people never assigned: just the last).
-  const duePeople = sqlite
-    .prepare(`
-      SELECT c.id FROM contacts c
-      WHERE c.erased_at IS NULL AND c.updated_at < @cutoff
-        AND NOT EXISTS (
-          SELECT 1 FROM assignments a JOIN experiments e ON e.id = a.experiment_id
-          WHERE a.contact_id = c.id AND (e.concluded_at IS NULL OR e.concluded_at >= @cutoff))
-        AND NOT EXISTS (SELECT 1 FROM outcome_events o WHERE o.contact_id = c.id AND o.recorded_at >= @cutoff)
-      ORDER BY c.id LIMIT @limit`)
-    .pluck();
+  const DUE_PEOPLE = `
+    SELECT c.id FROM contacts c
+    WHERE c.erased_at IS NULL AND c.updated_at < ?
+      AND NOT EXISTS (
+        SELECT 1 FROM assignments a JOIN experiments e ON e.id = a.experiment_id
+        WHERE a.contact_id = c.id AND (e.concluded_at IS NULL OR e.concluded_at >= ?))
+      AND NOT EXISTS (SELECT 1 FROM outcome_events o WHERE o.contact_id = c.id AND o.recorded_at >= ?)
+    ORDER BY c.id LIMIT ?`;
 
   /** The people due for erasure at `now`, oldest record first (at most `limit`). */
-  function due(now: Date, limit: number): number[] {
-    return duePeople.all({ cutoff: daysBefore(now, policy.peopleDays).toISOString(), limit }) as number[];
+  async function due(now: Date, limit: number): Promise<number[]> {
+    const cutoff = daysBefore(now, policy.peopleDays).toISOString();
+    const rows = await db.all<{ id: number }>(DUE_PEOPLE, [cutoff, cutoff, cutoff, limit]);
+    return rows.map((row) => row.id);
   }
 
-  function runOnce(): RetentionResult {
+  async function runOnce(): Promise<RetentionResult> {
     const now = clock.now();
-    const sessions = deleteSessions.run(daysBefore(now, policy.sessionsDays).toISOString()).changes;
-    const apiTokens = deleteTokens.run(daysBefore(now, policy.apiTokensDays).toISOString()).changes;
+    const sessions = (await db.run(DELETE_SESSIONS, [daysBefore(now, policy.sessionsDays).toISOString()])).changes;
+    const apiTokens = (await db.run(DELETE_TOKENS, [daysBefore(now, policy.apiTokensDays).toISOString()])).changes;
     let people = 0;
     for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
-      const ids = due(now, policy.batchSize);
+      const ids = await due(now, policy.batchSize);
       if (ids.length === 0) break;
-      people += erasure.eraseMany(ids, { userId: null, action: 'erase-retention' }).length;
+      people += (await erasure.eraseMany(ids, { userId: null, action: 'erase-retention' })).length;
     }
     // Last, so the audit rows of this run's erasures are written before old rows are purged.
-    const auditRows = purgeAuditLogBefore(db, daysBefore(now, policy.auditDays), now);
+    const auditRows = await purgeAuditLogBefore(db, daysBefore(now, policy.auditDays), now);
     return { sessions, apiTokens, auditRows, people };
   }
 
@@ -70,12 +70,21 @@ export function createRetentionService(options: { db: Db; clock: Clock; policy: 
     due: (limit = policy.batchSize) => due(clock.now(), limit),
 
     /**
-     * Runs the policy under the job's database lease, so two instances never
-     * run it at once; null when another instance holds the lease.
+     * Runs the policy under the job's advisory lock and database lease
+     * (server/jobs/job-lease.ts), so two instances never run it at once; null
+     * when another instance holds the job.
      */
-    run(): RetentionResult | null {
+    async run(): Promise<RetentionResult | null> {
       let result: RetentionResult | null = null;
-      withJobLease(db, clock, RETENTION_JOB, () => (result = runOnce()), { holder: options.instance, ttlMs: LEASE_MS });
+      await withJobLease(
+        db,
+        clock,
+        RETENTION_JOB,
+        async () => {
+          result = await runOnce();
+        },
+        { holder: options.instance, ttlMs: LEASE_MS },
+      );
       return result;
     },
   };
@@ -85,23 +94,19 @@ export type RetentionService = ReturnType<typeof createRetentionService>;
 
 /**
  * Runs retention now and then every `intervalMs` (default hourly), as the weekly
- * freeze is scheduled; returns a function that stops it. Errors go to `onError`
- * and the next run tries again.
+ * freeze is scheduled; returns a function that stops it (resolving once a run in
+ * progress has ended). Errors go to `onError` and the next run tries again.
  */
 export function startRetentionSchedule(
   service: RetentionService,
   options: { intervalMs?: number; onError?: (error: unknown) => void; onRun?: (result: RetentionResult) => void } = {},
-): () => void {
-  const run = () => {
-    try {
-      const result = service.run();
+): () => Promise<void> {
+  return startSchedule(
+    async () => {
+      const result = await service.run();
       if (result) options.onRun?.(result);
-    } catch (error) {
-      options.onError?.(error);
-    }
-  };
-  run();
-  const timer = setInterval(run, options.intervalMs ?? 60 * 60_000);
-  timer.unref();
-  return () => clearInterval(timer);
+    },
+    options.intervalMs ?? 60 * 60_000,
+    options.onError,
+  );
 }
