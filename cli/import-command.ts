@@ -27,9 +27,10 @@ export function register(program: Command): void {
     .command('contacts')
     .description('import a cohort of contacts from a CSV file: every row is added, or none is')
     .argument('<file>', 'CSV file with a header row (columns as in the cohort template)')
-    .option('--db <file or url>', 'SQLite database file, or postgres:// URL', databaseLocationFromEnv())
-    .action(async (file: string, options: { db: string }) => {
-      process.exitCode = await importContacts(file, options.db);
+    // The default is not shown in --help: a PostgreSQL URL may hold a password.
+    .option('--db <file or url>', 'SQLite database file, or postgres:// URL (default: EIU_DB, or ./data/eiu.sqlite)')
+    .action(async (file: string, options: { db?: string }) => {
+      process.exitCode = await importContacts(file, options.db ?? databaseLocationFromEnv());
     });
 }
 

@@ -28,12 +28,14 @@ const program = new Command()
   .description('Load realistic demo data: sites, coaches, users, a cohort and ten weeks of three experiments')
   .option('--contacts <n>', 'how many people in the cohort', positiveInteger, 3000)
   .option('--seed <n>', 'random seed: the same seed gives the same people and outcomes', integer, 1)
-  .option('--db <file or url>', 'SQLite database file, or postgres:// URL', databaseLocationFromEnv())
+  .option('--db <file or url>', 'SQLite database file, or postgres:// URL (default: EIU_DB, or ./data/eiu.sqlite)')
   .option('--reset', 'delete the database (SQLite file, or PostgreSQL database) first')
   .option('--now <iso>', 'end the simulated history at this time instead of now')
   .showHelpAfterError();
 
-const options = program.parse(process.argv).opts<{ contacts: number; seed: number; db: string; reset?: boolean; now?: string }>();
+const parsed = program.parse(process.argv).opts<{ contacts: number; seed: number; db?: string; reset?: boolean; now?: string }>();
+// The default is not shown in --help: a PostgreSQL URL may hold a password.
+const options = { ...parsed, db: parsed.db ?? databaseLocationFromEnv() };
 
 const now = options.now ? new Date(options.now) : new Date();
 if (Number.isNaN(now.getTime())) program.error('--now must be a date and time, for example 2026-11-23T09:00:00Z');
