@@ -69,6 +69,7 @@ async function baseR(file: string): Promise<number | null> {
 export const analyseSection: BenchSection = {
   key: 'analyse',
   title: 'eiu analyse on a large CSV (streaming counts with --by, --cluster and the duplicate-id check)',
+  usesDatabase: false,
   async run({ log, quick }) {
     const people = quick ? 200_000 : 1_000_000;
     const runs = quick ? 1 : 3;

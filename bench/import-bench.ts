@@ -2,19 +2,15 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { openDatabase } from '../server/db/database.ts';
 import { systemClock } from '../server/clock.ts';
 import { createApp } from '../server/app.ts';
 import { CONTACT_CSV_COLUMNS, importContactsCsv } from '../experiments/contacts/contact-import.ts';
 import { generateCohort } from '../seed/cohort.ts';
 import { createRandom } from '../seed/random.ts';
-import { formatNumber, type BenchFigure, type BenchSection } from './core.ts';
+import { addSiteAndCoaches, formatNumber, type BenchFigure, type BenchSection } from './core.ts';
 
 /**
  * Does a large cohort import stall everyone else? GET /health is asked every
@@ -54,20 +50,20 @@ const describe = (sorted: number[]) => `${formatNumber(sorted.length)} probes, p
 export const importStallSection: BenchSection = {
   key: 'import-stall',
   title: 'Other users during a large cohort import (/health p99 while importing)',
-  async run({ log, quick }) {
+  async run(context) {
+    const { log, quick } = context;
     const rows = quick ? 10_000 : 50_000;
-    const dir = mkdtempSync(join(tmpdir(), 'eiu-bench-import-stall-'));
-    const db = openDatabase(join(dir, 'import.sqlite'));
-    const app = createApp({ db, clock: systemClock });
-    const server: Server = app.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const db = await context.openDatabase('import-stall');
+    let server: Server | undefined;
     try {
+      const app = createApp({ db, clock: systemClock });
+      server = app.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const services = app.locals.services;
-      services.staff.addSite({ code: 'JC-EIU', name: 'Bench Jobcentre', kind: 'jobcentre' });
-      for (let i = 1; i <= 10; i++) services.staff.addCoach({ code: `WC${String(i).padStart(2, '0')}`, name: `Coach ${i}`, siteCode: 'JC-EIU' });
+      await addSiteAndCoaches(services);
       const analyst = await services.auth.createUser({ username: 'analyst', displayName: 'Bench analyst', role: 'analyst', password: 'bench-password-123' });
-      const token = services.auth.createApiToken(analyst.id, 'bench');
+      const token = await services.auth.createApiToken(analyst.id, 'bench');
       const viaWorker = cohortCsv(rows, 'WRK');
       const onLoop = cohortCsv(rows, 'LOOP');
 
@@ -86,6 +82,7 @@ export const importStallSection: BenchSection = {
       const started = performance.now();
       const response = await fetch(`${baseUrl}/api/contacts/import`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: viaWorker });
       const report = (await response.json()) as { imported: number };
+      if (response.status !== 200 && response.status !== 201) throw new Error(`The import answered ${response.status}: ${JSON.stringify(report).slice(0, 300)}`);
       const workerSeconds = (performance.now() - started) / 1000;
       loopDelay.disable();
       const during = await stopWorker();
@@ -122,10 +119,12 @@ export const importStallSection: BenchSection = {
       ];
       return figures;
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      db.$client.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (server) {
+        const open = server;
+        open.closeAllConnections();
+        await new Promise((resolve) => open.close(resolve));
+      }
+      await db.close();
     }
   },
 };

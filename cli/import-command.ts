@@ -3,15 +3,16 @@ import { resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { openDatabase } from '../server/db/database.ts';
+import { databaseLocationFromEnv, describeLocation, isPostgresUrl, openDatabase, type Db } from '../server/db/database.ts';
 import { systemClock } from '../server/clock.ts';
 import { createAuditService } from '../server/audit-service.ts';
 import { createContactService } from '../experiments/contacts/contact-service.ts';
 import { importContactsCsv, type RejectedRow } from '../experiments/contacts/contact-import.ts';
 
 /**
- * `eiu import contacts FILE.csv [--db FILE]`: adds a cohort from a CSV file, all
- * rows or none (experiments/contacts/contact-import.ts). Shows a progress bar on
+ * `eiu import contacts FILE.csv [--db FILE|URL]`: adds a cohort from a CSV file,
+ * all rows or none (experiments/contacts/contact-import.ts), into a SQLite file
+ * or a PostgreSQL database (a postgres:// URL; `EIU_DB` by default). Shows a progress bar on
  * stderr when it is a terminal, based on the bytes read, so it moves smoothly
  * however large the file; otherwise prints one line when reading is done.
  * Exits with 1 when any row is rejected, the file is missing or is not valid CSV.
@@ -26,24 +27,30 @@ export function register(program: Command): void {
     .command('contacts')
     .description('import a cohort of contacts from a CSV file: every row is added, or none is')
     .argument('<file>', 'CSV file with a header row (columns as in the cohort template)')
-    .option('--db <file>', 'SQLite database file', process.env.EIU_DB ?? './data/eiu.sqlite')
-    .action(async (file: string, options: { db: string }) => {
-      process.exitCode = await importContacts(file, options.db);
+    // The default is not shown in --help: a PostgreSQL URL may hold a password.
+    .option('--db <file or url>', 'SQLite database file, or postgres:// URL (default: EIU_DB, or ./data/eiu.sqlite)')
+    .action(async (file: string, options: { db?: string }) => {
+      process.exitCode = await importContacts(file, options.db ?? databaseLocationFromEnv());
     });
 }
 
 const megabytes = (bytes: number) => (bytes / 1_048_576).toFixed(1);
 
 /** Imports the file and reports on stdout (success) or stderr (problems). Returns the exit code. */
-export async function importContacts(file: string, databaseFile: string): Promise<number> {
+export async function importContacts(file: string, location: string): Promise<number> {
   if (!existsSync(file)) return fail(`No file at ${file}: check the path and try again.`);
   const stat = statSync(file);
   if (!stat.isFile()) return fail(`${file} is not a file: give the path of a CSV file.`);
   const size = stat.size;
-  if (databaseFile !== ':memory:' && !existsSync(databaseFile))
-    return fail(`No database at ${resolve(databaseFile)}: start the platform once (npm start) or give --db.`);
+  if (!isPostgresUrl(location) && location !== ':memory:' && !existsSync(location))
+    return fail(`No database at ${resolve(location)}: start the platform once (npm start) or give --db.`);
 
-  const db = openDatabase(databaseFile);
+  let db: Db;
+  try {
+    db = await openDatabase(location);
+  } catch (error) {
+    return fail(`Could not open the database at ${describeLocation(location)}: ${(error as Error).message}`);
+  }
   try {
     const started = Date.now();
     const bar = process.stderr.isTTY
@@ -100,11 +107,11 @@ export async function importContacts(file: string, databaseFile: string): Promis
       printRejected(report.rejected);
       return 1;
     }
-    createAuditService(db, systemClock).record(null, 'import', 'contacts', report.imported);
-    process.stdout.write(`Imported ${report.imported} contacts into ${databaseFile}\n`);
+    await createAuditService(db, systemClock).record(null, 'import', 'contacts', report.imported);
+    process.stdout.write(`Imported ${report.imported} contacts into ${describeLocation(location)}\n`);
     return 0;
   } finally {
-    db.$client.close();
+    await db.close();
   }
 }
 

@@ -5,7 +5,7 @@ import type { Role } from '../experiments/vocabulary.ts';
  * For bench/: which dashboard pages to time, and how to sign in to them.
  *
  *   const cookie = await signInForBench(baseUrl, 'coach01', password);
- *   for (const page of dashboardBenchPages(db)) {
+ *   for (const page of await dashboardBenchPages(db)) {
  *     // warm up once (templates compile, the weekly report freezes), then time GET baseUrl + page.path
  *     // with { headers: { cookie: cookies[page.username] } } and expect 200.
  *   }
@@ -28,36 +28,27 @@ export interface BenchPage {
   path: string;
 }
 
+// The coach with the largest caseload (or the one named), one of their people with the longest history,
+// and the running experiment with the most people; ties go to the lowest id.
+const BUSIEST_COACH = `SELECT u.username, w.id AS "coachId", COUNT(c.id) AS people FROM work_coaches w
+  JOIN users u ON u.id = w.user_id JOIN contacts c ON c.coach_id = w.id
+  WHERE CAST(? AS TEXT) IS NULL OR u.username = ?
+  GROUP BY w.id, u.username ORDER BY people DESC, w.id LIMIT 1`;
+const LONGEST_HISTORY = `SELECT c.reference FROM contacts c JOIN outcome_events o ON o.contact_id = c.id
+  WHERE c.coach_id = ? GROUP BY c.id, c.reference ORDER BY COUNT(o.id) DESC, c.id LIMIT 1`;
+const LARGEST_EXPERIMENT = `SELECT e.key FROM experiments e LEFT JOIN assignments a ON a.experiment_id = e.id
+  WHERE e.status IN ('running', 'paused', 'concluded') GROUP BY e.id, e.key ORDER BY COUNT(a.id) DESC, e.id LIMIT 1`;
+const FIRST_USER_WITH_ROLE = 'SELECT username FROM users WHERE role = ? AND disabled_at IS NULL ORDER BY id LIMIT 1';
+
 /** `options.coach`: the coach username to use (default: the coach with the largest caseload). */
-export function dashboardBenchPages(db: Db, options: { coach?: string } = {}): BenchPage[] {
-  const sql = db.$client;
-  const coach = sql
-    .prepare(
-      `SELECT u.username, w.id AS coachId, COUNT(c.id) AS people FROM work_coaches w
-       JOIN users u ON u.id = w.user_id JOIN contacts c ON c.coach_id = w.id
-       WHERE @username IS NULL OR u.username = @username
-       GROUP BY w.id ORDER BY people DESC LIMIT 1`,
-    )
-    .get({ username: options.coach ?? null }) as { username: string; coachId: number } | undefined;
-  const contact = coach
-    ? (sql
-        .prepare(
-          `SELECT c.reference FROM contacts c JOIN outcome_events o ON o.contact_id = c.id
-           WHERE c.coach_id = ? GROUP BY c.id ORDER BY COUNT(o.id) DESC LIMIT 1`,
-        )
-        .pluck()
-        .get(coach.coachId) as string | undefined)
-    : undefined;
-  const experiment = sql
-    .prepare(
-      `SELECT e.key FROM experiments e LEFT JOIN assignments a ON a.experiment_id = e.id
-       WHERE e.status IN ('running', 'paused', 'concluded') GROUP BY e.id ORDER BY COUNT(a.id) DESC LIMIT 1`,
-    )
-    .pluck()
-    .get() as string | undefined;
-  const userWithRole = (role: Role) => (sql.prepare('SELECT username FROM users WHERE role = ? AND disabled_at IS NULL ORDER BY id LIMIT 1').pluck().get(role) as string | undefined) ?? role;
-  const analyst = userWithRole('analyst');
-  const minister = userWithRole('minister');
+export async function dashboardBenchPages(db: Db, options: { coach?: string } = {}): Promise<BenchPage[]> {
+  const wanted = options.coach ?? null;
+  const coach = await db.get<{ username: string; coachId: number }>(BUSIEST_COACH, [wanted, wanted]);
+  const contact = coach ? (await db.get<{ reference: string }>(LONGEST_HISTORY, [coach.coachId]))?.reference : undefined;
+  const experiment = (await db.get<{ key: string }>(LARGEST_EXPERIMENT))?.key;
+  const userWithRole = async (role: Role) => (await db.get<{ username: string }>(FIRST_USER_WITH_ROLE, [role]))?.username ?? role;
+  const analyst = await userWithRole('analyst');
+  const minister = await userWithRole('minister');
 
   const pages: BenchPage[] = [
     { name: 'experiments list', role: 'analyst', username: analyst, path: '/experiments' },

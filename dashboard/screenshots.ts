@@ -22,7 +22,7 @@ const MAX_HEIGHT = 2400;
 const output = resolve(process.argv[2] ?? 'docs/screenshots');
 mkdirSync(output, { recursive: true });
 
-const db = openDatabase(':memory:');
+const db = await openDatabase(':memory:');
 console.log('Loading the demo data…');
 const { credentials } = await seedDemoData(db, { contacts: 3000, seed: 1, now: new Date(NOW) });
 const app = createApp({ db, clock: fixedClock(NOW) });
@@ -32,8 +32,8 @@ const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const password = (username: string) => credentials.find((c) => c.username === username)!.password;
 
 // A person on coach01's caseload well into phase 1 of the channel × tone trial.
-const contact = db.$client
-  .prepare(
+const contact = (
+  await db.get<{ reference: string }>(
     `SELECT c.reference FROM contacts c
      JOIN work_coaches w ON w.id = c.coach_id AND w.code = 'WC01'
      JOIN assignments a ON a.contact_id = c.id
@@ -44,8 +44,7 @@ const contact = db.$client
        AND NOT EXISTS (SELECT 1 FROM outcome_events o WHERE o.contact_id = c.id AND o.stage IN ('meeting_attended', 'meeting_not_attended'))
      ORDER BY c.reference LIMIT 1`,
   )
-  .pluck()
-  .get() as string | undefined;
+)?.reference;
 
 async function shoot(page: Page, path: string, file: string) {
   await page.goto(`${baseUrl}${path}`);
@@ -87,6 +86,7 @@ try {
   console.log('  minister-report.pdf  (/report, printed)');
 } finally {
   await browser.close();
-  server.close();
-  db.$client.close();
+  server.closeAllConnections();
+  await new Promise((done) => server.close(done));
+  await db.close();
 }

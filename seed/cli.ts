@@ -1,14 +1,16 @@
 import { existsSync, rmSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { count } from 'drizzle-orm';
-import { openDatabase } from '../server/db/database.ts';
-import { contacts, users } from '../server/db/schema.ts';
+import { databaseLocationFromEnv, describeLocation, isPostgresUrl, openDatabase } from '../server/db/database.ts';
 import { seedDemoData, type SeedProgress } from './demo.ts';
+import { refreshStatistics } from './optimize.ts';
+import { recreatePostgresDatabase } from './postgres-admin.ts';
 
 /**
- * `npm run seed -- --contacts N --seed S [--db FILE] [--reset]`: fills a database
- * with the demo data (see seed/demo.ts). Refuses a database that already has
- * users or contacts unless --reset, which deletes the file first.
+ * `npm run seed -- --contacts N --seed S [--db FILE|URL] [--reset]`: fills a
+ * database with the demo data (see seed/demo.ts), on SQLite (a file) or on
+ * PostgreSQL (a postgres:// URL; `EIU_DB` by default). Refuses a database that
+ * already has users or contacts unless --reset, which deletes the SQLite file
+ * first, or drops and creates again the PostgreSQL database.
  */
 const positiveInteger = (value: string) => {
   const number = Number(value);
@@ -26,24 +28,28 @@ const program = new Command()
   .description('Load realistic demo data: sites, coaches, users, a cohort and ten weeks of three experiments')
   .option('--contacts <n>', 'how many people in the cohort', positiveInteger, 3000)
   .option('--seed <n>', 'random seed: the same seed gives the same people and outcomes', integer, 1)
-  .option('--db <file>', 'SQLite database file', process.env.EIU_DB ?? './data/eiu.sqlite')
-  .option('--reset', 'delete the database file first')
+  .option('--db <file or url>', 'SQLite database file, or postgres:// URL (default: EIU_DB, or ./data/eiu.sqlite)')
+  .option('--reset', 'delete the database (SQLite file, or PostgreSQL database) first')
   .option('--now <iso>', 'end the simulated history at this time instead of now')
   .showHelpAfterError();
 
-const options = program.parse(process.argv).opts<{ contacts: number; seed: number; db: string; reset?: boolean; now?: string }>();
+const parsed = program.parse(process.argv).opts<{ contacts: number; seed: number; db?: string; reset?: boolean; now?: string }>();
+// The default is not shown in --help: a PostgreSQL URL may hold a password.
+const options = { ...parsed, db: parsed.db ?? databaseLocationFromEnv() };
 
 const now = options.now ? new Date(options.now) : new Date();
 if (Number.isNaN(now.getTime())) program.error('--now must be a date and time, for example 2026-11-23T09:00:00Z');
 
+const where = describeLocation(options.db);
 if (options.reset) {
-  for (const suffix of ['', '-wal', '-shm']) if (existsSync(options.db + suffix)) rmSync(options.db + suffix);
+  if (isPostgresUrl(options.db)) await recreatePostgresDatabase(options.db);
+  else for (const suffix of ['', '-wal', '-shm']) if (existsSync(options.db + suffix)) rmSync(options.db + suffix);
 }
-const db = openDatabase(options.db);
-const existing = db.select({ n: count() }).from(users).get()!.n + db.select({ n: count() }).from(contacts).get()!.n;
-if (existing > 0) {
-  db.$client.close();
-  console.error(`${options.db} already has data in it. Use --reset to delete it and start again.`);
+const db = await openDatabase(options.db);
+const existing = await db.get<{ n: number }>('SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM contacts) AS n');
+if (Number(existing?.n ?? 0) > 0) {
+  await db.close();
+  console.error(`${where} already has data in it. Use --reset to delete it and start again.`);
   process.exit(1);
 }
 
@@ -62,12 +68,12 @@ const onProgress = (progress: SeedProgress) => {
   }
 };
 
-console.log(`Seeding ${options.db} with ${options.contacts.toLocaleString('en-GB')} people (seed ${options.seed})…`);
+console.log(`Seeding ${where} with ${options.contacts.toLocaleString('en-GB')} people (seed ${options.seed})…`);
 try {
   const { credentials, summary } = await seedDemoData(db, { contacts: options.contacts, seed: options.seed, now, onProgress });
   const seconds = (Date.now() - started) / 1000;
-  db.$client.pragma('optimize');
-  db.$client.close();
+  await refreshStatistics(db);
+  await db.close();
   console.log(`\nDone in ${seconds.toFixed(1)} s. History from ${summary.start.slice(0, 10)} to ${summary.end.slice(0, 10)}:`);
   console.log(`  ${summary.contacts.toLocaleString('en-GB')} people, ${summary.events.toLocaleString('en-GB')} outcome events, ${summary.learningNotes} learning notes`);
   for (const [key, n] of Object.entries(summary.assignments)) console.log(`  ${key.padEnd(22)} ${n.toLocaleString('en-GB')} people assigned`);
@@ -75,7 +81,7 @@ try {
   for (const c of credentials) console.log(`  ${c.role.padEnd(9)} username ${c.username.padEnd(10)} password ${c.password}`);
   console.log('Every coach (coach01 to coach10) has its own password; only coach01 is printed here.');
 } catch (error) {
-  db.$client.close();
+  await db.close().catch(() => {});
   console.error(`Seeding failed: ${(error as Error).stack ?? error}`);
   process.exit(1);
 }

@@ -2,18 +2,21 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Db } from '../server/db/database.ts';
-import { demoCredentials } from '../server/db/schema.ts';
 
 /** The command that prints the demo logins again (package.json "demo-logins"). */
 export const DEMO_LOGINS_COMMAND = 'npm run demo-logins';
+
+// In the order seeding prints them: the analyst, the coaches, the minister, the admin.
+const DEMO_CREDENTIALS = `SELECT username, role, password FROM demo_credentials
+  ORDER BY CASE role WHEN 'analyst' THEN 0 WHEN 'coach' THEN 1 WHEN 'minister' THEN 2 WHEN 'admin' THEN 3 ELSE 4 END, username`;
 
 /**
  * The demo users' sign-ins as lines to print, from `demo_credentials` (which only
  * demo seeding writes, and from which a login is removed once its password
  * changes). Empty when there are none.
  */
-export function demoLoginLines(db: Db): string[] {
-  const credentials = db.select().from(demoCredentials).all();
+export async function demoLoginLines(db: Db): Promise<string[]> {
+  const credentials = await db.all<{ username: string; role: string; password: string }>(DEMO_CREDENTIALS);
   if (credentials.length === 0) return [];
   return [
     'Demo mode: sign in as any of these demo users (demo data only, never real people):',
@@ -21,18 +24,23 @@ export function demoLoginLines(db: Db): string[] {
   ];
 }
 
-/** `npm run demo-logins`: prints the demo logins of the database at EIU_DB. */
+/** `npm run demo-logins`: prints the demo logins of the database at EIU_DB (a SQLite file or a postgres:// URL). */
 async function printDemoLogins() {
-  const { openDatabase } = await import('../server/db/database.ts');
-  const file = process.env.EIU_DB ?? './data/eiu.sqlite';
-  if (!existsSync(file)) {
-    console.log(`There is no database at ${file} yet: \`npm start\` makes one with demo data.`);
+  const { databaseLocationFromEnv, describeLocation, isPostgresUrl, openDatabase } = await import('../server/db/database.ts');
+  const location = databaseLocationFromEnv();
+  const where = describeLocation(location);
+  if (!isPostgresUrl(location) && !existsSync(location)) {
+    console.log(`There is no database at ${where} yet: \`npm start\` makes one with demo data.`);
     return;
   }
-  const db = openDatabase(file);
-  const lines = demoLoginLines(db);
-  db.$client.close();
-  console.log(lines.length ? lines.join('\n') : `No demo logins in ${file}: it was not made as a demo database, or their passwords have all been changed.`);
+  const db = await openDatabase(location);
+  let lines: string[];
+  try {
+    lines = await demoLoginLines(db);
+  } finally {
+    await db.close();
+  }
+  console.log(lines.length ? lines.join('\n') : `No demo logins in ${where}: it was not made as a demo database, or their passwords have all been changed.`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await printDemoLogins();

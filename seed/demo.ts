@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../server/db/database.ts';
+import { guardProgressSources } from '../experiments/progress/source-guard.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createWeeklyReportService } from '../dashboard/report/weekly-report-service.ts';
 import { defaultReportBuilder } from '../dashboard/report-source.ts';
-import { createServices, type Services } from '../server/services.ts';
+import { createServices } from '../server/services.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';
-import { demoCredentials, learningNotes } from '../server/db/schema.ts';
 import type { Role } from '../experiments/vocabulary.ts';
 import { createRandom } from './random.ts';
 import { generateCohort } from './cohort.ts';
-import { createTimeline } from './timeline.ts';
+import { createTimeline, type Timeline } from './timeline.ts';
+import { multiRowInsert } from './bulk-insert.ts';
 import { createJourneys, EXPERIMENT_KEYS, type Person, type SimulationCounts } from './journeys.ts';
 import { DEMO_EXPERIMENTS } from './demo-experiments.ts';
 import { DEMO_LEARNING_NOTES, type DemoNote } from './learning-notes.ts';
@@ -35,6 +36,9 @@ const NOT_YET_REACHED = 0.08;
 const CHANNEL_TONE_SHARE = 0.85;
 /** Simulation steps per transaction (and per progress report). */
 const BATCH_STEPS = 5000;
+
+const insertDemoCredentials = multiRowInsert('demo_credentials', ['username', 'role', 'password']);
+const INSERT_LEARNING_NOTE = 'INSERT INTO learning_notes (author_id, note, experiment_id, arm_id, created_at) VALUES (?, ?, ?, ?, ?)';
 
 export const DEMO_SITES = [
   { code: 'JC-EIU', name: 'Engagement Innovation Unit, Riverside Jobcentre', kind: 'jobcentre' },
@@ -116,7 +120,7 @@ export async function seedDemoData(
 
   // Places and people who work there.
   progress({ step: 'staff', done: 0, total: 1 });
-  for (const site of DEMO_SITES) services.staff.addSite(site);
+  for (const site of DEMO_SITES) await services.staff.addSite(site);
   const credentials: DemoCredential[] = [];
   const users = new Map<string, CurrentUser>();
   for (const user of OTHER_USERS) {
@@ -128,12 +132,12 @@ export async function seedDemoData(
   for (const coach of DEMO_COACHES) {
     const password = readablePassword();
     const user = await services.auth.createUser({ username: coach.username, displayName: coach.name, role: 'coach', password });
-    const row = services.staff.addCoach({ code: coach.code, name: coach.name, siteCode: 'JC-EIU', userId: user.id });
+    const row = await services.staff.addCoach({ code: coach.code, name: coach.name, siteCode: 'JC-EIU', userId: user.id });
     coachUsers.push({ ...user, coachId: row.id });
     credentials.push({ role: 'coach', username: coach.username, password });
   }
   const printed = PRINTED_LOGINS.map((username) => credentials.find((c) => c.username === username)!);
-  db.insert(demoCredentials).values(printed).run();
+  await insertDemoCredentials.insert(db, printed.map((c) => [c.username, c.role, c.password]));
   const analyst = users.get('analyst')!;
 
   // The cohort, imported by the analyst a week before the first experiment.
@@ -145,9 +149,9 @@ export async function seedDemoData(
     DEMO_COACHES.map((c) => c.code),
     'JC-EIU',
   );
-  const imported = services.contacts.createMany(inputs);
+  const imported = await services.contacts.createMany(inputs);
   if (imported.rejected.length) throw new Error(`Demo contacts were rejected: ${JSON.stringify(imported.rejected.slice(0, 3))}`);
-  services.audit.record(analyst.id, 'import', 'contacts', imported.created);
+  await services.audit.record(analyst.id, 'import', 'contacts', imported.created);
   progress({ step: 'contacts', done: options.contacts, total: options.contacts });
 
   const people = toPeople(inputs);
@@ -161,13 +165,13 @@ export async function seedDemoData(
   const allocationSeeds = createRandom(`eiu-demo-allocation|${options.seed}`);
   for (const [name, design] of Object.entries(DEMO_EXPERIMENTS) as [keyof typeof launch, (typeof DEMO_EXPERIMENTS)[keyof typeof launch]][]) {
     const seed = Array.from({ length: 4 }, () => allocationSeeds.int(0x1_0000_0000).toString(16).padStart(8, '0')).join('');
-    timeline.at(launch[name] - 3 * DAY + 5.5 * HOUR, () => {
-      services.experiments.create({ ...design, seed }, analyst.id);
-      services.audit.record(analyst.id, 'create', 'experiment', design.key);
+    timeline.at(launch[name] - 3 * DAY + 5.5 * HOUR, async () => {
+      await services.experiments.create({ ...design, seed }, analyst.id);
+      await services.audit.record(analyst.id, 'create', 'experiment', design.key);
     });
-    timeline.at(launch[name], () => {
-      services.experiments.transition(design.key, 'launch');
-      services.audit.record(analyst.id, 'launch', 'experiment', design.key);
+    timeline.at(launch[name], async () => {
+      await services.experiments.transition(design.key, 'launch');
+      await services.audit.record(analyst.id, 'launch', 'experiment', design.key);
     });
   }
 
@@ -180,33 +184,31 @@ export async function seedDemoData(
   for (const note of DEMO_LEARNING_NOTES) {
     const at = today - note.daysAgo * DAY + 16 * HOUR + random.int(90) * MINUTE;
     notesAt.push({ at: Math.min(at, end), note });
-    timeline.at(Math.min(at, end), () => {
-      const experiment = note.experiment ? services.experiments.get(note.experiment) : null;
+    timeline.at(Math.min(at, end), async () => {
+      const experiment = note.experiment ? await services.experiments.get(note.experiment) : null;
       const arm = experiment?.arms.find((a) => a.key === note.arm) ?? null;
-      db.insert(learningNotes)
-        .values({ authorId: coachUsers[note.coach].id, note: note.note, experimentId: experiment?.id ?? null, armId: arm?.id ?? null, createdAt: clock.now().toISOString() })
-        .run();
+      await db.run(INSERT_LEARNING_NOTE, [coachUsers[note.coach].id, note.note, experiment?.id ?? null, arm?.id ?? null, clock.now().toISOString()]);
     });
   }
 
   // Ministers read only these approved summaries, never the notes (docs/decisions/0027).
   scheduleLearningSummaries({ services, timeline, analyst, notes: notesAt });
 
-  runInBatches(db, (onStep) => timeline.runAll(onStep), (at, steps) => {
+  await runInBatches(db, timeline, (at, steps) => {
     clock.set(new Date(at).toISOString());
     if (steps % BATCH_STEPS === 0) progress({ step: 'simulating', done: at - setUpAt, total: end - setUpAt });
   });
   progress({ step: 'simulating', done: end - setUpAt, total: end - setUpAt });
   progress({ step: 'report tallies', done: 0, total: 1 });
-  services.progress.rebuild();
+  await services.progress.rebuild();
   progress({ step: 'report tallies', done: 1, total: 1 });
 
   // Each past week frozen shortly after it ended, as the scheduled job would have.
   progress({ step: 'weekly reports', done: 0, total: 1 });
   const reports = createWeeklyReportService({ db, clock, experiments: services.experiments, buildReport: defaultReportBuilder });
-  for (const week of reports.dueWeeks(new Date(end))) {
+  for (const week of await reports.dueWeeks(new Date(end))) {
     clock.set(new Date(Math.min(week.end.getTime() + FREEZE_DELAY, end)).toISOString());
-    reports.freezeDueWeeks();
+    await reports.freezeDueWeeks();
   }
   progress({ step: 'weekly reports', done: 1, total: 1 });
 
@@ -273,26 +275,23 @@ function planIntakes(people: Person[], random: ReturnType<typeof createRandom>) 
 }
 
 /**
- * Runs the simulation inside transactions of a few thousand steps each: the
- * services' own transactions become savepoints, so a 100,000-person cohort
- * commits a few dozen times instead of a few hundred thousand.
+ * Runs the simulation in transactions of a few thousand steps each: the
+ * services' own transactions join the batch's, so a 100,000-person cohort
+ * commits a few dozen times instead of a few hundred thousand. Each batch
+ * takes the progress sources' guard first, as every writer of assignments and
+ * outcome events must (experiments/progress/source-guard.ts).
  */
-function runInBatches(db: Db, run: (onStep: (at: number) => void) => void, onStep: (at: number, steps: number) => void) {
-  const sqlite = db.$client;
+async function runInBatches(db: Db, timeline: Timeline, onStep: (at: number, steps: number) => void): Promise<void> {
   let steps = 0;
-  sqlite.exec('BEGIN IMMEDIATE');
-  try {
-    run((at) => {
-      steps++;
-      if (steps % BATCH_STEPS === 0) {
-        sqlite.exec('COMMIT');
-        sqlite.exec('BEGIN IMMEDIATE');
-      }
-      onStep(at, steps);
+  for (;;) {
+    let attempted = false;
+    const ran = await db.withTransaction(async () => {
+      // The timeline moves on as it runs, so a batch cannot be run again from its start.
+      if (attempted) throw new Error('A batch of the demo simulation was rolled back and cannot be retried: seed again from an empty database.');
+      attempted = true;
+      await guardProgressSources(db);
+      return timeline.runNext(BATCH_STEPS, (at) => onStep(at, ++steps));
     });
-    sqlite.exec('COMMIT');
-  } catch (error) {
-    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-    throw error;
+    if (ran < BATCH_STEPS) return;
   }
 }

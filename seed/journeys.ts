@@ -12,7 +12,9 @@ import { TRUE_EFFECTS } from './true-effects.ts';
  * One person's simulated journey through the funnel: outreach, response,
  * meeting, first meeting, weeks of engagement, as the person's coach would
  * record it. Every draw comes from TRUE_EFFECTS; every record goes through the
- * real services at the simulated time, so validation and scoping apply.
+ * real services at the simulated time, so validation and scoping apply. Steps
+ * run one at a time (each finishes before the next starts), so the same seed
+ * gives the same history whichever engine stores it.
  */
 
 const MINUTE = 60_000;
@@ -80,8 +82,8 @@ export function createJourneys(context: JourneyContext) {
   /** Records an event as the person's coach, a little after it happened (never after the end of the history). */
   function record(person: Person, random: Random, occurredAt: number, input: Omit<OutcomeInput, 'contact' | 'occurredAt' | 'idempotencyKey'>) {
     const recordedAt = daytime(occurredAt + random.between(5 * MINUTE, 3 * HOUR), random, 9, 18);
-    const run = () => {
-      services.outcomes.record(coachUsers[person.coachIndex], {
+    const run = async () => {
+      await services.outcomes.record(coachUsers[person.coachIndex], {
         ...input,
         contact: person.input.reference,
         occurredAt: new Date(occurredAt).toISOString(),
@@ -93,15 +95,15 @@ export function createJourneys(context: JourneyContext) {
     timeline.at(Math.max(occurredAt, Math.min(recordedAt, timeline.end)), run);
   }
 
-  function assign(person: Person, experimentKey: string) {
-    const result = services.assignments.assign(coachUsers[person.coachIndex], experimentKey, person.input.reference);
+  async function assign(person: Person, experimentKey: string) {
+    const result = await services.assignments.assign(coachUsers[person.coachIndex], experimentKey, person.input.reference);
     if (!result.assigned) {
       counts.notAssigned++;
       return null;
     }
     if (result.created) {
       counts.assignments[experimentKey] = (counts.assignments[experimentKey] ?? 0) + 1;
-      services.audit.record(coachUsers[person.coachIndex].id, 'assign', 'experiment', experimentKey);
+      await services.audit.record(coachUsers[person.coachIndex].id, 'assign', 'experiment', experimentKey);
     }
     return result.assignment;
   }
@@ -139,7 +141,9 @@ export function createJourneys(context: JourneyContext) {
       const changes: ContactPreferences = person.input.preferredChannel
         ? { adjustments: [...new Set([...person.input.adjustments, random.pick(['extra_time', 'private_room', 'easy_read'] as const)])] }
         : { preferredChannel: random.weighted({ phone: 0.4, text: 0.35, email: 0.25 }) };
-      timeline.at(respondedAt + random.between(10, 60) * MINUTE, () => services.contacts.updatePreferences(coachUsers[person.coachIndex], person.input.reference, changes));
+      timeline.at(respondedAt + random.between(10, 60) * MINUTE, async () => {
+        await services.contacts.updatePreferences(coachUsers[person.coachIndex], person.input.reference, changes);
+      });
     }
     if (!random.chance(offer.meetingAgreed / offer.responded)) return;
 
@@ -157,8 +161,8 @@ export function createJourneys(context: JourneyContext) {
     record(person, random, meetingAt, { stage: 'meeting_attended' });
     if (meetingAt >= context.firstMeetingLaunch) {
       // Joins the first-meeting experiment on arrival, after attendance is recorded.
-      timeline.at(meetingAt + random.between(2, 10) * MINUTE, () => {
-        const assignment = assign(person, EXPERIMENT_KEYS.firstMeeting);
+      timeline.at(meetingAt + random.between(2, 10) * MINUTE, async () => {
+        const assignment = await assign(person, EXPERIMENT_KEYS.firstMeeting);
         const format = (assignment?.arm.levels.format ?? 'standard') as Format;
         firstMeeting(person, random, Date.parse(assignment?.assignedAt ?? new Date(meetingAt).toISOString()), format);
       });
@@ -233,8 +237,8 @@ export function createJourneys(context: JourneyContext) {
   return {
     /** Assigns the person to a phase-1 experiment at their intake time, then simulates what follows. */
     enterPhaseOne(person: Person, experimentKey: string, at: number) {
-      timeline.at(at, () => {
-        const assignment = assign(person, experimentKey);
+      timeline.at(at, async () => {
+        const assignment = await assign(person, experimentKey);
         if (!assignment) return;
         const random = createRandom(`${context.seed}|${person.input.reference}`);
         const assignedAt = Date.parse(assignment.assignedAt);

@@ -28,10 +28,12 @@ export function scheduleLearningSummaries(input: { services: Services; timeline:
     // A week still running has no summary yet: the analyst writes it once the week is over.
     if (end > timeline.end) continue;
     const draftAt = Math.min(end + 9 * 60 * MINUTE + 30 * MINUTE, timeline.end);
-    timeline.at(draftAt, () => summaries.saveDraft(analyst, weekEnding, lessons.join('\n\n')));
-    timeline.at(Math.min(draftAt + 30 * MINUTE, timeline.end), () => {
-      const draft = summaries.get(weekEnding)!;
-      summaries.approve(analyst, weekEnding, draftDigest(draft.text));
+    timeline.at(draftAt, async () => {
+      await summaries.saveDraft(analyst, weekEnding, lessons.join('\n\n'));
+    });
+    timeline.at(Math.min(draftAt + 30 * MINUTE, timeline.end), async () => {
+      const draft = (await summaries.get(weekEnding))!;
+      await summaries.approve(analyst, weekEnding, draftDigest(draft.text));
     });
   }
 }

@@ -4,17 +4,26 @@
  * demo simulation uses it to move one clock forward through weeks of a trial,
  * so every record lands with a realistic past timestamp.
  */
+/** Something that happens: it may write through the (async) services. */
+export type TimelineEvent = () => void | Promise<void>;
+
 interface Scheduled {
   at: number;
   order: number;
-  run: () => void;
+  run: TimelineEvent;
 }
 
 export interface Timeline {
   /** Schedules `run` at `at` (milliseconds since the epoch). Anything after the end is dropped: it has not happened yet. */
-  at(at: number, run: () => void): void;
+  at(at: number, run: TimelineEvent): void;
+  /**
+   * Runs up to `limit` of the things scheduled, in time order, each finishing
+   * before the next starts; returns how many ran (0 once nothing is left).
+   * `onStep` is told before each one runs.
+   */
+  runNext(limit: number, onStep?: (at: number) => void): Promise<number>;
   /** Runs everything scheduled, in time order, up to the end. `onStep` is told before each one runs. */
-  runAll(onStep?: (at: number) => void): number;
+  runAll(onStep?: (at: number) => void): Promise<number>;
   readonly pending: number;
   /** The end of the history (milliseconds since the epoch). */
   readonly end: number;
@@ -57,20 +66,23 @@ export function createTimeline(endMs: number): Timeline {
     return top;
   }
 
+  async function runNext(limit: number, onStep?: (at: number) => void): Promise<number> {
+    let steps = 0;
+    while (heap.length > 0 && steps < limit) {
+      const next = pop();
+      onStep?.(next.at);
+      await next.run();
+      steps++;
+    }
+    return steps;
+  }
+
   return {
     at(at, run) {
       if (at <= endMs) push({ at, order: order++, run });
     },
-    runAll(onStep) {
-      let steps = 0;
-      while (heap.length > 0) {
-        const next = pop();
-        onStep?.(next.at);
-        next.run();
-        steps++;
-      }
-      return steps;
-    },
+    runNext,
+    runAll: (onStep) => runNext(Number.POSITIVE_INFINITY, onStep),
     get pending() {
       return heap.length;
     },
