@@ -43,15 +43,15 @@ beforeAll(() => {
   db = openDatabase(':memory:');
   const clock = fixedClock(day(-5));
   services = createServices(db, clock);
-  services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
-  for (const coach of COACHES) services.staff.addCoach({ code: coach.code, name: coach.code, siteCode: 'JC1' });
-  const row = db.$client.prepare("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?)").run(day(-5));
+  await services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
+  for (const coach of COACHES) await services.staff.addCoach({ code: coach.code, name: coach.code, siteCode: 'JC1' });
+  const row = await db.run("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?)", [day(-5)]);
   const analyst: CurrentUser = { id: Number(row.lastInsertRowid), username: 'a', displayName: 'A', role: 'analyst', coachId: null };
-  services.contacts.createMany(
+  await services.contacts.createMany(
     COACHES.flatMap((coach, c) => Array.from({ length: coach.size }, (_, p) => contactFixture(reference(c, p), { coach: coach.code, adjustments: [], preferredChannel: null }))) as never,
   );
   const total = COACHES.reduce((sum, coach) => sum + coach.size, 0);
-  services.experiments.create(
+  await services.experiments.create(
     {
       key: 'coach-letters',
       name: 'Warm letters, randomised by coach',
@@ -72,11 +72,11 @@ beforeAll(() => {
     analyst.id,
   );
   clock.set(LAUNCH);
-  services.experiments.transition('coach-letters', 'launch');
+  await services.experiments.transition('coach-letters', 'launch');
   clock.set(day(1));
   COACHES.forEach((coach, c) => {
     for (let p = 0; p < coach.size; p++) {
-      const result = services.assignments.assign(analyst, 'coach-letters', reference(c, p));
+      const result = await services.assignments.assign(analyst, 'coach-letters', reference(c, p));
       if (!result.assigned) throw new Error('not assigned');
       const arm = result.assignment.arm.key;
       people.push({ c, p, arm, replies: (7 * p + 3 * c) % 10 < COACH_RATE[c] + (arm === 'warm' ? 2 : 0) });
@@ -84,7 +84,7 @@ beforeAll(() => {
   });
   clock.set(day(3));
   for (const person of people.filter((x) => x.replies))
-    services.outcomes.record(analyst, { contact: reference(person.c, person.p), stage: 'responded', idempotencyKey: `reply-${person.c}-${person.p}`, occurredAt: day(3) });
+    await services.outcomes.record(analyst, { contact: reference(person.c, person.p), stage: 'responded', idempotencyKey: `reply-${person.c}-${person.p}`, occurredAt: day(3) });
 });
 
 const asOf = new Date(day(30));
@@ -92,7 +92,7 @@ const asOf = new Date(day(30));
 describe('the report of a coach-randomised experiment', () => {
   it('counts each coach in the one arm their caseload was given', () => {
     const report = buildExperimentReport(db, 'coach-letters', { asOf });
-    const experiment = services.experiments.get('coach-letters');
+    const experiment = await services.experiments.get('coach-letters');
     const cells = clusterRandomisedCells(db, { experimentId: experiment.id, stage: 'responded', lastDay: utcDayOf(asOf), windowDays: null, armKeyById: new Map(experiment.arms.map((a) => [a.id, a.key])) });
     expect(cells.map((cell) => [cell.cluster, cell.arm, cell.n, cell.successes])).toEqual(
       COACHES.map((coach, c) => {
@@ -141,8 +141,8 @@ describe('the report of a coach-randomised experiment', () => {
 
   it('keeps someone who later moves caseload in the coach they were randomised with', () => {
     const before = buildExperimentReport(db, 'coach-letters', { asOf }).clusterRandomised!.analysis!;
-    const wc08 = db.$client.prepare("SELECT id FROM work_coaches WHERE code = 'WC08'").pluck().get() as number;
-    db.$client.prepare('UPDATE contacts SET coach_id = ? WHERE reference = ?').run(wc08, reference(0, 0));
+    const wc08 = await scalar(db, "SELECT id FROM work_coaches WHERE code = 'WC08'") as number;
+    await db.run('UPDATE contacts SET coach_id = ? WHERE reference = ?', [wc08, reference(0, 0)]);
     const after = buildExperimentReport(db, 'coach-letters', { asOf }).clusterRandomised!.analysis!;
     expect(after.comparisons[0].pValue).toBe(before.comparisons[0].pValue);
     expect(after.clusters).toBe(8);

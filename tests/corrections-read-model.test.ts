@@ -28,7 +28,7 @@ const people: { ref: string; arm: string; assignedDay: number }[] = [];
 const events: ModelEvent[] = [];
 
 function record(ref: string, stage: string, at: number, value: number | null = null) {
-  const result = services.outcomes.record(analyst, {
+  const result = await services.outcomes.record(analyst, {
     contact: ref,
     stage: stage as never,
     value: value ?? undefined,
@@ -40,11 +40,11 @@ function record(ref: string, stage: string, at: number, value: number | null = n
   return events.at(-1)!;
 }
 function withdraw(event: ModelEvent) {
-  services.corrections.correct(analyst, event.id, { kind: 'withdraw', reason: 'did_not_happen' });
+  await services.corrections.correct(analyst, event.id, { kind: 'withdraw', reason: 'did_not_happen' });
   event.withdrawn = true;
 }
 function correct(event: ModelEvent, change: { at?: number; value?: number }) {
-  services.corrections.correct(analyst, event.id, {
+  await services.corrections.correct(analyst, event.id, {
     kind: 'correct',
     reason: change.at === undefined ? 'wrong_detail' : 'wrong_date',
     occurredAt: change.at === undefined ? undefined : day(change.at),
@@ -55,10 +55,8 @@ function correct(event: ModelEvent, change: { at?: number; value?: number }) {
 }
 const report = () => buildExperimentReport(db, 'tone', { asOf: new Date(AS_OF), extraMetrics: ['engaged_8w'], windows: { meeting_agreed: 7 } });
 const readModel = () => ({
-  progress: db.$client.prepare('SELECT * FROM assignment_progress ORDER BY assignment_id').all(),
-  tallies: db.$client
-    .prepare('SELECT * FROM progress_tallies WHERE people <> 0 OR value_sum <> 0 OR value_sum_squares <> 0 ORDER BY experiment_id, dimension, dimension_value, stage, arm_id, day')
-    .all(),
+  progress: await db.all('SELECT * FROM assignment_progress ORDER BY assignment_id'),
+  tallies: await db.all('SELECT * FROM progress_tallies WHERE people <> 0 OR value_sum <> 0 OR value_sum_squares <> 0 ORDER BY experiment_id, dimension, dimension_value, stage, arm_id, day'),
 });
 
 /** What the report must count for a stage, from the model: people whose first counting event is after assignment and by the report day. */
@@ -83,16 +81,16 @@ beforeAll(() => {
   db = openDatabase(':memory:');
   clock = fixedClock(day(-10));
   services = createServices(db, clock);
-  services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
-  const analystRow = db.$client.prepare("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?)").run(day(-10));
+  await services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
+  const analystRow = await db.run("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?)", [day(-10)]);
   analyst = { id: Number(analystRow.lastInsertRowid), username: 'a', displayName: 'A', role: 'analyst', coachId: null };
-  for (const code of ['WC01', 'WC02', 'WC03']) services.staff.addCoach({ code, name: code, siteCode: 'JC1' });
-  services.contacts.createMany(
+  for (const code of ['WC01', 'WC02', 'WC03']) await services.staff.addCoach({ code, name: code, siteCode: 'JC1' });
+  await services.contacts.createMany(
     Array.from({ length: 90 }, (_, i) =>
       contactFixture(`R-${String(i).padStart(4, '0')}`, { coach: ['WC01', 'WC02', 'WC03'][i % 3], healthGroup: i % 2 ? 'mental_health' : 'musculoskeletal', adjustments: [], preferredChannel: null }) as never,
     ),
   );
-  services.experiments.create(
+  await services.experiments.create(
     {
       key: 'tone',
       name: 'Tone of first letter',
@@ -111,11 +109,11 @@ beforeAll(() => {
     analyst.id,
   );
   clock.set(LAUNCH);
-  services.experiments.transition('tone', 'launch');
+  await services.experiments.transition('tone', 'launch');
   for (let i = 0; i < 90; i++) {
     const assignedDay = i < 45 ? 1 : 8;
     clock.set(day(assignedDay));
-    const result = services.assignments.assign(analyst, 'tone', `R-${String(i).padStart(4, '0')}`);
+    const result = await services.assignments.assign(analyst, 'tone', `R-${String(i).padStart(4, '0')}`);
     if (!result.assigned) throw new Error('not assigned');
     people.push({ ref: result.assignment.contact, arm: result.assignment.arm.key, assignedDay });
   }
@@ -175,7 +173,7 @@ describe('the read model with corrections', () => {
       expect(arm.estimate).toBeCloseTo(expected.sum / expected.n, 12);
     }
     // Some of every kind of correction happened, so the counts did move.
-    expect(db.$client.prepare("SELECT kind, COUNT(*) AS n FROM outcome_corrections GROUP BY kind ORDER BY kind").all()).toEqual([
+    expect(await db.all("SELECT kind, COUNT(*) AS n FROM outcome_corrections GROUP BY kind ORDER BY kind")).toEqual([
       { kind: 'correct', n: expect.any(Number) },
       { kind: 'withdraw', n: expect.any(Number) },
     ]);
@@ -184,7 +182,7 @@ describe('the read model with corrections', () => {
   it('gives the identical report and read model after a rebuild from the raw records', () => {
     const incremental = report();
     const incrementalTables = readModel();
-    services.progress.rebuild();
+    await services.progress.rebuild();
     expect(report()).toEqual(incremental);
     expect(readModel()).toEqual(incrementalTables);
   });

@@ -15,7 +15,7 @@ async function signedIn(username: string) {
   expect((await client.signIn(username, TEST_PASSWORD)).status).toBe(303);
   return client;
 }
-const rows = (sql: string, ...params: unknown[]) => server.db.$client.prepare(sql).all(...params) as Record<string, unknown>[];
+const rows = (sql: string, ...params: unknown[]) => await server.db.all(sql, [...params]) as Record<string, unknown>[];
 
 /** Records an outcome through the contact page, as the coach; returns its id. */
 async function recordOnPage(coach: ReturnType<typeof pageClient>, reference: string, fields: Record<string, string>) {

@@ -27,12 +27,12 @@ beforeEach(async () => {
   await api.post('/api/contacts', { contacts: [...people.map((p) => contactFixture(p)), contactFixture('OTHER-FRESH', { coach: 'WC02' })] });
   await api.post('/api/experiments', channelToneDesign());
   await api.post('/api/experiments/channel-tone/launch');
-  const row = server.db.$client.prepare("SELECT id FROM users WHERE username = 'analyst'").get() as { id: number };
+  const row = await server.db.get("SELECT id FROM users WHERE username = 'analyst'") as { id: number };
   analyst = { id: row.id, username: 'analyst', displayName: 'Analyst', role: 'analyst', coachId: null };
-  coachId = (server.db.$client.prepare("SELECT id FROM work_coaches WHERE code = 'WC01'").get() as { id: number }).id;
+  coachId = (await server.db.get("SELECT id FROM work_coaches WHERE code = 'WC01'") as { id: number }).id;
   for (const [reference, day] of [['FRESH', -2], ['OTHER-FRESH', -1], ['OPTED-OUT', -3], ['QUIET-6D', -10]] as const) {
     server.clock.set(at(day));
-    server.services.assignments.assign(analyst, 'channel-tone', reference);
+    await server.services.assignments.assign(analyst, 'channel-tone', reference);
   }
   server.clock.set(TEST_NOW);
 });
@@ -41,7 +41,7 @@ afterEach(() => server.close());
 /** Records as a coach would have, a minute after it happened. */
 function record(reference: string, stage: string, occurredAt: string, extra: object = {}) {
   server.clock.set(new Date(new Date(occurredAt).getTime() + 60_000).toISOString());
-  server.services.outcomes.record(analyst, { contact: reference, stage: stage as never, occurredAt, idempotencyKey: `today-${++key}`, ...extra });
+  await server.services.outcomes.record(analyst, { contact: reference, stage: stage as never, occurredAt, idempotencyKey: `today-${++key}`, ...extra });
   server.clock.set(TEST_NOW);
 }
 function meeting(reference: string, agreedDaysAgo: number, time: string) {
@@ -55,7 +55,7 @@ function firstMeeting(reference: string, daysAgo: number) {
 }
 
 /** The channel a person's arm says to use. */
-const channelOf = (reference: string) => server.services.assignments.forContact(analyst, reference)[0].arm.levels.channel;
+const channelOf = (reference: string) => (await server.services.assignments.forContact(analyst, reference))[0].arm.levels.channel;
 
 function seedTheDay() {
   meeting('MEET-TODAY', 4, '2026-11-23T10:30:00.000Z');
@@ -74,7 +74,7 @@ function seedTheDay() {
   firstMeeting('WEEK-9', 63);
   firstMeeting('WEEK-9-GONE', 63);
   record('WEEK-9-GONE', 'disengaged', at(-20), { detail: { reason: 'health_worsened' } });
-  server.services.outcomes.record(analyst, { contact: 'OPTED-OUT', stage: 'opted_out', idempotencyKey: 'today-opt-out' });
+  await server.services.outcomes.record(analyst, { contact: 'OPTED-OUT', stage: 'opted_out', idempotencyKey: 'today-opt-out' });
 }
 
 describe('what Today lists for a coach', () => {
@@ -126,7 +126,7 @@ describe('what Today lists for a coach', () => {
     const model = createTodayReadModel(server.db);
     const day = new Date(TEST_NOW);
     expect(model.due(coachId, day, { experiment: 'channel-tone' }).map((r) => r.reference)).toEqual(['FRESH', 'QUIET-6D']);
-    const arm = server.services.assignments.forContact(analyst, 'FRESH')[0].arm.key;
+    const arm = (await server.services.assignments.forContact(analyst, 'FRESH'))[0].arm.key;
     expect(model.due(coachId, day, { experiment: 'channel-tone', arm }).map((r) => r.reference)).toContain('FRESH');
     const otherArm = ['letter-standard', 'letter-warm', 'text-standard', 'text-warm'].find((a) => a !== arm)!;
     expect(model.due(coachId, day, { experiment: 'channel-tone', arm: otherArm }).map((r) => r.reference)).not.toContain('FRESH');
@@ -136,7 +136,7 @@ describe('what Today lists for a coach', () => {
 
   it('reads the coach’s contacts and their events through indexes, never scanning whole tables', () => {
     const model = createTodayReadModel(server.db);
-    const plan = server.db.$client.prepare(`EXPLAIN QUERY PLAN ${model.sql}`).all(model.parameters(coachId, new Date(TEST_NOW), { experiment: 'channel-tone', arm: 'text-warm' })) as { detail: string }[];
+    const plan = await server.db.all(`EXPLAIN QUERY PLAN ${model.sql}`, [model.parameters(coachId, new Date(TEST_NOW), { experiment: 'channel-tone', arm: 'text-warm' })]) as { detail: string }[];
     const steps = plan.map((p) => p.detail);
     expect(steps).toContainEqual(expect.stringMatching(/SEARCH contacts USING INDEX contacts_coach_idx \(coach_id=\?\)/));
     expect(steps).toContainEqual(expect.stringMatching(/SEARCH o USING COVERING INDEX outcome_events_contact_stage_idx \(contact_id=\?\)/));
@@ -185,7 +185,7 @@ describe('the Today page', () => {
     const after = pageText((await client.get(response.location!)).html);
     expect(after).toContain('Outreach attempted recorded for QUIET-6D');
     expect(after).not.toMatch(/QUIET-6D No reply/);
-    expect(server.services.outcomes.forContact(analyst, 'QUIET-6D').map((o) => o.stage)).toEqual(['outreach_attempted', 'outreach_attempted']);
+    expect((await server.services.outcomes.forContact(analyst, 'QUIET-6D')).map((o) => o.stage)).toEqual(['outreach_attempted', 'outreach_attempted']);
   });
 
   it('ignores filters it does not know, and keeps the ones it does in the form', async () => {

@@ -26,16 +26,16 @@ beforeAll(() => {
   db = openDatabase(':memory:');
   clock = fixedClock(day(-10));
   services = createServices(db, clock);
-  services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
-  const analystRow = db.$client.prepare("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?)").run(day(-10));
-  for (const code of ['WC01', 'WC02', 'WC03']) services.staff.addCoach({ code, name: code, siteCode: 'JC1' });
+  await services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
+  const analystRow = await db.run("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?)", [day(-10)]);
+  for (const code of ['WC01', 'WC02', 'WC03']) await services.staff.addCoach({ code, name: code, siteCode: 'JC1' });
   const analyst: CurrentUser = { id: Number(analystRow.lastInsertRowid), username: 'a', displayName: 'A', role: 'analyst', coachId: null };
-  services.contacts.createMany(
+  await services.contacts.createMany(
     Array.from({ length: 120 }, (_, i) =>
       contactFixture(`R-${String(i).padStart(4, '0')}`, { coach: ['WC01', 'WC02', 'WC03'][i % 3], healthGroup: i % 2 ? 'mental_health' : 'musculoskeletal', adjustments: [], preferredChannel: null }) as never,
     ),
   );
-  services.experiments.create(
+  await services.experiments.create(
     {
       key: 'tone',
       name: 'Tone of first letter',
@@ -54,16 +54,16 @@ beforeAll(() => {
     analyst.id,
   );
   clock.set(LAUNCH);
-  services.experiments.transition('tone', 'launch');
+  await services.experiments.transition('tone', 'launch');
 
   // Someone contacted before they were assigned: that event must not count.
   clock.set(day(0.5));
-  services.outcomes.record(analyst, { contact: 'R-0000', stage: 'responded', idempotencyKey: 'before-assignment-0', occurredAt: day(0.2) });
+  await services.outcomes.record(analyst, { contact: 'R-0000', stage: 'responded', idempotencyKey: 'before-assignment-0', occurredAt: day(0.2) });
 
   for (let i = 0; i < 120; i++) {
     const assignedDay = i < 60 ? 1 : 8;
     clock.set(day(assignedDay));
-    const result = services.assignments.assign(analyst, 'tone', `R-${String(i).padStart(4, '0')}`);
+    const result = await services.assignments.assign(analyst, 'tone', `R-${String(i).padStart(4, '0')}`);
     if (!result.assigned) throw new Error('not assigned');
     const arm = result.assignment.arm.key;
     const responds = arm === 'standard' ? i % 4 === 0 : i % 2 === 0;
@@ -78,7 +78,7 @@ beforeAll(() => {
   events.sort((a, b) => a.at - b.at);
   for (const [k, e] of events.entries()) {
     clock.set(day(e.at));
-    services.outcomes.record(analyst, {
+    await services.outcomes.record(analyst, {
       contact: e.ref,
       stage: e.stage as never,
       detail: e.stage === 'meeting_agreed' ? { place: 'phone' } : undefined,
@@ -175,19 +175,19 @@ describe('the experiment report', () => {
   it('takes in new records by itself a moment after they are written', async () => {
     const analyst: CurrentUser = { id: 1, username: 'a', displayName: 'A', role: 'analyst', coachId: null };
     clock.set(day(71));
-    services.outcomes.record(analyst, { contact: 'R-0001', stage: 'complaint', idempotencyKey: 'late-complaint-1', occurredAt: day(71) });
-    const checkpoint = () => db.$client.prepare("SELECT last_id FROM projection_checkpoints WHERE source = 'events'").pluck().get();
-    const lastEvent = db.$client.prepare('SELECT MAX(id) FROM outcome_events').pluck().get();
+    await services.outcomes.record(analyst, { contact: 'R-0001', stage: 'complaint', idempotencyKey: 'late-complaint-1', occurredAt: day(71) });
+    const checkpoint = () => await scalar(db, "SELECT last_id FROM projection_checkpoints WHERE source = 'events'");
+    const lastEvent = await scalar(db, 'SELECT MAX(id) FROM outcome_events');
     expect(checkpoint()).not.toBe(lastEvent);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(checkpoint()).toBe(lastEvent);
-    const row = db.$client.prepare('SELECT complaint_day FROM assignment_progress WHERE contact_id = (SELECT id FROM contacts WHERE reference = ?)').pluck().get('R-0001');
+    const row = await scalar(db, 'SELECT complaint_day FROM assignment_progress WHERE contact_id = (SELECT id FROM contacts WHERE reference = ?)', ['R-0001']);
     expect(row).toBeCloseTo(70, 6);
   });
 
   it('rebuilds the read model from the raw records with the same results', () => {
     const before = buildExperimentReport(db, 'tone', { asOf: new Date(day(70)), extraMetrics: ['engaged_8w'] });
-    services.progress.rebuild();
+    await services.progress.rebuild();
     const after = buildExperimentReport(db, 'tone', { asOf: new Date(day(70)), extraMetrics: ['engaged_8w'] });
     expect(after).toEqual(before);
   });

@@ -18,7 +18,7 @@ afterEach(() => server.close());
 
 let keyCounter = 0;
 const key = () => `key-${++keyCounter}-abcdef`;
-const rows = (sql: string, ...params: unknown[]) => server.db.$client.prepare(sql).all(...params) as Record<string, unknown>[];
+const rows = (sql: string, ...params: unknown[]) => await server.db.all(sql, [...params]) as Record<string, unknown>[];
 const auditActions = () => rows('SELECT action, entity, entity_id AS entityId FROM audit_log ORDER BY id').map((r) => `${r.action} ${r.entity} ${r.entityId}`);
 
 async function recordAs(client: ReturnType<typeof apiClient>, body: Record<string, unknown>): Promise<number> {
@@ -46,7 +46,7 @@ describe('correcting and withdrawing recorded outcomes', () => {
     expect(rows('SELECT occurred_at AS occurredAt, detail FROM outcome_events WHERE id = ?', id)).toEqual([{ occurredAt: '2026-11-22T10:00:00.000Z', detail: '{"place":"jobcentre"}' }]);
     expect(rows('SELECT event_id AS eventId, kind, occurred_at AS occurredAt FROM outcome_corrections')).toEqual([{ eventId: id, kind: 'correct', occurredAt: '2026-11-20T10:00:00.000Z' }]);
     expect(auditActions().filter((a) => a.startsWith('record-outcome') || a.startsWith('correct-outcome'))).toEqual([`record-outcome contact MINE-0001`, `correct-outcome outcome_event ${id}`]);
-    expect(() => server.db.$client.prepare("UPDATE outcome_corrections SET reason = 'other'").run()).toThrow(/append-only/);
+    expect(() => await server.db.run("UPDATE outcome_corrections SET reason = 'other'")).toThrow(/append-only/);
 
     const listed = await coach.get('/api/contacts/MINE-0001/outcomes');
     expect(listed.body.outcomes).toEqual([response.body.event]);

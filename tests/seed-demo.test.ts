@@ -22,7 +22,7 @@ async function seed(seedNumber: number): Promise<Seeded> {
   return { db, result };
 }
 
-const all = <T>(db: Db, sql: string, ...params: unknown[]) => db.$client.prepare(sql).all(...params) as T[];
+const all = <T>(db: Db, sql: string, ...params: unknown[]) => await db.all(sql, [...params]) as T[];
 const references = (db: Db) => all<{ reference: string }>(db, 'SELECT reference FROM contacts ORDER BY id').map((r) => r.reference);
 const arms = (db: Db) =>
   all<{ line: string }>(

@@ -45,7 +45,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const frozenReports = () =>
-  (db.$client.prepare('SELECT content FROM report_snapshots ORDER BY week_ending').pluck().all() as string[]).map((c) => JSON.parse(c) as MinisterReport);
+  (await column(db, 'SELECT content FROM report_snapshots ORDER BY week_ending') as string[]).map((c) => JSON.parse(c) as MinisterReport);
 
 /** Every {value, text} count anywhere in a report. */
 function countsIn(value: unknown, path = '$', found: { path: string; count: ShownCount }[] = []) {
@@ -67,7 +67,7 @@ function expectAddsUp(total: ShownCount, parts: ShownCount[], where: string) {
 
 describe('every frozen week of the demo data', () => {
   it('has a report for every week from the first launch, each stamped with when it was frozen', () => {
-    const weeks = db.$client.prepare('SELECT week_ending AS weekEnding, created_at AS frozenAt FROM report_snapshots ORDER BY week_ending').all() as { weekEnding: string; frozenAt: string }[];
+    const weeks = await db.all('SELECT week_ending AS weekEnding, created_at AS frozenAt FROM report_snapshots ORDER BY week_ending') as { weekEnding: string; frozenAt: string }[];
     expect(weeks.length).toBeGreaterThanOrEqual(9);
     expect(weeks.at(-1)!.weekEnding).toBe('2026-11-22');
     for (const [i, week] of weeks.entries()) {
@@ -150,7 +150,7 @@ describe('every frozen week of the demo data', () => {
 
 describe('differencing what ministers can open', () => {
   const views = async () => {
-    const weeks = db.$client.prepare('SELECT week_ending FROM report_snapshots').pluck().all() as string[];
+    const weeks = await column(db, 'SELECT week_ending FROM report_snapshots') as string[];
     const paths = ['/report', '/report/weeks', ...weeks.flatMap((w) => [`/report/weeks/${w}`, `/report/weeks/${w}.csv`])];
     const pages = new Map<string, string>();
     for (const path of paths) {
@@ -163,16 +163,11 @@ describe('differencing what ministers can open', () => {
   const numbersIn = (html: string) => [...html.replace(/<[^>]+>/g, ' ').matchAll(/\d[\d,]*/g)].map((m) => Number(m[0].replace(/,/g, '')));
 
   function coachAndPeople(count: number): { coach: CurrentUser; references: string[] } {
-    const row = db.$client.prepare("SELECT u.id, u.username, u.display_name AS displayName, w.id AS coachId FROM users u JOIN work_coaches w ON w.user_id = u.id WHERE u.username = 'coach01'").get() as CurrentUser & { coachId: number };
-    const references = db.$client
-      .prepare(
-        `SELECT c.reference FROM contacts c JOIN assignments a ON a.contact_id = c.id
+    const row = await db.get("SELECT u.id, u.username, u.display_name AS displayName, w.id AS coachId FROM users u JOIN work_coaches w ON w.user_id = u.id WHERE u.username = 'coach01'") as CurrentUser & { coachId: number };
+    const references = await column(db, `SELECT c.reference FROM contacts c JOIN assignments a ON a.contact_id = c.id
          WHERE c.coach_id = ? AND c.opted_out_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM outcome_events o WHERE o.contact_id = c.id AND o.stage = 'responded')
-         GROUP BY c.id ORDER BY c.id LIMIT ?`,
-      )
-      .pluck()
-      .all(row.coachId, count) as string[];
+         GROUP BY c.id ORDER BY c.id LIMIT ?`,, [row.coachId, count]) as string[];
     return { coach: { ...row, role: 'coach' }, references };
   }
 
@@ -184,7 +179,7 @@ describe('differencing what ministers can open', () => {
       expect(references).toHaveLength(batch);
       for (const [i, reference] of references.entries()) {
         const stage = i % 3 === 0 ? 'opted_out' : i % 3 === 1 ? 'responded' : 'complaint';
-        services.outcomes.record(coach, { contact: reference, stage, occurredAt: clock.now().toISOString(), idempotencyKey: `difference-${recorded++}` } as never);
+        await services.outcomes.record(coach, { contact: reference, stage, occurredAt: clock.now().toISOString(), idempotencyKey: `difference-${recorded++}` } as never);
       }
       const after = await views();
       expect([...after.keys()]).toEqual([...before.keys()]);

@@ -23,7 +23,7 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 const service = (instance?: string) => createWeeklyReportService({ db: server.db, clock: server.clock, experiments: server.services.experiments, buildReport: defaultReportBuilder, instance });
-const snapshots = () => server.db.$client.prepare('SELECT week_ending AS weekEnding, content, created_at AS frozenAt FROM report_snapshots ORDER BY week_ending').all() as { weekEnding: string; content: string; frozenAt: string }[];
+const snapshots = () => await server.db.all('SELECT week_ending AS weekEnding, content, created_at AS frozenAt FROM report_snapshots ORDER BY week_ending') as { weekEnding: string; content: string; frozenAt: string }[];
 
 describe('freezing the weekly report on a schedule', () => {
   it('freezes every completed week since launch, oldest first, and running again changes nothing', () => {
@@ -58,17 +58,12 @@ describe('freezing the weekly report on a schedule', () => {
   });
 
   it('counts exactly the records before the cut-off: Sunday 23:59:59.999 is in, Monday 00:00 is out', () => {
-    const analyst = server.db.$client.prepare("SELECT id, username, display_name AS displayName, role FROM users WHERE username = 'analyst'").get() as CurrentUser;
-    const unanswered = server.db.$client
-      .prepare(
-        `SELECT c.reference FROM contacts c JOIN assignments a ON a.contact_id = c.id
-         WHERE NOT EXISTS (SELECT 1 FROM outcome_events o WHERE o.contact_id = c.id AND o.stage = 'responded') ORDER BY c.id LIMIT 2`,
-      )
-      .pluck()
-      .all() as string[];
+    const analyst = await server.db.get("SELECT id, username, display_name AS displayName, role FROM users WHERE username = 'analyst'") as CurrentUser;
+    const unanswered = await column(server.db, `SELECT c.reference FROM contacts c JOIN assignments a ON a.contact_id = c.id
+         WHERE NOT EXISTS (SELECT 1 FROM outcome_events o WHERE o.contact_id = c.id AND o.stage = 'responded') ORDER BY c.id LIMIT 2`,) as string[];
     server.clock.set('2026-11-30T09:00:00.000Z');
-    server.services.outcomes.record({ ...analyst, coachId: null }, { contact: unanswered[0], stage: 'responded', occurredAt: '2026-11-29T23:59:59.999Z', idempotencyKey: 'edge-sunday' } as never);
-    server.services.outcomes.record({ ...analyst, coachId: null }, { contact: unanswered[1], stage: 'responded', occurredAt: '2026-11-30T00:00:00.000Z', idempotencyKey: 'edge-monday' } as never);
+    await server.services.outcomes.record({ ...analyst, coachId: null }, { contact: unanswered[0], stage: 'responded', occurredAt: '2026-11-29T23:59:59.999Z', idempotencyKey: 'edge-sunday' } as never);
+    await server.services.outcomes.record({ ...analyst, coachId: null }, { contact: unanswered[1], stage: 'responded', occurredAt: '2026-11-30T00:00:00.000Z', idempotencyKey: 'edge-monday' } as never);
     const responded = (asOf: string) => buildExperimentReport(server.db, TRIAL_KEY, { asOf: new Date(asOf) }).metrics.find((m) => m.key === 'responded')!.arms.reduce((sum, a) => sum + (a.successes ?? 0), 0);
     const beforeSunday = responded('2026-11-28T12:00:00.000Z');
     expect(responded('2026-11-29T23:59:59.999Z')).toBe(beforeSunday + 1);
@@ -83,7 +78,7 @@ describe('freezing the weekly report on a schedule', () => {
     expect(taken).toBe(true);
     expect(snapshots()).toEqual([]);
     // A crashed instance's lease runs out: after ten minutes another instance takes over.
-    server.db.$client.prepare("INSERT INTO job_leases (job, holder, expires_at) VALUES (?, 'crashed', ?)").run(FREEZE_JOB, '2026-11-23T09:10:00.000Z');
+    await server.db.run("INSERT INTO job_leases (job, holder, expires_at) VALUES (?, 'crashed', ?)", [FREEZE_JOB, '2026-11-23T09:10:00.000Z']);
     expect(service('instance-b').freezeDueWeeks()).toEqual([]);
     server.clock.set('2026-11-23T09:10:00.000Z');
     expect(service('instance-b').freezeDueWeeks().length).toBe(6);

@@ -34,8 +34,8 @@ function keysIn(value: unknown, found: string[] = []): string[] {
   return found;
 }
 
-const storedSeeds = () => server.db.$client.prepare('SELECT seed FROM experiment_phases').pluck().all() as string[];
-const storedBuckets = () => server.db.$client.prepare('SELECT hash_value FROM assignments').pluck().all() as number[];
+const storedSeeds = () => await column(server.db, 'SELECT seed FROM experiment_phases') as string[];
+const storedBuckets = () => await column(server.db, 'SELECT hash_value FROM assignments') as number[];
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -112,7 +112,7 @@ describe('what analysts see of allocation', () => {
   it('gives analysts the seeds, weights and coverage of every phase', async () => {
     const experiment = (await client('analyst').get('/api/experiments/channel-tone')).body;
     expect(experiment.phases.map((p: { seed: string }) => p.seed)).toEqual(
-      server.db.$client.prepare("SELECT seed FROM experiment_phases WHERE experiment_id = (SELECT id FROM experiments WHERE key = 'channel-tone') ORDER BY number").pluck().all(),
+      await column(server.db, "SELECT seed FROM experiment_phases WHERE experiment_id = (SELECT id FROM experiments WHERE key = 'channel-tone') ORDER BY number"),
     );
     expect(experiment.phases).toHaveLength(2);
     expect(experiment.phase).toMatchObject({ number: 2, coverage: 1, weights: [0.4, 0.2, 0.2, 0.2] });
@@ -152,11 +152,11 @@ describe('new seeds', () => {
     const seeds: string[] = [];
     for (let run = 0; run < 2; run++) {
       const services = createServices(openDatabase(':memory:'), fixedClock(TEST_NOW));
-      services.staff.addSite({ code: 'JC1', name: 'Test Jobcentre', kind: 'jobcentre' });
+      await services.staff.addSite({ code: 'JC1', name: 'Test Jobcentre', kind: 'jobcentre' });
       const design = channelToneDesign();
-      const created = services.experiments.create({ ...design, coverage: 1, eligibility: {}, secondaryMetrics: [], guardrailMetrics: [], randomisation: 'hash', strata: [] } as never, null);
-      services.experiments.transition(created.key, 'launch');
-      const changed = services.experiments.changeAllocation(created.key, { weights: { 'letter-standard': 1, 'letter-warm': 0, 'text-standard': 1, 'text-warm': 1 }, addArms: [], reason: 'test' });
+      const created = await services.experiments.create({ ...design, coverage: 1, eligibility: {}, secondaryMetrics: [], guardrailMetrics: [], randomisation: 'hash', strata: [] } as never, null);
+      await services.experiments.transition(created.key, 'launch');
+      const changed = await services.experiments.changeAllocation(created.key, { weights: { 'letter-standard': 1, 'letter-warm': 0, 'text-standard': 1, 'text-warm': 1 }, addArms: [], reason: 'test' });
       seeds.push(...changed.phases.map((p) => p.seed));
     }
     expect(seeds).toHaveLength(4);

@@ -24,8 +24,8 @@ beforeAll(async () => {
   server = await startTestServer();
   await seedTrial(server);
   for (const username of ['analyst', 'coach', 'minister', 'admin']) {
-    userIds[username] = (server.db.$client.prepare('SELECT id FROM users WHERE username = ?').get(username) as { id: number }).id;
-    tokens[username] = server.services.auth.createApiToken(userIds[username], 'audit test');
+    userIds[username] = (await server.db.get('SELECT id FROM users WHERE username = ?', [username]) as { id: number }).id;
+    tokens[username] = await server.services.auth.createApiToken(userIds[username], 'audit test');
     const client = pageClient(server.baseUrl);
     expect((await client.signIn(username, TEST_PASSWORD)).status).toBe(303);
     sessions[username] = client;
@@ -41,8 +41,8 @@ interface AuditRow {
   entity_id: string | null;
   experiment_key: string | null;
 }
-const lastAuditId = () => (server.db.$client.prepare('SELECT coalesce(max(id), 0) AS id FROM audit_log').get() as { id: number }).id;
-const auditRowsAfter = (id: number) => server.db.$client.prepare('SELECT * FROM audit_log WHERE id > ? ORDER BY id').all(id) as AuditRow[];
+const lastAuditId = () => (await server.db.get('SELECT coalesce(max(id), 0) AS id FROM audit_log') as { id: number }).id;
+const auditRowsAfter = (id: number) => await server.db.all('SELECT * FROM audit_log WHERE id > ? ORDER BY id', [id]) as AuditRow[];
 
 /** What one call must leave in the audit log. */
 interface Expected {
@@ -195,7 +195,7 @@ const PAGE_CALLS: Record<string, Call> = {
     as: 'analyst',
     send: async () => {
       // A previewed enrolment of one reference nobody has: confirming it changes no one.
-      const batch = server.services.enrolments.prepare(TRIAL_KEY, { siteIds: [], coachIds: [], references: ['AUD-9999'] }, 'audit test', userIds.analyst, 1);
+      const batch = await server.services.enrolments.prepare(TRIAL_KEY, { siteIds: [], coachIds: [], references: ['AUD-9999'] }, 'audit test', userIds.analyst, 1);
       return sessions.analyst.post(`/experiments/${TRIAL_KEY}/enrolments/${batch}/confirm`, { _csrf: await csrf('analyst') });
     },
     expected: { action: 'enrol', entity: 'experiment', entityId: TRIAL_KEY },
@@ -313,7 +313,7 @@ describe('the audit of refused and repeated requests', () => {
   });
 
   it('keeps characteristics out of every audit row written', () => {
-    const rows = server.db.$client.prepare('SELECT * FROM audit_log').all() as AuditRow[];
+    const rows = await server.db.all('SELECT * FROM audit_log') as AuditRow[];
     expect(rows.length).toBeGreaterThan(PERSON_LEVEL_PAGES.length);
     const characteristics = ['mental_health', 'female', 'white', '35-49', '2-5y', 'within_5y', 'uc_lcwra'];
     for (const row of rows) for (const value of Object.values(row)) expect(characteristics).not.toContain(value);

@@ -19,15 +19,15 @@ beforeAll(async () => {
   // 130 views of R-0001 by the coach over October, 10 exports by the analyst, 5 views of R-0002 by the other coach.
   for (let i = 0; i < 130; i++) {
     server.clock.set(new Date(Date.UTC(2026, 9, 1 + (i % 30), 10, i % 60)).toISOString());
-    server.services.audit.record(ids.coach, 'view', 'contact', 'R-0001');
+    await server.services.audit.record(ids.coach, 'view', 'contact', 'R-0001');
   }
   for (let i = 0; i < 10; i++) {
     server.clock.set(new Date(Date.UTC(2026, 9, 20 + i, 15)).toISOString());
-    server.services.audit.record(ids.analyst, 'export-outcomes', 'experiment', 'channel-tone');
+    await server.services.audit.record(ids.analyst, 'export-outcomes', 'experiment', 'channel-tone');
   }
   for (let i = 0; i < 5; i++) {
     server.clock.set(new Date(Date.UTC(2026, 9, 3, 11, i)).toISOString());
-    server.services.audit.record(ids.coach2, 'view', 'contact', 'R-0002');
+    await server.services.audit.record(ids.coach2, 'view', 'contact', 'R-0002');
   }
   server.clock.set('2026-11-23T09:00:00.000Z');
   admin = pageClient(server.baseUrl);
@@ -57,7 +57,7 @@ describe('the audit log is append-only', () => {
 
   it('lets retention delete rows older than the cutoff only, and records the cutoff change itself', () => {
     server.clock.set('2025-01-15T10:00:00.000Z');
-    for (let i = 0; i < 3; i++) server.services.audit.record(ids.coach, 'view', 'contact', 'OLD-0001');
+    for (let i = 0; i < 3; i++) await server.services.audit.record(ids.coach, 'view', 'contact', 'OLD-0001');
     server.clock.set('2026-11-23T09:00:00.000Z');
     const before = auditCount();
     const cutoff = '2025-06-01T00:00:00.000Z';
@@ -117,7 +117,7 @@ describe('the admin’s audit page', () => {
 
   it('reads every matching row for the export in batches, newest first, without repeats or gaps', () => {
     // Many rows share a time (the seeding repeats minutes), so batches must page on time and id.
-    const all = server.services.audit.search({}, { limit: 100_000, offset: 0 }).rows.map((r) => r.id);
+    const all = (await server.services.audit.search({}, { limit: 100_000, offset: 0 })).rows.map((r) => r.id);
     expect([...server.services.audit.iterate({}, 7)].map((r) => r.id)).toEqual(all);
     expect([...server.services.audit.iterate({ reference: 'R-0001' }, 7)]).toHaveLength(130);
   });

@@ -17,9 +17,9 @@ let adminId: number;
 beforeEach(async () => {
   server = await startTestServer();
   ({ analyst } = await seedTrial(server, { people: 160, unassigned: 2 }));
-  const user = (username: string) => server.db.$client.prepare('SELECT id FROM users WHERE username = ?').pluck().get(username) as number;
+  const user = (username: string) => await scalar(server.db, 'SELECT id FROM users WHERE username = ?', [username]) as number;
   adminId = user('admin');
-  coach = { id: user('coach'), username: 'coach', displayName: 'Test coach', role: 'coach', coachId: server.services.staff.coaches().find((c) => c.code === 'WC01')!.id };
+  coach = { id: user('coach'), username: 'coach', displayName: 'Test coach', role: 'coach', coachId: (await server.services.staff.coaches()).find((c) => c.code === 'WC01')!.id };
 });
 afterEach(() => server.close());
 
@@ -48,9 +48,9 @@ function readModel() {
 
 /** Gives someone a change history and mentions them in free text, as older versions of the service could have. */
 function giveTraces(reference: string) {
-  server.services.contacts.updatePreferences(coach, reference, { preferredChannel: 'phone', adjustments: ['interpreter', 'extra_time'] });
+  await server.services.contacts.updatePreferences(coach, reference, { preferredChannel: 'phone', adjustments: ['interpreter', 'extra_time'] });
   sql().prepare('INSERT INTO learning_notes (author_id, note, created_at) VALUES (?, ?, ?)').run(coach.id, `Spoke to ${reference.toLowerCase().replace('-', ' ')} about travel costs.`, TEST_NOW);
-  server.services.audit.record(coach.id, 'record-outcome', 'contact', reference);
+  await server.services.audit.record(coach.id, 'record-outcome', 'contact', reference);
 }
 
 describe('erasing a person', () => {
@@ -61,7 +61,7 @@ describe('erasing a person', () => {
     const eventsBefore = sql().prepare('SELECT id, stage, value, occurred_at FROM outcome_events WHERE contact_id = ? ORDER BY id').all(id);
     expect(eventsBefore.length).toBeGreaterThan(0);
 
-    const result = server.services.erasure.erase('P-0003', { userId: adminId });
+    const result = await server.services.erasure.erase('P-0003', { userId: adminId });
     expect(result.status).toBe('erased');
     const tombstone = (result as { tombstone: string }).tombstone;
     expect(tombstone).toMatch(TOMBSTONE);
@@ -94,7 +94,7 @@ describe('erasing a person', () => {
     const update = sql().prepare("UPDATE learning_summary_approvals SET text = 'Changed [reference removed]' WHERE summary_id = ?");
     expect(() => update.run(summaryId)).toThrow(/an approved learning summary cannot be changed/);
 
-    server.services.erasure.erase('P-0014', { userId: adminId });
+    await server.services.erasure.erase('P-0014', { userId: adminId });
     expect(sql().prepare('SELECT text FROM learning_summary_approvals WHERE summary_id = ?').pluck().get(summaryId)).toBe('Warm texts worked, as [reference removed] said.');
     expect(sql().prepare('SELECT text FROM learning_summaries WHERE id = ?').pluck().get(summaryId)).toBe('Warm texts worked, as EIU [reference removed] said.');
     expect(() => update.run(summaryId)).toThrow(/an approved learning summary cannot be changed/);
@@ -109,7 +109,7 @@ describe('erasing a person', () => {
     for (const reference of references) {
       const arm = sql().prepare('SELECT r.key FROM assignments a JOIN experiment_arms r ON r.id = a.arm_id WHERE a.contact_id = ?').pluck().get(contactId(reference)) as string;
       erasedByArm.set(arm, (erasedByArm.get(arm) ?? 0) + 1);
-      expect(server.services.erasure.erase(reference, { userId: adminId }).status).toBe('erased');
+      expect((await server.services.erasure.erase(reference, { userId: adminId })).status).toBe('erased');
     }
     const after = report();
 
@@ -139,45 +139,45 @@ describe('erasing a person', () => {
   });
 
   it('gives the same read model and report when the read model is rebuilt from the raw records', () => {
-    for (const reference of ['P-0001', 'P-0002', 'P-0010', 'P-0100', 'P-0155']) server.services.erasure.erase(reference, { userId: adminId });
+    for (const reference of ['P-0001', 'P-0002', 'P-0010', 'P-0100', 'P-0155']) await server.services.erasure.erase(reference, { userId: adminId });
     const incremental = readModel();
     const incrementalReport = report();
-    server.services.progress.rebuild();
+    await server.services.progress.rebuild();
     expect(readModel()).toEqual(incremental);
     expect(report()).toEqual(incrementalReport);
   });
 
   it('takes in outcomes recorded just before the erasure that the read model had not yet caught up with', () => {
-    server.services.outcomes.record(analyst, { contact: 'P-0004', stage: 'complaint', idempotencyKey: 'late-complaint-P-0004', occurredAt: TEST_NOW });
-    server.services.erasure.erase('P-0004', { userId: adminId });
+    await server.services.outcomes.record(analyst, { contact: 'P-0004', stage: 'complaint', idempotencyKey: 'late-complaint-P-0004', occurredAt: TEST_NOW });
+    await server.services.erasure.erase('P-0004', { userId: adminId });
     const incremental = readModel();
     expect(wholeDatabase()).not.toContain('P-0004');
-    server.services.progress.rebuild();
+    await server.services.progress.rebuild();
     expect(readModel()).toEqual(incremental);
   });
 
   it('is audited under the tombstone alone, by the admin who did it', () => {
-    const result = server.services.erasure.erase('P-0005', { userId: adminId }) as { tombstone: string };
+    const result = await server.services.erasure.erase('P-0005', { userId: adminId }) as { tombstone: string };
     const rows = sql().prepare("SELECT user_id, action, entity, entity_id, at FROM audit_log WHERE action = 'erase'").all();
     expect(rows).toEqual([{ user_id: adminId, action: 'erase', entity: 'contact', entity_id: result.tombstone, at: TEST_NOW }]);
   });
 
   it('is idempotent and cannot be undone: the old reference is gone, and the tombstone is already erased', () => {
-    const first = server.services.erasure.erase('P-0006', { userId: adminId }) as { tombstone: string };
+    const first = await server.services.erasure.erase('P-0006', { userId: adminId }) as { tombstone: string };
     const snapshot = wholeDatabase();
-    expect(server.services.erasure.erase('P-0006', { userId: adminId })).toEqual({ status: 'not-found' });
-    expect(server.services.erasure.erase(first.tombstone, { userId: adminId })).toEqual({ status: 'already-erased', tombstone: first.tombstone });
-    expect(server.services.erasure.eraseMany([contactId(first.tombstone)], { userId: null, action: 'erase-retention' })).toEqual([]);
+    expect(await server.services.erasure.erase('P-0006', { userId: adminId })).toEqual({ status: 'not-found' });
+    expect(await server.services.erasure.erase(first.tombstone, { userId: adminId })).toEqual({ status: 'already-erased', tombstone: first.tombstone });
+    expect(await server.services.erasure.eraseMany([contactId(first.tombstone)], { userId: null, action: 'erase-retention' })).toEqual([]);
     expect(wholeDatabase()).toBe(snapshot);
   });
 
   it('opts the person out without recording an opt-out, and nobody can find, contact or assign them again', async () => {
     const guardrailBefore = sql().prepare("SELECT COUNT(*) FROM outcome_events WHERE stage = 'opted_out'").pluck().get();
-    const { tombstone } = server.services.erasure.erase('P-0007', { userId: adminId }) as { tombstone: string };
+    const { tombstone } = await server.services.erasure.erase('P-0007', { userId: adminId }) as { tombstone: string };
     expect(sql().prepare("SELECT COUNT(*) FROM outcome_events WHERE stage = 'opted_out'").pluck().get()).toBe(guardrailBefore);
     expect(sql().prepare('SELECT opted_out_at FROM contacts WHERE reference = ?').pluck().get(tombstone)).toBe(TEST_NOW);
 
-    const api = apiClient(server.baseUrl, server.services.auth.createApiToken(analyst.id, 'test'));
+    const api = apiClient(server.baseUrl, await server.services.auth.createApiToken(analyst.id, 'test'));
     for (const reference of ['P-0007', tombstone]) {
       expect((await api.get(`/api/contacts/${reference}`)).status).toBe(404);
       const outreach = await api.post('/api/outcomes', { contact: reference, stage: 'outreach_attempted', detail: { channel: 'phone' }, idempotencyKey: `after-erasure-${reference}` });
@@ -186,14 +186,14 @@ describe('erasing a person', () => {
     }
     const listed = await api.get('/api/contacts?limit=500');
     expect(JSON.stringify(listed.body)).not.toContain('ERASED-');
-    expect(server.services.contacts.list(coach, { limit: 500 }).contacts.some((c) => c.reference === tombstone)).toBe(false);
+    expect((await server.services.contacts.list(coach, { limit: 500 })).contacts.some((c) => c.reference === tombstone)).toBe(false);
   });
 
   it('leaves the person’s rows in the assignments export without their characteristics', async () => {
-    const { tombstone } = server.services.erasure.erase('P-0008', { userId: adminId }) as { tombstone: string };
-    const experimentId = server.services.experiments.get(TRIAL_KEY).id;
+    const { tombstone } = await server.services.erasure.erase('P-0008', { userId: adminId }) as { tombstone: string };
+    const experimentId = (await server.services.experiments.get(TRIAL_KEY)).id;
     let csv = '';
-    for await (const chunk of server.services.exports.assignmentsCsv(experimentId)) csv += chunk;
+    for await (const chunk of await server.services.exports.assignmentsCsv(experimentId)) csv += chunk;
     const lines = csv.trim().split(/\r?\n/);
     expect(lines).toHaveLength(1 + 160);
     const header = lines[0].split(',');
@@ -240,7 +240,7 @@ describe('the admin erasure pages', () => {
 
   it('say what to do when the reference is missing, unknown or already erased', async () => {
     const admin = await signedIn('admin');
-    const { tombstone } = server.services.erasure.erase('P-0011', { userId: adminId }) as { tombstone: string };
+    const { tombstone } = await server.services.erasure.erase('P-0011', { userId: adminId }) as { tombstone: string };
     for (const [reference, message] of [
       ['', 'Enter the person’s reference'],
       ['P-9999', 'No one has this reference: check it, or they may already have been erased'],

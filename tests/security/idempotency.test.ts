@@ -22,7 +22,7 @@ beforeEach(async () => {
 });
 afterEach(() => server.close());
 
-const eventCount = () => (server.db.$client.prepare('SELECT count(*) AS n FROM outcome_events').get() as { n: number }).n;
+const eventCount = () => (await server.db.get('SELECT count(*) AS n FROM outcome_events') as { n: number }).n;
 const first = { contact: 'ID-0001', stage: 'meeting_agreed', detail: { place: 'jobcentre' }, occurredAt: '2026-11-20T10:00:00.000Z', idempotencyKey: 'same-key-0001' };
 const scored = { contact: 'ID-0001', stage: 'found_useful', value: 4, occurredAt: '2026-11-20T10:00:00.000Z', idempotencyKey: 'same-key-0002' };
 
@@ -92,11 +92,9 @@ describe('the same idempotency key with the same outcome', () => {
 
   it('is backed by a unique index: the database refuses a second event with the key', async () => {
     await coach.post('/api/outcomes', first);
-    const row = server.db.$client.prepare('SELECT contact_id, recorded_by FROM outcome_events').get() as { contact_id: number; recorded_by: number };
+    const row = await server.db.get('SELECT contact_id, recorded_by FROM outcome_events') as { contact_id: number; recorded_by: number };
     expect(() =>
-      server.db.$client
-        .prepare("INSERT INTO outcome_events (contact_id, stage, occurred_at, recorded_at, recorded_by, idempotency_key) VALUES (?, 'responded', ?, ?, ?, ?)")
-        .run(row.contact_id, TEST_NOW, TEST_NOW, row.recorded_by, first.idempotencyKey),
+      await server.db.run("INSERT INTO outcome_events (contact_id, stage, occurred_at, recorded_at, recorded_by, idempotency_key) VALUES (?, 'responded', ?, ?, ?, ?)", [row.contact_id, TEST_NOW, TEST_NOW, row.recorded_by, first.idempotencyKey]),
     ).toThrow(/UNIQUE constraint failed: outcome_events\.idempotency_key/);
   });
 });
@@ -119,7 +117,7 @@ describe('the coach’s outcome form and its form token', () => {
     expect(twice.location).toBe(once.location);
     expect(eventCount()).toBe(1);
     // Noon UK time yesterday, as if the date had been typed.
-    expect((server.db.$client.prepare('SELECT occurred_at FROM outcome_events').get() as { occurred_at: string }).occurred_at).toBe('2026-11-22T12:00:00.000Z');
+    expect((await server.db.get('SELECT occurred_at FROM outcome_events') as { occurred_at: string }).occurred_at).toBe('2026-11-22T12:00:00.000Z');
   });
 
   it('says so when a form is sent again changed, records nothing, and gives the form a new token', async () => {

@@ -32,14 +32,14 @@ beforeEach(() => {
   db = openDatabase(':memory:');
   clock = fixedClock(START);
   services = createServices(db, clock);
-  services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
-  for (const code of ['WC01', 'WC02']) services.staff.addCoach({ code, name: code, siteCode: 'JC1' });
+  await services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
+  for (const code of ['WC01', 'WC02']) await services.staff.addCoach({ code, name: code, siteCode: 'JC1' });
   const id = Number(sql().prepare("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?)").run(START).lastInsertRowid);
   analyst = { id, username: 'a', displayName: 'A', role: 'analyst', coachId: null };
 });
 
 function experiment(key: string) {
-  services.experiments.create(
+  await services.experiments.create(
     {
       key,
       name: key,
@@ -57,12 +57,12 @@ function experiment(key: string) {
     },
     analyst.id,
   );
-  services.experiments.transition(key, 'launch');
+  await services.experiments.transition(key, 'launch');
 }
 
 function people(prefix: string, n: number) {
   const references = Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
-  services.contacts.createMany(
+  await services.contacts.createMany(
     references.map((reference, i) => contactFixture(reference, { coach: i % 2 ? 'WC02' : 'WC01', ageBand: i % 3 ? '25-34' : '50-64', adjustments: [], preferredChannel: null }) as never),
   );
   return references;
@@ -81,19 +81,19 @@ function trialHistory() {
   experiment('old');
   for (const [i, reference] of [...old, ...both, ...late].entries()) {
     clock.set(at(1 + (i % 10)));
-    services.assignments.assign(analyst, 'old', reference);
+    await services.assignments.assign(analyst, 'old', reference);
     if (i % 2 === 0) {
       clock.set(at(5 + (i % 10)));
-      services.outcomes.record(analyst, { contact: reference, stage: 'responded', idempotencyKey: `responded-${reference}`, occurredAt: at(5 + (i % 10)) });
+      await services.outcomes.record(analyst, { contact: reference, stage: 'responded', idempotencyKey: `responded-${reference}`, occurredAt: at(5 + (i % 10)) });
     }
   }
   clock.set(at(100));
-  services.experiments.transition('old', 'conclude');
+  await services.experiments.transition('old', 'conclude');
   clock.set(at(200));
   experiment('current');
-  for (const reference of both) services.assignments.assign(analyst, 'current', reference);
+  for (const reference of both) await services.assignments.assign(analyst, 'current', reference);
   clock.set(at(300));
-  for (const reference of late) services.outcomes.record(analyst, { contact: reference, stage: 'in_work_26w', idempotencyKey: `in-work-${reference}`, occurredAt: at(300) });
+  for (const reference of late) await services.outcomes.record(analyst, { contact: reference, stage: 'in_work_26w', idempotencyKey: `in-work-${reference}`, occurredAt: at(300) });
   return { old, both, late, never };
 }
 
@@ -119,33 +119,33 @@ describe('the retention policy', () => {
 describe('scheduled retention', () => {
   it('deletes sessions a week after they expire, and keeps live and recently expired ones', () => {
     const userId = analyst.id;
-    services.auth.createSession(userId); // expires on day 0 + 10 hours
+    await services.auth.createSession(userId); // expires on day 0 + 10 hours
     clock.set(at(6));
-    services.auth.createSession(userId);
+    await services.auth.createSession(userId);
     clock.set(at(7.5));
-    const live = services.auth.createSession(userId);
+    const live = await services.auth.createSession(userId);
     expect(retention().run()).toMatchObject({ sessions: 1 });
     expect(count('SELECT COUNT(*) FROM sessions')).toBe(2);
-    expect(services.auth.sessionFor(live.cookieValue)).not.toBeNull();
+    expect(await services.auth.sessionFor(live.cookieValue)).not.toBeNull();
     expect(retention().run()).toMatchObject({ sessions: 0 });
   });
 
   it('deletes API tokens 90 days after they were revoked, and keeps tokens in use', () => {
-    const token = services.auth.createApiToken(analyst.id, 'old integration');
-    services.auth.revokeApiTokens(analyst.id);
+    const token = await services.auth.createApiToken(analyst.id, 'old integration');
+    await services.auth.revokeApiTokens(analyst.id);
     clock.set(at(50));
-    const kept = services.auth.createApiToken(analyst.id, 'current integration');
+    const kept = await services.auth.createApiToken(analyst.id, 'current integration');
     clock.set(at(90.1));
     expect(retention().run()).toMatchObject({ apiTokens: 1 });
-    expect(services.auth.userForToken(kept)).not.toBeNull();
-    expect(services.auth.userForToken(token)).toBeNull();
+    expect(await services.auth.userForToken(kept)).not.toBeNull();
+    expect(await services.auth.userForToken(token)).toBeNull();
     expect(count('SELECT COUNT(*) FROM api_tokens')).toBe(1);
   });
 
   it('purges audit rows older than the period through purgeAuditLogBefore, which records and sets the cut-off first', () => {
-    services.audit.record(analyst.id, 'view', 'contact', 1);
+    await services.audit.record(analyst.id, 'view', 'contact', 1);
     clock.set(at(10));
-    services.audit.record(analyst.id, 'view', 'contact', 2);
+    await services.audit.record(analyst.id, 'view', 'contact', 2);
     clock.set(at(2557 + 5));
     expect(retention().run()).toMatchObject({ auditRows: 1 });
     const rows = sql().prepare('SELECT user_id, action, entity, entity_id FROM audit_log ORDER BY id').all();
@@ -193,7 +193,7 @@ describe('scheduled retention', () => {
     expect(after.subgroups.find((s) => s.characteristic === 'ageBand')!.subgroups.map((s) => s.subgroup)).toContain('not_recorded');
     // The permuted-block strata held their age band: cleared with the rest.
     expect(count("SELECT COUNT(*) FROM assignments a JOIN contacts c ON c.id = a.contact_id WHERE c.erased_at IS NOT NULL AND (a.stratum IS NOT NULL OR a.hash_value IS NOT NULL)")).toBe(0);
-    services.progress.rebuild();
+    await services.progress.rebuild();
     expect(buildExperimentReport(db, 'old', { asOf })).toEqual(after);
   });
 
