@@ -3,6 +3,7 @@ import { startTestServer, type TestServer } from './support/test-server.ts';
 import { seedTrial, TEST_PASSWORD } from './browser/support/fixtures.ts';
 import { pageClient, pageText } from './browser/support/page-client.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';
+import { scalar } from './support/sql.ts';
 
 /**
  * Cluster-randomised designs on the pages (decision 0037): one question on the
@@ -89,7 +90,7 @@ describe('choosing to randomise whole coaches or sites', () => {
 describe('the results of a coach-randomised experiment', () => {
   it('says the primary metric was analysed with coaches as the unit, and how many', async () => {
     const { services } = server;
-    const analystId = await scalar(services.db, "SELECT id FROM users WHERE username = 'analyst'") as number;
+    const analystId = (await scalar<number>(services.db, "SELECT id FROM users WHERE username = 'analyst'"))!;
     const analystUser: CurrentUser = { id: analystId, username: 'analyst', displayName: 'Test analyst', role: 'analyst', coachId: null };
     await services.experiments.create(
       {

@@ -105,7 +105,7 @@ describe('choosing the decision rule on the design page', () => {
   });
 
   it('shows a rule set through the API on the design form and keeps it when saved from there', async () => {
-    const analystId = (await server.db.get("SELECT id FROM users WHERE username = 'analyst'") as { id: number }).id;
+    const analystId = (await server.db.get<{ id: number }>("SELECT id FROM users WHERE username = 'analyst'"))!.id;
     const api = apiClient(server.baseUrl, await server.services.auth.createApiToken(analystId, 'design plan test'));
     const created = await api.post('/api/experiments', channelToneDesign({ key: 'api-rule', decisionRule: 'group_sequential', alphaSpending: 'pocock', plannedSampleSize: 900 }));
     expect(created.status).toBe(201);

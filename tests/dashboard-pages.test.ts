@@ -10,6 +10,7 @@ import { dashboardBenchPages, signInForBench } from '../dashboard/bench-pages.ts
 import { setUpAuthentication } from '../server/middleware/authentication.ts';
 import { setUpSecurityHeaders } from '../server/middleware/security-headers.ts';
 import { errorHandler } from '../server/middleware/error-handler.ts';
+import { column } from './support/sql.ts';
 
 let server: TestServer;
 const analystView = { id: 0, username: 'x', displayName: 'x', role: 'analyst' as const, coachId: null };
@@ -222,8 +223,8 @@ describe('defining an experiment in the browser', () => {
 
   it('works out the sample size beside the form without saving anything', async () => {
     const analyst = await signedIn('analyst');
-    const count = () => (await server.services.experiments.list()).length;
-    const before = count();
+    const count = async () => (await server.services.experiments.list()).length;
+    const before = await count();
     const response = await analyst.submit('/experiments/new', '/experiments/new', {
       action: 'calculate',
       factor1Key: 'channel',
@@ -241,7 +242,7 @@ describe('defining an experiment in the browser', () => {
     expect(total).toBeGreaterThan(2 * 1094);
     expect(text).toContain(`${Math.ceil(total / 100)} weeks at 100 a week`);
     expect(response.html).toMatch(new RegExp(`id="plannedSampleSize" name="plannedSampleSize" type="text" [^>]*value="${total}"`));
-    expect(count()).toBe(before);
+    expect(await count()).toBe(before);
   });
 
   it('saves a draft, launches it after a confirmation, and then shows the design locked', async () => {
@@ -615,7 +616,7 @@ describe('pages and errors', () => {
     const app = express();
     app.use(setUpSecurityHeaders());
     app.use(setUpAuthentication(server.services));
-    const dashboard = setUpDashboard(app, server.services, {
+    const dashboard = await setUpDashboard(app, server.services, {
       buildReport: () => {
         throw new Error('database exploded at /secret/path.ts:12');
       },
@@ -663,7 +664,7 @@ describe('pages and errors', () => {
   });
 
   it('gives the benchmark a list of pages that each open for the user it names', async () => {
-    const pages = dashboardBenchPages(server.db);
+    const pages = await dashboardBenchPages(server.db);
     expect(pages.map((p) => p.name)).toEqual(expect.arrayContaining(['experiments list', 'experiment results', 'caseload', 'contact page', 'weekly report (frozen)']));
     const cookies = new Map<string, string>();
     for (const page of pages) {
