@@ -68,60 +68,67 @@ export async function startHardeningServer(options: { trustProxy?: number | stri
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const services = app.locals.services;
-  const tokens = await createPeople(services);
-  const analyst = apiClient(baseUrl, tokens.analyst);
-  const created = await analyst.post('/api/experiments', channelToneDesign({ key: FIXTURES.experimentKey }));
-  if (created.status !== 201) throw new Error(`fixture experiment: ${JSON.stringify(created.body)}`);
-  await analyst.post(`/api/experiments/${FIXTURES.experimentKey}/launch`);
-  const people = await analyst.post('/api/contacts', {
-    contacts: [
-      contactFixture(FIXTURES.ownReference),
-      contactFixture(FIXTURES.otherReference, { coach: 'WC02' }),
-      contactFixture(FIXTURES.optedOutReference),
-      contactFixture(FIXTURES.erasableReference),
-    ],
-  });
-  if (people.status !== 201) throw new Error(`fixture contacts: ${JSON.stringify(people.body)}`);
-  await analyst.post(`/api/experiments/${FIXTURES.experimentKey}/assignments`, { contact: FIXTURES.ownReference });
-  const coach = apiClient(baseUrl, tokens.coach);
-  const outcome = await coach.post('/api/outcomes', { contact: FIXTURES.ownReference, stage: 'responded', idempotencyKey: 'fixture-outcome-0001' });
-  if (outcome.status !== 201) throw new Error(`fixture outcome: ${JSON.stringify(outcome.body)}`);
-  const optedOut = await coach.post(`/api/contacts/${FIXTURES.optedOutReference}/opt-out`, { idempotencyKey: 'fixture-opt-out-0001' });
-  if (optedOut.status !== 201) throw new Error(`fixture opt-out: ${JSON.stringify(optedOut.body)}`);
-
-  const userId = async (username: string) => (await db.get<{ id: number }>('SELECT id FROM users WHERE username = ?', [username]))!.id;
-  // Nobody signs in as the target, so it needs no usable password.
-  const target = (await db.get<{ id: number }>(
-    'INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING "id"',
-    [FIXTURES.username, 'Test target', 'minister', 'unusable', TEST_NOW],
-  ))!;
-  FIXTURE_IDS.eventId = (outcome.body as { event: { id: number } }).event.id;
-  FIXTURE_IDS.analystTokenId = (await services.auth.issueApiToken(await userId('analyst'), 'spare')).id;
-  FIXTURE_IDS.targetTokenId = (await services.auth.issueApiToken(target.id, 'target')).id;
-  return {
-    app,
-    baseUrl,
-    db,
-    services,
-    tokens,
-    async session(role) {
-      const { cookieValue, csrfToken } = await services.auth.createSession(await userId(role));
-      return { cookie: `eiu_session=${encodeURIComponent(cookieValue)}`, csrfToken };
-    },
-    async signInToken() {
-      const response = await fetch(`${baseUrl}/sign-in`, { redirect: 'manual' });
-      const html = await response.text();
-      const cookie = response.headers.getSetCookie().find((c) => c.startsWith('eiu_sign_in='))!.split(';')[0];
-      const token = /name="_csrf" value="([^"]+)"/.exec(html)![1];
-      return { cookie, token };
-    },
-    close: async () => {
-      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
-      await db.close();
-    },
+  const close = async () => {
+    await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+    await db.close();
   };
+  // A fixture that fails to set up still closes (on PostgreSQL, drops) what was opened.
+  try {
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const services = app.locals.services;
+    const tokens = await createPeople(services);
+    const analyst = apiClient(baseUrl, tokens.analyst);
+    const created = await analyst.post('/api/experiments', channelToneDesign({ key: FIXTURES.experimentKey }));
+    if (created.status !== 201) throw new Error(`fixture experiment: ${JSON.stringify(created.body)}`);
+    await analyst.post(`/api/experiments/${FIXTURES.experimentKey}/launch`);
+    const people = await analyst.post('/api/contacts', {
+      contacts: [
+        contactFixture(FIXTURES.ownReference),
+        contactFixture(FIXTURES.otherReference, { coach: 'WC02' }),
+        contactFixture(FIXTURES.optedOutReference),
+        contactFixture(FIXTURES.erasableReference),
+      ],
+    });
+    if (people.status !== 201) throw new Error(`fixture contacts: ${JSON.stringify(people.body)}`);
+    await analyst.post(`/api/experiments/${FIXTURES.experimentKey}/assignments`, { contact: FIXTURES.ownReference });
+    const coach = apiClient(baseUrl, tokens.coach);
+    const outcome = await coach.post('/api/outcomes', { contact: FIXTURES.ownReference, stage: 'responded', idempotencyKey: 'fixture-outcome-0001' });
+    if (outcome.status !== 201) throw new Error(`fixture outcome: ${JSON.stringify(outcome.body)}`);
+    const optedOut = await coach.post(`/api/contacts/${FIXTURES.optedOutReference}/opt-out`, { idempotencyKey: 'fixture-opt-out-0001' });
+    if (optedOut.status !== 201) throw new Error(`fixture opt-out: ${JSON.stringify(optedOut.body)}`);
+
+    const userId = async (username: string) => (await db.get<{ id: number }>('SELECT id FROM users WHERE username = ?', [username]))!.id;
+    // Nobody signs in as the target, so it needs no usable password.
+    const target = (await db.get<{ id: number }>(
+      'INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING "id"',
+      [FIXTURES.username, 'Test target', 'minister', 'unusable', TEST_NOW],
+    ))!;
+    FIXTURE_IDS.eventId = (outcome.body as { event: { id: number } }).event.id;
+    FIXTURE_IDS.analystTokenId = (await services.auth.issueApiToken(await userId('analyst'), 'spare')).id;
+    FIXTURE_IDS.targetTokenId = (await services.auth.issueApiToken(target.id, 'target')).id;
+    return {
+      app,
+      baseUrl,
+      db,
+      services,
+      tokens,
+      async session(role) {
+        const { cookieValue, csrfToken } = await services.auth.createSession(await userId(role));
+        return { cookie: `eiu_session=${encodeURIComponent(cookieValue)}`, csrfToken };
+      },
+      async signInToken() {
+        const response = await fetch(`${baseUrl}/sign-in`, { redirect: 'manual' });
+        const html = await response.text();
+        const cookie = response.headers.getSetCookie().find((c) => c.startsWith('eiu_sign_in='))!.split(';')[0];
+        const token = /name="_csrf" value="([^"]+)"/.exec(html)![1];
+        return { cookie, token };
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** The fixture each of a route's path parameters names: opting in needs someone opted out, `:id` is a token or an outcome. */
