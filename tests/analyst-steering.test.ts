@@ -8,6 +8,7 @@ import { experimentInputSchema } from '../experiments/experiment/experiment-sche
 import { referencesFromCsv } from '../dashboard/experiments/experiment-enrolment-controller.ts';
 import { formatPercentagePoints } from '../dashboard/format.ts';
 import { plannedSizeWarning } from '../dashboard/experiments/results-view.ts';
+import { column, scalar } from './support/sql.ts';
 
 /**
  * The analyst's launch and steering (docs/decisions/0036): enrolling people
@@ -36,10 +37,11 @@ function design(key: string, overrides: Partial<Record<keyof ExperimentInput, un
 const contacts = (prefix: string, n: number, overrides: Record<string, unknown> = {}) =>
   Array.from({ length: n }, (_, i) => ({ preferredChannel: null, adjustments: [], ...contactFixture(`${prefix}-${String(i + 1).padStart(3, '0')}`, overrides) }) as ContactInput);
 
-function armCounts(key: string): Record<string, number> {
-  const rows = server.db.$client
-    .prepare('SELECT r.key, count(*) AS n FROM assignments a JOIN experiment_arms r ON r.id = a.arm_id JOIN experiments e ON e.id = a.experiment_id WHERE e.key = ? GROUP BY r.key')
-    .all(key) as { key: string; n: number }[];
+async function armCounts(key: string): Promise<Record<string, number>> {
+  const rows = await server.db.all<{ key: string; n: number }>(
+    'SELECT r.key AS key, count(*) AS n FROM assignments a JOIN experiment_arms r ON r.id = a.arm_id JOIN experiments e ON e.id = a.experiment_id WHERE e.key = ? GROUP BY r.key',
+    [key],
+  );
   return Object.fromEntries(rows.map((r) => [r.key, r.n]));
 }
 
@@ -52,9 +54,9 @@ async function signedIn(username: string) {
 beforeAll(async () => {
   server = await startTestServer();
   await createPeople(server.services);
-  const row = server.db.$client.prepare("SELECT id FROM users WHERE username = 'analyst'").get() as { id: number };
+  const row = (await server.db.get<{ id: number }>("SELECT id FROM users WHERE username = 'analyst'"))!;
   analyst = { id: row.id, username: 'analyst', displayName: 'Test analyst', role: 'analyst', coachId: null };
-  const created = server.services.contacts.createMany([
+  const created = await server.services.contacts.createMany([
     ...contacts('A', 40),
     ...contacts('CARER', 6, { caring: true }),
     ...contacts('HUB', 5, { site: 'CV1' }),
@@ -67,21 +69,21 @@ afterAll(() => server.close());
 describe('enrolling people from the analyst’s screens', () => {
   it('previews who would join, by arm with the real hash and by reason for the rest, and enrols exactly that', async () => {
     const { services } = server;
-    services.experiments.create(design('enrol-hash', { eligibility: { caring: false }, coverage: 0.9 }), analyst.id);
-    services.experiments.transition('enrol-hash', 'launch');
+    await services.experiments.create(design('enrol-hash', { eligibility: { caring: false }, coverage: 0.9 }), analyst.id);
+    await services.experiments.transition('enrol-hash', 'launch');
     // One already in, one opted out, one in another phase-1 experiment, one past first contact.
-    services.assignments.assign(analyst, 'enrol-hash', 'A-001');
-    services.outcomes.record(analyst, { contact: 'A-002', stage: 'opted_out', idempotencyKey: 'optout-a-002' });
-    services.experiments.create(design('other-phase-one'), analyst.id);
-    services.experiments.transition('other-phase-one', 'launch');
-    services.assignments.assign(analyst, 'other-phase-one', 'A-003');
-    services.outcomes.record(analyst, { contact: 'A-004', stage: 'outreach_attempted', detail: { channel: 'letter' }, idempotencyKey: 'outreach-a-004' });
+    await services.assignments.assign(analyst, 'enrol-hash', 'A-001');
+    await services.outcomes.record(analyst, { contact: 'A-002', stage: 'opted_out', idempotencyKey: 'optout-a-002' });
+    await services.experiments.create(design('other-phase-one'), analyst.id);
+    await services.experiments.transition('other-phase-one', 'launch');
+    await services.assignments.assign(analyst, 'other-phase-one', 'A-003');
+    await services.outcomes.record(analyst, { contact: 'A-004', stage: 'outreach_attempted', detail: { channel: 'letter' }, idempotencyKey: 'outreach-a-004' });
 
-    const site = services.staff.sites().find((s) => s.code === 'JC1')!;
+    const site = (await services.staff.sites()).find((s) => s.code === 'JC1')!;
     const selection = { siteIds: [site.id], coachIds: [], references: [] };
-    const before = armCounts('enrol-hash');
-    const preview = services.enrolments.preview('enrol-hash', selection);
-    expect(armCounts('enrol-hash')).toEqual(before); // the preview writes nothing
+    const before = await armCounts('enrol-hash');
+    const preview = await services.enrolments.preview('enrol-hash', selection);
+    expect(await armCounts('enrol-hash')).toEqual(before); // the preview writes nothing
     expect(preview.selected).toBe(58);
     expect(preview.armCounts).toBe('predicted');
     expect(preview.excluded).toMatchObject({ already_in: 1, opted_out: 1, in_other_experiment: 1, past_this_point: 1, not_eligible: 6, not_found: 0 });
@@ -89,24 +91,24 @@ describe('enrolling people from the analyst’s screens', () => {
     const leftOut = Object.values(preview.excluded).reduce((a, b) => a + b, 0);
     expect(preview.toEnrol + leftOut).toBe(58);
 
-    const batch = services.enrolments.prepare('enrol-hash', selection, 'Test Jobcentre', analyst.id, preview.toEnrol);
+    const batch = await services.enrolments.prepare('enrol-hash', selection, 'Test Jobcentre', analyst.id, preview.toEnrol);
     const result = await services.enrolments.start(batch, analyst, { chunkSize: 7 });
     expect(result).toMatchObject({ status: 'finished', assigned: preview.toEnrol, done: preview.toEnrol, total: preview.toEnrol });
-    const after = armCounts('enrol-hash');
+    const after = await armCounts('enrol-hash');
     for (const arm of preview.byArm) expect(after[arm.key] - (before[arm.key] ?? 0), arm.key).toBe(arm.count);
     // Everyone is assigned by the analyst who confirmed, through the assignment service.
-    const by = server.db.$client.prepare("SELECT DISTINCT assigned_by FROM assignments a JOIN experiments e ON e.id = a.experiment_id WHERE e.key = 'enrol-hash'").pluck().all();
+    const by = await column(server.db, "SELECT DISTINCT a.assigned_by AS assigned_by FROM assignments a JOIN experiments e ON e.id = a.experiment_id WHERE e.key = 'enrol-hash'");
     expect(by).toEqual([analyst.id]);
   });
 
-  it('gives the split the weights expect for permuted blocks, instead of predicting who gets which arm', () => {
+  it('gives the split the weights expect for permuted blocks, instead of predicting who gets which arm', async () => {
     const { services } = server;
-    services.experiments.create(design('enrol-blocks', { journeyPhase: 3, randomisation: 'blocks', arms: [{ levels: { channel: 'letter' }, weight: 2 }, { levels: { channel: 'text' }, weight: 1 }] }), analyst.id);
-    services.experiments.transition('enrol-blocks', 'launch');
-    const coach = services.staff.coaches().find((c) => c.code === 'WC02')!;
+    await services.experiments.create(design('enrol-blocks', { journeyPhase: 3, randomisation: 'blocks', arms: [{ levels: { channel: 'letter' }, weight: 2 }, { levels: { channel: 'text' }, weight: 1 }] }), analyst.id);
+    await services.experiments.transition('enrol-blocks', 'launch');
+    const coach = (await services.staff.coaches()).find((c) => c.code === 'WC02')!;
     for (let i = 1; i <= 12; i++)
-      services.outcomes.record(analyst, { contact: `B-${String(i).padStart(3, '0')}`, stage: 'meeting_attended', idempotencyKey: `attended-b-${i}` });
-    const preview = services.enrolments.preview('enrol-blocks', { siteIds: [], coachIds: [coach.id], references: [] });
+      await services.outcomes.record(analyst, { contact: `B-${String(i).padStart(3, '0')}`, stage: 'meeting_attended', idempotencyKey: `attended-b-${i}` });
+    const preview = await services.enrolments.preview('enrol-blocks', { siteIds: [], coachIds: [coach.id], references: [] });
     expect(preview.armCounts).toBe('expected');
     expect(preview.toEnrol).toBe(12);
     expect(preview.byArm.map((a) => a.count)).toEqual([8, 4]);
@@ -114,22 +116,22 @@ describe('enrolling people from the analyst’s screens', () => {
 
   it('runs a large enrolment in chunks, letting other work in between, until all are in', async () => {
     const { services } = server;
-    services.experiments.create(design('enrol-chunks', { journeyPhase: 2 }), analyst.id);
-    services.experiments.transition('enrol-chunks', 'launch');
-    for (let i = 1; i <= 23; i++) services.outcomes.record(analyst, { contact: `A-${String(i + 10).padStart(3, '0')}`, stage: 'meeting_agreed', detail: { place: 'jobcentre' }, idempotencyKey: `agreed-a-${i}` });
+    await services.experiments.create(design('enrol-chunks', { journeyPhase: 2 }), analyst.id);
+    await services.experiments.transition('enrol-chunks', 'launch');
+    for (let i = 1; i <= 23; i++) await services.outcomes.record(analyst, { contact: `A-${String(i + 10).padStart(3, '0')}`, stage: 'meeting_agreed', detail: { place: 'jobcentre' }, idempotencyKey: `agreed-a-${i}` });
     const references = Array.from({ length: 23 }, (_, i) => `A-${String(i + 11).padStart(3, '0')}`);
     const selection = { siteIds: [], coachIds: [], references };
-    const batch = services.enrolments.prepare('enrol-chunks', selection, '23 references', analyst.id, 23);
+    const batch = await services.enrolments.prepare('enrol-chunks', selection, '23 references', analyst.id, 23);
     const work = services.enrolments.start(batch, analyst, { chunkSize: 5 });
     // Our own callback, queued now, runs before the enrolment has finished: it gives way between chunks.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const midway = services.enrolments.get(batch);
+    const midway = await services.enrolments.get(batch);
     expect(midway.status).toBe('running');
     expect(midway.done % 5).toBe(0);
     expect(midway.done).toBeGreaterThan(0);
     expect(midway.done).toBeLessThan(23);
     expect(await work).toMatchObject({ status: 'finished', assigned: 23, done: 23 });
-    expect(Object.values(armCounts('enrol-chunks')).reduce((a, b) => a + b, 0)).toBe(23);
+    expect(Object.values(await armCounts('enrol-chunks')).reduce((a, b) => a + b, 0)).toBe(23);
   });
 
   it('reads references from a CSV by its reference column, or its first column', () => {
@@ -139,12 +141,12 @@ describe('enrolling people from the analyst’s screens', () => {
 
   it('takes the analyst from choosing a site to a preview, then to a finished enrolment, and audits it', async () => {
     const { services } = server;
-    services.experiments.create(design('enrol-pages'), analyst.id);
-    services.experiments.transition('enrol-pages', 'launch');
+    await services.experiments.create(design('enrol-pages'), analyst.id);
+    await services.experiments.transition('enrol-pages', 'launch');
     const client = await signedIn('analyst');
     const form = await client.get('/experiments/enrol-pages/enrol');
     expect(form.status).toBe(200);
-    const hub = services.staff.sites().find((s) => s.code === 'CV1')!;
+    const hub = (await services.staff.sites()).find((s) => s.code === 'CV1')!;
     const preview = await client.post('/experiments/enrol-pages/enrol', { _csrf: hiddenField(form.html, '_csrf')!, sites: String(hub.id) });
     expect(preview.status).toBe(200);
     expect(pageText(preview.html)).toContain('Enrol 5 people?');
@@ -154,8 +156,8 @@ describe('enrolling people from the analyst’s screens', () => {
     expect(confirmed.status).toBe(303);
     const progress = await client.get(confirmed.location!);
     expect(pageText(progress.html)).toContain('5 people enrolled in Experiment enrol-pages');
-    expect(Object.values(armCounts('enrol-pages')).reduce((a, b) => a + b, 0)).toBe(5);
-    const audited = server.db.$client.prepare("SELECT action FROM audit_log WHERE action IN ('preview-enrolment', 'enrol')").pluck().all();
+    expect(Object.values(await armCounts('enrol-pages')).reduce((a, b) => a + b, 0)).toBe(5);
+    const audited = await column(server.db, "SELECT action FROM audit_log WHERE action IN ('preview-enrolment', 'enrol')");
     expect(audited).toEqual(expect.arrayContaining(['preview-enrolment', 'enrol']));
     // The experiment page shows the people in its arms.
     const page = await client.get('/experiments/enrol-pages');
@@ -180,7 +182,7 @@ describe('what coaches are told for each arm', () => {
   it('keeps the version in force when each person was assigned, and adds a version for a change after launch', async () => {
     const { services, clock } = server;
     clock.set(new Date(new Date(TEST_NOW).getTime() - 10 * HOUR).toISOString());
-    services.experiments.create(
+    await services.experiments.create(
       design('scripts', {
         journeyPhase: 1,
         factors: [{ key: 'tone', levels: ['standard', 'friendly'] }],
@@ -191,12 +193,13 @@ describe('what coaches are told for each arm', () => {
       }),
       analyst.id,
     );
-    services.experiments.transition('scripts', 'launch');
-    services.contacts.createMany(contacts('S', 30));
-    const first = Array.from({ length: 15 }, (_, i) => services.assignments.assign(analyst, 'scripts', `S-${String(i + 1).padStart(3, '0')}`));
+    await services.experiments.transition('scripts', 'launch');
+    await services.contacts.createMany(contacts('S', 30));
+    const first = [];
+    for (let i = 0; i < 15; i++) first.push(await services.assignments.assign(analyst, 'scripts', `S-${String(i + 1).padStart(3, '0')}`));
     clock.set(new Date(new Date(TEST_NOW).getTime() - 5 * HOUR).toISOString());
-    expect(() => services.experiments.changeInstructions('scripts', [{ armKey: 'friendly', instructions: 'Send the friendly letter.', script: 'Version two.' }], '', analyst.id)).toThrow();
-    const { changed } = services.experiments.changeInstructions(
+    await expect(async () => services.experiments.changeInstructions('scripts', [{ armKey: 'friendly', instructions: 'Send the friendly letter.', script: 'Version two.' }], '', analyst.id)).rejects.toThrow();
+    const { changed } = await services.experiments.changeInstructions(
       'scripts',
       [
         { armKey: 'standard', instructions: 'Send the standard letter.', script: 'Dear [reference], standard.' },
@@ -207,12 +210,13 @@ describe('what coaches are told for each arm', () => {
     );
     expect(changed).toEqual(['friendly']);
     clock.set(new Date(new Date(TEST_NOW).getTime() - 1 * HOUR).toISOString());
-    const later = Array.from({ length: 15 }, (_, i) => services.assignments.assign(analyst, 'scripts', `S-${String(i + 16).padStart(3, '0')}`));
+    const later = [];
+    for (let i = 0; i < 15; i++) later.push(await services.assignments.assign(analyst, 'scripts', `S-${String(i + 16).padStart(3, '0')}`));
     clock.set(TEST_NOW);
-    const experiment = services.experiments.get('scripts');
+    const experiment = await services.experiments.get('scripts');
     const friendly = experiment.arms.find((a) => a.key === 'friendly')!;
     expect(friendly.instructions).toMatchObject({ version: 2, reason: 'Coaches asked for plainer words' });
-    expect(services.experiments.instructionHistory(friendly.id).map((v) => v.version)).toEqual([1, 2]);
+    expect((await services.experiments.instructionHistory(friendly.id)).map((v) => v.version)).toEqual([1, 2]);
 
     const coach = await signedIn('coach');
     const earlyFriendly = first.find((r) => r.assigned && r.assignment.arm.key === 'friendly')!;
@@ -227,13 +231,13 @@ describe('what coaches are told for each arm', () => {
     expect(early).not.toContain('completely voluntary');
   });
 
-  it('rewrites version 1 while the experiment is a draft', () => {
+  it('rewrites version 1 while the experiment is a draft', async () => {
     const { services } = server;
-    services.experiments.create(design('draft-scripts', { arms: [{ levels: { channel: 'letter' }, instructions: 'One.' }, { levels: { channel: 'text' }, instructions: 'Two.' }] }), analyst.id);
-    services.experiments.changeInstructions('draft-scripts', [{ armKey: 'letter', instructions: 'One, rewritten.', script: '' }], null, analyst.id);
-    const arm = services.experiments.get('draft-scripts').arms.find((a) => a.key === 'letter')!;
+    await services.experiments.create(design('draft-scripts', { arms: [{ levels: { channel: 'letter' }, instructions: 'One.' }, { levels: { channel: 'text' }, instructions: 'Two.' }] }), analyst.id);
+    await services.experiments.changeInstructions('draft-scripts', [{ armKey: 'letter', instructions: 'One, rewritten.', script: '' }], null, analyst.id);
+    const arm = (await services.experiments.get('draft-scripts')).arms.find((a) => a.key === 'letter')!;
     expect(arm.instructions).toMatchObject({ version: 1, instructions: 'One, rewritten.' });
-    expect(services.experiments.instructionHistory(arm.id)).toHaveLength(1);
+    expect(await services.experiments.instructionHistory(arm.id)).toHaveLength(1);
   });
 
   it('saves the instructions an analyst writes in the design form, prefilled from the arm’s levels', async () => {
@@ -267,7 +271,7 @@ describe('what coaches are told for each arm', () => {
       action: 'save',
     });
     expect(saved.status).toBe(303);
-    const arm = server.services.experiments.get('form-scripts').arms.find((a) => a.key === 'text')!;
+    const arm = (await server.services.experiments.get('form-scripts')).arms.find((a) => a.key === 'text')!;
     expect(arm.instructions).toMatchObject({ version: 1, instructions: 'Text them once.', script: 'Hello from [your name]' });
   });
 });
@@ -275,9 +279,9 @@ describe('what coaches are told for each arm', () => {
 describe('the coach is offered only experiments the person is eligible for', () => {
   it('offers none it would refuse, and says why', async () => {
     const { services } = server;
-    services.experiments.create(design('texters', { name: 'Text first', journeyPhase: 1, eligibility: { preferredChannel: 'text' } }), analyst.id);
-    services.experiments.transition('texters', 'launch');
-    services.contacts.createMany([{ ...contactFixture('LETTER-1'), preferredChannel: 'letter', adjustments: [] } as ContactInput]);
+    await services.experiments.create(design('texters', { name: 'Text first', journeyPhase: 1, eligibility: { preferredChannel: 'text' } }), analyst.id);
+    await services.experiments.transition('texters', 'launch');
+    await services.contacts.createMany([{ ...contactFixture('LETTER-1'), preferredChannel: 'letter', adjustments: [] } as ContactInput]);
     const coach = await signedIn('coach');
     const page = await coach.get('/contacts/LETTER-1');
     expect(page.html).not.toContain('Add to experiment: Text first');
@@ -288,7 +292,7 @@ describe('the coach is offered only experiments the person is eligible for', () 
 describe('steering a launched experiment from the screens', () => {
   it('confirms a change of weights with what it means, then starts a new phase with a new seed', async () => {
     const { services } = server;
-    const before = services.experiments.get('enrol-pages');
+    const before = await services.experiments.get('enrol-pages');
     const client = await signedIn('analyst');
     const form = await client.get('/experiments/enrol-pages/allocation');
     expect(form.status).toBe(200);
@@ -299,20 +303,20 @@ describe('steering a launched experiment from the screens', () => {
     expect(text).toContain('New people are assigned with the new weights');
     expect(text).toContain('The sample-ratio check restarts for the new phase');
     expect(text).toContain(`This starts allocation phase ${before.phase.number + 1}, with a new seed.`);
-    expect(services.experiments.get('enrol-pages').phases).toHaveLength(before.phases.length); // nothing written yet
+    expect((await services.experiments.get('enrol-pages')).phases).toHaveLength(before.phases.length); // nothing written yet
     const confirmed = await client.post('/experiments/enrol-pages/allocation', { ...fields, action: 'confirm' });
     expect(confirmed.location).toBe('/experiments/enrol-pages?changed=allocation');
-    const after = services.experiments.get('enrol-pages');
+    const after = await services.experiments.get('enrol-pages');
     expect(after.phases).toHaveLength(before.phases.length + 1);
     expect(after.phase.seed).not.toBe(before.phase.seed);
     expect(after.phase.weights).toEqual([0.25, 0.75]);
-    expect(server.db.$client.prepare("SELECT count(*) FROM audit_log WHERE action = 'change-allocation'").pluck().get()).toBe(1);
+    expect(await scalar(server.db, "SELECT count(*) AS n FROM audit_log WHERE action = 'change-allocation'")).toBe(1);
   });
 
   it('adds an arm with its own instructions, and refuses to close the control', async () => {
     const { services } = server;
-    services.experiments.create(design('add-arm', { factors: [{ key: 'channel', levels: ['letter', 'text', 'email'] }], arms: [{ levels: { channel: 'letter' } }, { levels: { channel: 'text' } }] }), analyst.id);
-    services.experiments.transition('add-arm', 'launch');
+    await services.experiments.create(design('add-arm', { factors: [{ key: 'channel', levels: ['letter', 'text', 'email'] }], arms: [{ levels: { channel: 'letter' } }, { levels: { channel: 'text' } }] }), analyst.id);
+    await services.experiments.transition('add-arm', 'launch');
     const client = await signedIn('analyst');
     const form = await client.get('/experiments/add-arm/allocation');
     const csrf = hiddenField(form.html, '_csrf')!;
@@ -323,7 +327,7 @@ describe('steering a launched experiment from the screens', () => {
     const review = await client.post('/experiments/add-arm/allocation', { ...fields, action: 'review' });
     expect(review.html).toContain('id="addInstructions"');
     await client.post('/experiments/add-arm/allocation', { ...fields, addInstructions: 'Email them.', addScript: 'Subject: hello', action: 'confirm' });
-    const email = services.experiments.get('add-arm').arms.find((a) => a.key === 'email')!;
+    const email = (await services.experiments.get('add-arm')).arms.find((a) => a.key === 'email')!;
     expect(email.weight).toBeCloseTo(1 / 3);
     expect(email.instructions).toMatchObject({ version: 1, instructions: 'Email them.' });
   });
@@ -331,8 +335,8 @@ describe('steering a launched experiment from the screens', () => {
 
 describe('results pages', () => {
   it('shows a short empty state for an experiment with no one in it yet', async () => {
-    server.services.experiments.create(design('empty-results'), analyst.id);
-    server.services.experiments.transition('empty-results', 'launch');
+    await server.services.experiments.create(design('empty-results'), analyst.id);
+    await server.services.experiments.transition('empty-results', 'launch');
     const client = await signedIn('analyst');
     const page = await client.get('/experiments/empty-results/results');
     expect(page.status).toBe(200);
@@ -345,9 +349,9 @@ describe('results pages', () => {
   it('warns once more people are assigned than planned, on the results and the list', async () => {
     expect(plannedSizeWarning(1050, 900)).toContain('More people have been assigned (1,050) than the planned 900');
     expect(plannedSizeWarning(900, 900)).toBeNull();
-    server.services.experiments.create(design('overfull', { journeyPhase: 3, plannedSampleSize: 2 }), analyst.id);
-    server.services.experiments.transition('overfull', 'launch');
-    for (const ref of ['B-001', 'B-002', 'B-003']) server.services.assignments.assign(analyst, 'overfull', ref);
+    await server.services.experiments.create(design('overfull', { journeyPhase: 3, plannedSampleSize: 2 }), analyst.id);
+    await server.services.experiments.transition('overfull', 'launch');
+    for (const ref of ['B-001', 'B-002', 'B-003']) await server.services.assignments.assign(analyst, 'overfull', ref);
     const client = await signedIn('analyst');
     expect(pageText((await client.get('/experiments/overfull/results')).html)).toContain('More people have been assigned (3) than the planned 2');
     expect(pageText((await client.get('/experiments')).html)).toContain('Past the planned size: 3 assigned of 2 planned');
@@ -383,15 +387,15 @@ describe('an admin moves people between caseloads', () => {
     expect(pageText((await client.get('/admin/moves')).html)).toContain('A-040 Coach One Coach Two Closer to home');
   });
 
-  it('moves a whole caseload in one go, with one history row for each person', () => {
+  it('moves a whole caseload in one go, with one history row for each person', async () => {
     const { services } = server;
-    const size = server.db.$client.prepare("SELECT count(*) FROM contacts WHERE coach_id = (SELECT id FROM work_coaches WHERE code = 'WC02')").pluck().get() as number;
-    const result = services.caseloadMoves.move({ reference: null, fromCoach: 'WC02', toCoach: 'WC01', reason: 'Coach leaving' }, null);
+    const size = await scalar<number>(server.db, "SELECT count(*) AS n FROM contacts WHERE coach_id = (SELECT id FROM work_coaches WHERE code = 'WC02')");
+    const result = await services.caseloadMoves.move({ reference: null, fromCoach: 'WC02', toCoach: 'WC01', reason: 'Coach leaving' }, null);
     expect(result.people).toBe(size);
-    expect(server.db.$client.prepare("SELECT count(*) FROM caseload_moves WHERE move_group = ?").pluck().get(result.moveGroup)).toBe(size);
+    expect(await scalar(server.db, 'SELECT count(*) AS n FROM caseload_moves WHERE move_group = ?', [result.moveGroup])).toBe(size);
     let problem: unknown;
     try {
-      services.caseloadMoves.plan({ reference: null, fromCoach: 'WC02', toCoach: 'WC01', reason: 'Again' });
+      await services.caseloadMoves.plan({ reference: null, fromCoach: 'WC02', toCoach: 'WC01', reason: 'Again' });
     } catch (error) {
       problem = error;
     }

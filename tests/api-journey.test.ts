@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { apiClient, channelToneDesign, contactFixture, createPeople, startTestServer, type TestServer } from './support/test-server.ts';
+import { scalar } from './support/sql.ts';
 
 let server: TestServer;
 let tokens: Awaited<ReturnType<typeof createPeople>>;
@@ -104,8 +105,8 @@ describe('API authentication', () => {
   it('accepts only API tokens, never the browser session cookie', async () => {
     const user = await server.services.auth.authenticate('analyst', 'wrong-password');
     expect(user).toBeNull();
-    const analystId = server.db.$client.prepare("SELECT id FROM users WHERE username = 'analyst'").pluck().get() as number;
-    const { cookieValue } = server.services.auth.createSession(analystId);
+    const analystId = (await scalar<number>(server.db, "SELECT id FROM users WHERE username = 'analyst'"))!;
+    const { cookieValue } = await server.services.auth.createSession(analystId);
     const withCookie = await fetch(`${server.baseUrl}/api/experiments`, { headers: { cookie: `eiu_session=${cookieValue}` } });
     expect(withCookie.status).toBe(401);
     const page = await fetch(`${server.baseUrl}/experiments`, { headers: { cookie: `eiu_session=${cookieValue}` }, redirect: 'manual' });

@@ -1,5 +1,5 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../server/db/database.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../server/db/database.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createServices, type Services } from '../server/services.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';
@@ -7,6 +7,8 @@ import type { ExperimentInput } from '../experiments/experiment/experiment-schem
 import { hashAssignment } from '../experiments/assignment/hash-assignment.ts';
 import { ConflictError, ValidationError } from '../server/errors.ts';
 import { apiClient, channelToneDesign, contactFixture, createPeople, startTestServer } from './support/test-server.ts';
+import { openTestDatabase } from './support/test-database.ts';
+import { scalar } from './support/sql.ts';
 
 const NOW = '2026-10-05T09:00:00.000Z';
 const coachCodes = Array.from({ length: 12 }, (_, i) => `WC${String(i + 1).padStart(2, '0')}`);
@@ -37,15 +39,15 @@ function design(overrides: Partial<ExperimentInput> = {}): ExperimentInput {
 
 const reference = (coach: number, person: number) => `C${String(coach).padStart(2, '0')}-P${String(person).padStart(3, '0')}`;
 
-beforeEach(() => {
-  db = openDatabase(':memory:');
-  services = createServices(db, fixedClock(NOW));
-  services.staff.addSite({ code: 'JC1', name: 'North Jobcentre', kind: 'jobcentre' });
-  services.staff.addSite({ code: 'JC2', name: 'South Jobcentre', kind: 'jobcentre' });
-  coachCodes.forEach((code, i) => services.staff.addCoach({ code, name: code, siteCode: i < 6 ? 'JC1' : 'JC2' }));
-  const row = db.$client.prepare("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?)").run(NOW);
-  analyst = { id: Number(row.lastInsertRowid), username: 'a', displayName: 'A', role: 'analyst', coachId: null };
-  services.contacts.createMany(
+beforeEach(async () => {
+  db = await openTestDatabase();
+  services = await createServices(db, fixedClock(NOW));
+  await services.staff.addSite({ code: 'JC1', name: 'North Jobcentre', kind: 'jobcentre' });
+  await services.staff.addSite({ code: 'JC2', name: 'South Jobcentre', kind: 'jobcentre' });
+  for (const [i, code] of coachCodes.entries()) await services.staff.addCoach({ code, name: code, siteCode: i < 6 ? 'JC1' : 'JC2' });
+  const row = (await db.get<{ id: number }>("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?) RETURNING \"id\"", [NOW]))!;
+  analyst = { id: row.id, username: 'a', displayName: 'A', role: 'analyst', coachId: null };
+  await services.contacts.createMany(
     coachCodes.flatMap((coach, c) =>
       Array.from({ length: 10 }, (_, p) =>
         contactFixture(reference(c, p), { coach, site: c < 6 ? 'JC1' : 'JC2', ageBand: p === 9 ? '16-24' : '35-49', adjustments: [], preferredChannel: null }),
@@ -53,45 +55,46 @@ beforeEach(() => {
     ) as never,
   );
 });
+afterEach(() => db.close());
 
-function launch(input: ExperimentInput) {
-  services.experiments.create(input, analyst.id);
-  services.experiments.transition(input.key, 'launch');
+async function launch(input: ExperimentInput) {
+  await services.experiments.create(input, analyst.id);
+  await services.experiments.transition(input.key, 'launch');
 }
 
-const assign = (key: string, ref: string) => services.assignments.assign(analyst, key, ref);
+const assign = async (key: string, ref: string) => services.assignments.assign(analyst, key, ref);
 
 describe('randomising whole work coaches', () => {
-  it('gives every person of one coach the same arm, stored for each person with the coach that was hashed', () => {
-    launch(design());
+  it('gives every person of one coach the same arm, stored for each person with the coach that was hashed', async () => {
+    await launch(design());
     const armOfCoach = new Map<string, string>();
-    coachCodes.forEach((coach, c) => {
+    for (const [c, coach] of coachCodes.entries()) {
       for (let p = 0; p < 10; p++) {
-        const result = assign('coach-tone', reference(c, p));
+        const result = await assign('coach-tone', reference(c, p));
         if (!result.assigned) throw new Error('not assigned');
         expect(result.assignment.cluster).toBe(coach);
         expect(result.assignment.method).toBe('hash');
         if (!armOfCoach.has(coach)) armOfCoach.set(coach, result.assignment.arm.key);
         expect(result.assignment.arm.key).toBe(armOfCoach.get(coach));
       }
-    });
+    }
     // Both arms are used: the coaches, not the people, were shared out.
     expect(new Set(armOfCoach.values()).size).toBe(2);
-    const stored = db.$client.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT cluster) AS clusters FROM assignments WHERE cluster IS NOT NULL').get() as { n: number; clusters: number };
+    const stored = await db.get<{ n: number; clusters: number }>('SELECT COUNT(*) AS n, COUNT(DISTINCT cluster) AS clusters FROM assignments WHERE cluster IS NOT NULL');
     expect(stored).toEqual({ n: 120, clusters: 12 });
   });
 
-  it("is reproducible from the seed: the arm is GrowthBook's hash version 2 of the coach code", () => {
-    launch(design({ seed: 'coach-tone-audit-seed' }));
-    const experiment = services.experiments.get('coach-tone');
-    coachCodes.forEach((coach, c) => {
-      const result = assign('coach-tone', reference(c, 0));
+  it("is reproducible from the seed: the arm is GrowthBook's hash version 2 of the coach code", async () => {
+    await launch(design({ seed: 'coach-tone-audit-seed' }));
+    const experiment = await services.experiments.get('coach-tone');
+    for (const [c, coach] of coachCodes.entries()) {
+      const result = await assign('coach-tone', reference(c, 0));
       if (!result.assigned) throw new Error('not assigned');
       const recomputed = hashAssignment({ experimentKey: 'coach-tone', seed: 'coach-tone-audit-seed', weights: experiment.phase.weights, coverage: 1, reference: coach });
       expect(result.assignment.seed).toBe('coach-tone-audit-seed');
       expect(result.assignment.hashValue).toBe(recomputed.bucket);
       expect(result.assignment.arm.key).toBe(experiment.phase.armKeys[recomputed.armIndex]);
-    });
+    }
   });
 
   it('shares the arms out evenly across many coaches', () => {
@@ -104,78 +107,79 @@ describe('randomising whole work coaches', () => {
     }
   });
 
-  it('keeps the stored arm and coach when a person later moves to another caseload (intention to treat)', () => {
-    launch(design());
-    const first = assign('coach-tone', reference(0, 0));
+  it('keeps the stored arm and coach when a person later moves to another caseload (intention to treat)', async () => {
+    await launch(design());
+    const first = await assign('coach-tone', reference(0, 0));
     if (!first.assigned) throw new Error('not assigned');
     // Move them to a coach whose people got the other arm.
-    const other = coachCodes.map((coach, c) => ({ coach, c, result: assign('coach-tone', reference(c, 1)) }))
-      .find((x) => x.result.assigned && x.result.assignment.arm.key !== first.assignment.arm.key)!;
-    const coachId = (db.$client.prepare('SELECT id FROM work_coaches WHERE code = ?').pluck().get(other.coach)) as number;
-    db.$client.prepare('UPDATE contacts SET coach_id = ? WHERE reference = ?').run(coachId, reference(0, 0));
-    const again = assign('coach-tone', reference(0, 0));
+    const everyCoach = [];
+    for (const [c, coach] of coachCodes.entries()) everyCoach.push({ coach, c, result: await assign('coach-tone', reference(c, 1)) });
+    const other = everyCoach.find((x) => x.result.assigned && x.result.assignment.arm.key !== first.assignment.arm.key)!;
+    const coachId = (await scalar<number>(db, 'SELECT id FROM work_coaches WHERE code = ?', [other.coach]))!;
+    await db.run('UPDATE contacts SET coach_id = ? WHERE reference = ?', [coachId, reference(0, 0)]);
+    const again = await assign('coach-tone', reference(0, 0));
     if (!again.assigned) throw new Error('not assigned');
     expect(again.created).toBe(false);
     expect(again.assignment.arm.key).toBe(first.assignment.arm.key);
     expect(again.assignment.cluster).toBe(coachCodes[0]);
     // Someone not yet assigned who moves takes the arm of the coach they are with when assigned.
-    db.$client.prepare('UPDATE contacts SET coach_id = ? WHERE reference = ?').run(coachId, reference(0, 2));
-    const moved = assign('coach-tone', reference(0, 2));
+    await db.run('UPDATE contacts SET coach_id = ? WHERE reference = ?', [coachId, reference(0, 2)]);
+    const moved = await assign('coach-tone', reference(0, 2));
     if (!moved.assigned) throw new Error('not assigned');
     expect(moved.assignment.cluster).toBe(other.coach);
     expect(moved.assignment.arm.key).toBe(other.result.assigned ? other.result.assignment.arm.key : '');
   });
 
-  it('still leaves out people who opted out or are not eligible', () => {
-    launch(design({ eligibility: { ageBand: { $in: ['35-49'] } } }));
-    services.outcomes.record(analyst, { contact: reference(3, 0), stage: 'opted_out', idempotencyKey: 'opt-out-c3-p0', occurredAt: NOW });
-    expect(assign('coach-tone', reference(3, 0))).toMatchObject({ assigned: false, reason: 'opted_out' });
-    expect(assign('coach-tone', reference(3, 9))).toMatchObject({ assigned: false, reason: 'not_eligible' });
-    expect(assign('coach-tone', reference(3, 1))).toMatchObject({ assigned: true });
+  it('still leaves out people who opted out or are not eligible', async () => {
+    await launch(design({ eligibility: { ageBand: { $in: ['35-49'] } } }));
+    await services.outcomes.record(analyst, { contact: reference(3, 0), stage: 'opted_out', idempotencyKey: 'opt-out-c3-p0', occurredAt: NOW });
+    expect(await assign('coach-tone', reference(3, 0))).toMatchObject({ assigned: false, reason: 'opted_out' });
+    expect(await assign('coach-tone', reference(3, 9))).toMatchObject({ assigned: false, reason: 'not_eligible' });
+    expect(await assign('coach-tone', reference(3, 1))).toMatchObject({ assigned: true });
   });
 
-  it('gives everyone at one site the same arm when sites are randomised, across their coaches', () => {
-    launch(design({ key: 'site-tone', randomisationUnit: 'site' }));
+  it('gives everyone at one site the same arm when sites are randomised, across their coaches', async () => {
+    await launch(design({ key: 'site-tone', randomisationUnit: 'site' }));
     const bySite = new Map<string, Set<string>>();
-    coachCodes.forEach((_, c) => {
+    for (let c = 0; c < coachCodes.length; c++) {
       for (const p of [0, 5]) {
-        const result = assign('site-tone', reference(c, p));
+        const result = await assign('site-tone', reference(c, p));
         if (!result.assigned) throw new Error('not assigned');
         const site = result.assignment.cluster!;
         bySite.set(site, (bySite.get(site) ?? new Set()).add(result.assignment.arm.key));
       }
-    });
+    }
     expect([...bySite.keys()].sort()).toEqual(['JC1', 'JC2']);
     for (const arms of bySite.values()) expect(arms.size).toBe(1);
   });
 });
 
 describe('checking a cluster-randomised design', () => {
-  it('refuses permuted blocks and open-ended monitoring for whole coaches or sites', () => {
-    const fields = (input: ExperimentInput) => {
+  it('refuses permuted blocks and open-ended monitoring for whole coaches or sites', async () => {
+    const fields = async (input: ExperimentInput) => {
       try {
-        services.experiments.create(input, analyst.id);
+        await services.experiments.create(input, analyst.id);
       } catch (error) {
         if (error instanceof ValidationError) return error.errors.map((e) => e.field);
         throw error;
       }
       return [];
     };
-    expect(fields(design({ key: 'blocks', randomisation: 'blocks' }))).toContain('randomisationUnit');
-    expect(fields(design({ key: 'open', plannedSampleSize: undefined }))).toContain('decisionRule');
-    expect(fields(design({ key: 'open-planned', decisionRule: 'confidence_sequence' }))).toContain('decisionRule');
-    expect(fields(design({ key: 'fine' }))).toEqual([]);
-    expect(services.experiments.get('fine').randomisationUnit).toBe('coach');
+    expect(await fields(design({ key: 'blocks', randomisation: 'blocks' }))).toContain('randomisationUnit');
+    expect(await fields(design({ key: 'open', plannedSampleSize: undefined }))).toContain('decisionRule');
+    expect(await fields(design({ key: 'open-planned', decisionRule: 'confidence_sequence' }))).toContain('decisionRule');
+    expect(await fields(design({ key: 'fine' }))).toEqual([]);
+    expect((await services.experiments.get('fine')).randomisationUnit).toBe('coach');
   });
 
-  it('defaults to randomising people one by one', () => {
+  it('defaults to randomising people one by one', async () => {
     const { randomisationUnit: _, ...withoutUnit } = design({ key: 'people' });
-    expect(services.experiments.create(withoutUnit, analyst.id).randomisationUnit).toBe('person');
+    expect((await services.experiments.create(withoutUnit, analyst.id)).randomisationUnit).toBe('person');
   });
 
-  it('refuses a new allocation phase after launch, which would put one coach in two arms', () => {
-    launch(design());
-    expect(() => services.experiments.changeAllocation('coach-tone', { weights: { standard: 2, warm: 1 }, addArms: [], reason: 'more controls' })).toThrow(ConflictError);
+  it('refuses a new allocation phase after launch, which would put one coach in two arms', async () => {
+    await launch(design());
+    await expect(async () => services.experiments.changeAllocation('coach-tone', { weights: { standard: 2, warm: 1 }, addArms: [], reason: 'more controls' })).rejects.toThrow(ConflictError);
   });
 });
 

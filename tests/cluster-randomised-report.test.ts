@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../server/db/database.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../server/db/database.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createServices, type Services } from '../server/services.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';
@@ -9,6 +9,8 @@ import { clusterRandomisedCells } from '../analysis/cluster-randomised-cells.ts'
 import { expectClose, expectIntervalClose } from '../analysis/expect-close.ts';
 import { utcDayOf } from '../experiments/calendar/reporting-calendar.ts';
 import { contactFixture } from './support/test-server.ts';
+import { openTestDatabase } from './support/test-database.ts';
+import { scalar } from './support/sql.ts';
 
 /**
  * A small coach-randomised trial built through the real assignment path: eight
@@ -39,19 +41,19 @@ let db: Db;
 let services: Services;
 const people: { c: number; p: number; arm: string; replies: boolean }[] = [];
 
-beforeAll(() => {
-  db = openDatabase(':memory:');
+beforeAll(async () => {
+  db = await openTestDatabase();
   const clock = fixedClock(day(-5));
-  services = createServices(db, clock);
-  services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
-  for (const coach of COACHES) services.staff.addCoach({ code: coach.code, name: coach.code, siteCode: 'JC1' });
-  const row = db.$client.prepare("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?)").run(day(-5));
-  const analyst: CurrentUser = { id: Number(row.lastInsertRowid), username: 'a', displayName: 'A', role: 'analyst', coachId: null };
-  services.contacts.createMany(
+  services = await createServices(db, clock);
+  await services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
+  for (const coach of COACHES) await services.staff.addCoach({ code: coach.code, name: coach.code, siteCode: 'JC1' });
+  const row = (await db.get<{ id: number }>("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?) RETURNING \"id\"", [day(-5)]))!;
+  const analyst: CurrentUser = { id: row.id, username: 'a', displayName: 'A', role: 'analyst', coachId: null };
+  await services.contacts.createMany(
     COACHES.flatMap((coach, c) => Array.from({ length: coach.size }, (_, p) => contactFixture(reference(c, p), { coach: coach.code, adjustments: [], preferredChannel: null }))) as never,
   );
   const total = COACHES.reduce((sum, coach) => sum + coach.size, 0);
-  services.experiments.create(
+  await services.experiments.create(
     {
       key: 'coach-letters',
       name: 'Warm letters, randomised by coach',
@@ -72,28 +74,29 @@ beforeAll(() => {
     analyst.id,
   );
   clock.set(LAUNCH);
-  services.experiments.transition('coach-letters', 'launch');
+  await services.experiments.transition('coach-letters', 'launch');
   clock.set(day(1));
-  COACHES.forEach((coach, c) => {
+  for (const [c, coach] of COACHES.entries()) {
     for (let p = 0; p < coach.size; p++) {
-      const result = services.assignments.assign(analyst, 'coach-letters', reference(c, p));
+      const result = await services.assignments.assign(analyst, 'coach-letters', reference(c, p));
       if (!result.assigned) throw new Error('not assigned');
       const arm = result.assignment.arm.key;
       people.push({ c, p, arm, replies: (7 * p + 3 * c) % 10 < COACH_RATE[c] + (arm === 'warm' ? 2 : 0) });
     }
-  });
+  }
   clock.set(day(3));
   for (const person of people.filter((x) => x.replies))
-    services.outcomes.record(analyst, { contact: reference(person.c, person.p), stage: 'responded', idempotencyKey: `reply-${person.c}-${person.p}`, occurredAt: day(3) });
+    await services.outcomes.record(analyst, { contact: reference(person.c, person.p), stage: 'responded', idempotencyKey: `reply-${person.c}-${person.p}`, occurredAt: day(3) });
 });
+afterAll(() => db?.close());
 
 const asOf = new Date(day(30));
 
 describe('the report of a coach-randomised experiment', () => {
-  it('counts each coach in the one arm their caseload was given', () => {
-    const report = buildExperimentReport(db, 'coach-letters', { asOf });
-    const experiment = services.experiments.get('coach-letters');
-    const cells = clusterRandomisedCells(db, { experimentId: experiment.id, stage: 'responded', lastDay: utcDayOf(asOf), windowDays: null, armKeyById: new Map(experiment.arms.map((a) => [a.id, a.key])) });
+  it('counts each coach in the one arm their caseload was given', async () => {
+    const report = await buildExperimentReport(db, 'coach-letters', { asOf });
+    const experiment = await services.experiments.get('coach-letters');
+    const cells = await clusterRandomisedCells(db, { experimentId: experiment.id, stage: 'responded', lastDay: utcDayOf(asOf), windowDays: null, armKeyById: new Map(experiment.arms.map((a) => [a.id, a.key])) });
     expect(cells.map((cell) => [cell.cluster, cell.arm, cell.n, cell.successes])).toEqual(
       COACHES.map((coach, c) => {
         const own = people.filter((p) => p.c === c);
@@ -104,8 +107,8 @@ describe('the report of a coach-randomised experiment', () => {
     expect(report.experiment.randomisationUnit).toBe('coach');
   });
 
-  it('decides the primary metric with coaches as the unit: CR2 t-test with df from the number of coaches', () => {
-    const report = buildExperimentReport(db, 'coach-letters', { asOf });
+  it('decides the primary metric with coaches as the unit: CR2 t-test with df from the number of coaches', async () => {
+    const report = await buildExperimentReport(db, 'coach-letters', { asOf });
     const analysis = report.clusterRandomised!.analysis!;
     const [warm] = analysis.comparisons;
     expect(analysis.clusters).toBe(8);
@@ -132,18 +135,18 @@ describe('the report of a coach-randomised experiment', () => {
     expect(verdict.pValue).not.toBeCloseTo(warm.pValue, 3);
   });
 
-  it('reads each week, like the headline, from the cluster-level interval', () => {
-    const report = buildExperimentReport(db, 'coach-letters', { asOf });
+  it('reads each week, like the headline, from the cluster-level interval', async () => {
+    const report = await buildExperimentReport(db, 'coach-letters', { asOf });
     const last = report.weekly.at(-1)!.comparisons[0];
     expectIntervalClose(last.decidingCi!, report.metrics[0].comparisons[0].verdictInterval!, 1e-12);
     expect(report.srm?.observed).toEqual([5, 3]);
   });
 
-  it('keeps someone who later moves caseload in the coach they were randomised with', () => {
-    const before = buildExperimentReport(db, 'coach-letters', { asOf }).clusterRandomised!.analysis!;
-    const wc08 = db.$client.prepare("SELECT id FROM work_coaches WHERE code = 'WC08'").pluck().get() as number;
-    db.$client.prepare('UPDATE contacts SET coach_id = ? WHERE reference = ?').run(wc08, reference(0, 0));
-    const after = buildExperimentReport(db, 'coach-letters', { asOf }).clusterRandomised!.analysis!;
+  it('keeps someone who later moves caseload in the coach they were randomised with', async () => {
+    const before = (await buildExperimentReport(db, 'coach-letters', { asOf })).clusterRandomised!.analysis!;
+    const wc08 = await scalar<number>(db, "SELECT id FROM work_coaches WHERE code = 'WC08'");
+    await db.run('UPDATE contacts SET coach_id = ? WHERE reference = ?', [wc08, reference(0, 0)]);
+    const after = (await buildExperimentReport(db, 'coach-letters', { asOf })).clusterRandomised!.analysis!;
     expect(after.comparisons[0].pValue).toBe(before.comparisons[0].pValue);
     expect(after.clusters).toBe(8);
   });

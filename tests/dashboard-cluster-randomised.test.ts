@@ -3,6 +3,7 @@ import { startTestServer, type TestServer } from './support/test-server.ts';
 import { seedTrial, TEST_PASSWORD } from './browser/support/fixtures.ts';
 import { pageClient, pageText } from './browser/support/page-client.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';
+import { scalar } from './support/sql.ts';
 
 /**
  * Cluster-randomised designs on the pages (decision 0037): one question on the
@@ -47,7 +48,7 @@ describe('choosing to randomise whole coaches or sites', () => {
     expect(pageText(form.html)).toContain('when people of one coach would otherwise hear about each other’s arm, or a whole site changes how it works');
     const saved = await analyst.submit('/experiments/new', '/experiments/new', designFields({ key: 'coach-letters', randomisationUnit: 'coach' }));
     expect(saved.status).toBe(303);
-    expect(server.services.experiments.get('coach-letters').randomisationUnit).toBe('coach');
+    expect((await server.services.experiments.get('coach-letters')).randomisationUnit).toBe('coach');
     const page = pageText((await analyst.get('/experiments/coach-letters')).html);
     expect(page).toContain('What is randomised Whole work coaches’ caseloads');
     expect(page).toContain('Only 2 coaches to randomise: the smallest arm can expect 1, fewer than 6.');
@@ -89,9 +90,9 @@ describe('choosing to randomise whole coaches or sites', () => {
 describe('the results of a coach-randomised experiment', () => {
   it('says the primary metric was analysed with coaches as the unit, and how many', async () => {
     const { services } = server;
-    const analystId = services.db.$client.prepare("SELECT id FROM users WHERE username = 'analyst'").pluck().get() as number;
+    const analystId = (await scalar<number>(services.db, "SELECT id FROM users WHERE username = 'analyst'"))!;
     const analystUser: CurrentUser = { id: analystId, username: 'analyst', displayName: 'Test analyst', role: 'analyst', coachId: null };
-    services.experiments.create(
+    await services.experiments.create(
       {
         key: 'coach-results',
         name: 'Tone by coach',
@@ -110,8 +111,8 @@ describe('the results of a coach-randomised experiment', () => {
       },
       analystId,
     );
-    services.experiments.transition('coach-results', 'launch');
-    for (const i of [1, 2, 3, 10, 20, 30]) services.assignments.assign(analystUser, 'coach-results', `P-${String(i).padStart(4, '0')}`);
+    await services.experiments.transition('coach-results', 'launch');
+    for (const i of [1, 2, 3, 10, 20, 30]) await services.assignments.assign(analystUser, 'coach-results', `P-${String(i).padStart(4, '0')}`);
     const analyst = await signedIn();
     const text = pageText((await analyst.get('/experiments/coach-results/results')).html);
     expect(text).toContain('Randomised by coach: analysed with coaches as the unit (2 coaches)');

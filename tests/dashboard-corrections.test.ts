@@ -15,7 +15,7 @@ async function signedIn(username: string) {
   expect((await client.signIn(username, TEST_PASSWORD)).status).toBe(303);
   return client;
 }
-const rows = (sql: string, ...params: unknown[]) => server.db.$client.prepare(sql).all(...params) as Record<string, unknown>[];
+const rows = (sql: string, ...params: unknown[]) => server.db.all<Record<string, unknown>>(sql, params);
 
 /** Records an outcome through the contact page, as the coach; returns its id. */
 async function recordOnPage(coach: ReturnType<typeof pageClient>, reference: string, fields: Record<string, string>) {
@@ -34,7 +34,7 @@ describe('correcting an entry from the contact page', () => {
     expect(html).toContain(`/contacts/P-0005/outcomes/${id}/withdraw`);
     // The fixture's entries were recorded by the analyst.
     expect(html.match(/\/outcomes\/\d+\/correct"/g)).toHaveLength(1);
-    const analystEntry = rows("SELECT o.id FROM outcome_events o JOIN contacts c ON c.id = o.contact_id WHERE c.reference = 'P-0005' AND o.id <> ? LIMIT 1", id)[0].id;
+    const analystEntry = (await rows("SELECT o.id AS id FROM outcome_events o JOIN contacts c ON c.id = o.contact_id WHERE c.reference = 'P-0005' AND o.id <> ? ORDER BY o.id LIMIT 1", id))[0].id;
     const refused = await coach.get(`/contacts/P-0005/outcomes/${analystEntry}/correct`);
     expect(refused.status).toBe(403);
     expect(pageText(refused.html)).toContain('You can only correct entries you recorded yourself. Ask an analyst to correct this one.');
@@ -59,7 +59,7 @@ describe('correcting an entry from the contact page', () => {
     const checkText = pageText(check.html);
     expect(checkText).toContain('Check your correction');
     expect(checkText).toContain('When, corrected 20 November 2026 at midday');
-    expect(rows('SELECT * FROM outcome_corrections')).toEqual([]);
+    expect(await rows('SELECT * FROM outcome_corrections')).toEqual([]);
 
     const confirmed = await coach.post(path, { ...Object.fromEntries([...check.html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]])), action: 'confirm' });
     expect(confirmed.status).toBe(303);
@@ -67,8 +67,8 @@ describe('correcting an entry from the contact page', () => {
     const page = pageText((await coach.get(confirmed.location!)).html);
     expect(page).toContain('Complaint corrected');
     expect(page).toMatch(/Corrected .* by Test coach: The date was wrong\. First recorded as 23 November 2026 at 9am\./);
-    expect(rows('SELECT occurred_at AS at FROM outcome_events WHERE id = ?', id)).toEqual([{ at: '2026-11-23T09:00:00.000Z' }]);
-    expect(rows('SELECT kind, occurred_at AS at FROM outcome_corrections WHERE event_id = ?', id)).toEqual([{ kind: 'correct', at: '2026-11-20T12:00:00.000Z' }]);
+    expect(await rows('SELECT occurred_at AS at FROM outcome_events WHERE id = ?', id)).toEqual([{ at: '2026-11-23T09:00:00.000Z' }]);
+    expect(await rows('SELECT kind, occurred_at AS at FROM outcome_corrections WHERE event_id = ?', id)).toEqual([{ kind: 'correct', at: '2026-11-20T12:00:00.000Z' }]);
   });
 
   it('withdraws an entry after a check, and undoes one just recorded straight away', async () => {
@@ -89,10 +89,10 @@ describe('correcting an entry from the contact page', () => {
     const contact = await coach.get('/contacts/P-0008');
     const undo = await coach.post(`/contacts/P-0008/outcomes/${undone}/withdraw`, { _csrf: hiddenField(contact.html, '_csrf')! });
     expect(undo.location).toBe(`/contacts/P-0008?withdrawn=${undone}`);
-    expect(rows('SELECT kind, reason FROM outcome_corrections WHERE event_id = ?', undone)).toEqual([{ kind: 'withdraw', reason: 'recorded_by_mistake' }]);
+    expect(await rows('SELECT kind, reason FROM outcome_corrections WHERE event_id = ?', undone)).toEqual([{ kind: 'withdraw', reason: 'recorded_by_mistake' }]);
     // A second undo changes nothing.
     await coach.post(`/contacts/P-0008/outcomes/${undone}/withdraw`, { _csrf: hiddenField(contact.html, '_csrf')! });
-    expect(rows('SELECT COUNT(*) AS n FROM outcome_corrections WHERE event_id = ?', undone)).toEqual([{ n: 1 }]);
+    expect(await rows('SELECT COUNT(*) AS n FROM outcome_corrections WHERE event_id = ?', undone)).toEqual([{ n: 1 }]);
   });
 
   it('asks for a reason when an undo comes long after recording', async () => {
@@ -105,7 +105,7 @@ describe('correcting an entry from the contact page', () => {
       const late = await coach.post(`/contacts/P-0011/outcomes/${id}/withdraw`, { _csrf: hiddenField(contact.html, '_csrf')! });
       expect(late.status).toBe(400);
       expect(pageText(late.html)).toContain('Select why you are withdrawing this entry');
-      expect(rows('SELECT COUNT(*) AS n FROM outcome_corrections WHERE event_id = ?', id)).toEqual([{ n: 0 }]);
+      expect(await rows('SELECT COUNT(*) AS n FROM outcome_corrections WHERE event_id = ?', id)).toEqual([{ n: 0 }]);
     } finally {
       server.clock.set('2026-11-23T09:00:00.000Z');
     }
@@ -122,11 +122,11 @@ describe('opting out and back in from the contact page', () => {
     expect(text).toContain('no experiment will contact them again, by any channel');
     expect(text).toContain('what they have already done stays in the analysis');
     expect(text).toContain('it does not affect their benefits in any way');
-    expect(rows("SELECT COUNT(*) AS n FROM outcome_events o JOIN contacts c ON c.id = o.contact_id WHERE c.reference = 'P-0012' AND stage = 'opted_out'")).toEqual([{ n: 0 }]);
+    expect(await rows("SELECT COUNT(*) AS n FROM outcome_events o JOIN contacts c ON c.id = o.contact_id WHERE c.reference = 'P-0012' AND stage = 'opted_out'")).toEqual([{ n: 0 }]);
     const first = await coach.post('/contacts/P-0012/opt-out', { _csrf: hiddenField(confirm.html, '_csrf')!, idempotencyKey: hiddenField(confirm.html, 'idempotencyKey')! });
     expect(first.location).toBe('/contacts/P-0012?optedOut=1');
     await coach.post('/contacts/P-0012/opt-out', { _csrf: hiddenField(confirm.html, '_csrf')!, idempotencyKey: 'another-key-for-opt-out' });
-    expect(rows("SELECT COUNT(*) AS n FROM outcome_events o JOIN contacts c ON c.id = o.contact_id WHERE c.reference = 'P-0012' AND stage = 'opted_out'")).toEqual([{ n: 1 }]);
+    expect(await rows("SELECT COUNT(*) AS n FROM outcome_events o JOIN contacts c ON c.id = o.contact_id WHERE c.reference = 'P-0012' AND stage = 'opted_out'")).toEqual([{ n: 1 }]);
     // The opt-out itself cannot be corrected away.
     expect((await coach.get('/contacts/P-0012')).html).not.toMatch(/\/outcomes\/\d+\/withdraw/);
   });
@@ -146,7 +146,7 @@ describe('opting out and back in from the contact page', () => {
     const page = await coach.get(done.location!);
     expect(pageText(page.html)).toContain('Recorded that they want to be contacted again');
     expect(page.html).toContain('name="stage"');
-    expect(rows("SELECT reason FROM opt_ins")).toEqual([{ reason: 'Wants help with a CV' }]);
-    expect(rows("SELECT action FROM audit_log WHERE action = 'opt-in'")).toHaveLength(1);
+    expect(await rows("SELECT reason FROM opt_ins")).toEqual([{ reason: 'Wants help with a CV' }]);
+    expect(await rows("SELECT action FROM audit_log WHERE action = 'opt-in'")).toHaveLength(1);
   });
 });

@@ -53,7 +53,7 @@ describe('choosing the decision rule on the design page', () => {
     const analyst = await signedIn();
     const saved = await analyst.submit('/experiments/new', '/experiments/new', designFields({ key: 'reminders-a', decisionRule: 'group_sequential', alphaSpending: 'pocock', plannedSampleSize: '600' }));
     expect(saved.status).toBe(303);
-    const design = server.services.experiments.get('reminders-a');
+    const design = await server.services.experiments.get('reminders-a');
     expect(design.decisionRule).toBe('group_sequential');
     expect(design.alphaSpending).toBe('pocock');
 
@@ -70,7 +70,7 @@ describe('choosing the decision rule on the design page', () => {
       ...designFields({ decisionRule: 'confidence_sequence', plannedSampleSize: '' }),
     });
     expect(changed.status).toBe(303);
-    const after = server.services.experiments.get('reminders-a');
+    const after = await server.services.experiments.get('reminders-a');
     expect(after.decisionRule).toBe('confidence_sequence');
     expect(after.plannedSampleSize).toBeNull();
     const afterPage = await analyst.get('/experiments/reminders-a');
@@ -79,13 +79,13 @@ describe('choosing the decision rule on the design page', () => {
 
   it('asks for a planned size when weekly looks are chosen without one, next to the field', async () => {
     const analyst = await signedIn();
-    const before = server.services.experiments.list().length;
+    const before = (await server.services.experiments.list()).length;
     const response = await analyst.submit('/experiments/new', '/experiments/new', designFields({ key: 'reminders-b', decisionRule: 'group_sequential', alphaSpending: 'obf' }));
     expect(response.status).toBe(400);
     expect(response.html).toContain('href="#plannedSampleSize"');
     expect(response.html).toMatch(/id="plannedSampleSize-error"[\s\S]*?Enter a planned sample size, or choose open-ended monitoring/);
     expect(radio(response.html, 'decisionRule', 'group_sequential')).toContain('checked');
-    expect(server.services.experiments.list().length).toBe(before);
+    expect((await server.services.experiments.list()).length).toBe(before);
   });
 
   it('refuses a rule that is not one of the choices with a message on the question', async () => {
@@ -99,14 +99,14 @@ describe('choosing the decision rule on the design page', () => {
   it('plans weekly looks with O’Brien–Fleming-like spending when only a planned size is entered, and open-ended monitoring when none is', async () => {
     const analyst = await signedIn();
     expect((await analyst.submit('/experiments/new', '/experiments/new', designFields({ key: 'reminders-d', plannedSampleSize: '800' }))).status).toBe(303);
-    expect(server.services.experiments.get('reminders-d')).toMatchObject({ decisionRule: 'group_sequential', alphaSpending: 'obf' });
+    expect(await server.services.experiments.get('reminders-d')).toMatchObject({ decisionRule: 'group_sequential', alphaSpending: 'obf' });
     expect((await analyst.submit('/experiments/new', '/experiments/new', designFields({ key: 'reminders-e' }))).status).toBe(303);
-    expect(server.services.experiments.get('reminders-e').decisionRule).toBe('confidence_sequence');
+    expect((await server.services.experiments.get('reminders-e')).decisionRule).toBe('confidence_sequence');
   });
 
   it('shows a rule set through the API on the design form and keeps it when saved from there', async () => {
-    const analystId = (server.db.$client.prepare("SELECT id FROM users WHERE username = 'analyst'").get() as { id: number }).id;
-    const api = apiClient(server.baseUrl, server.services.auth.createApiToken(analystId, 'design plan test'));
+    const analystId = (await server.db.get<{ id: number }>("SELECT id FROM users WHERE username = 'analyst'"))!.id;
+    const api = apiClient(server.baseUrl, await server.services.auth.createApiToken(analystId, 'design plan test'));
     const created = await api.post('/api/experiments', channelToneDesign({ key: 'api-rule', decisionRule: 'group_sequential', alphaSpending: 'pocock', plannedSampleSize: 900 }));
     expect(created.status).toBe(201);
     const analyst = await signedIn();

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support/test-server.ts';
 import { seedTrial, TEST_PASSWORD } from './browser/support/fixtures.ts';
 import { hiddenField, pageClient, pageText } from './browser/support/page-client.ts';
+import { column, scalar } from './support/sql.ts';
 
 /** The fixture's raw learning note, written by a member of the team during the week ending 22 November 2026. */
 const RAW_NOTE = 'People who got the warm text often replied asking whether it would affect their payments.';
@@ -69,7 +70,7 @@ describe('what ministers read about the unit’s learning', () => {
   it('shows the approved summary on the page and in the CSV, even when the week froze before it was approved', async () => {
     const before = await ministerReads();
     expect(before.page).toContain('No learning summary was approved for this week.');
-    const frozenBefore = server.db.$client.prepare('SELECT week_ending, content FROM report_snapshots ORDER BY week_ending').all();
+    const frozenBefore = await server.db.all('SELECT week_ending, content FROM report_snapshots ORDER BY week_ending');
     const analyst = await signedIn('analyst');
     await saveDraft(analyst, SAFE_SUMMARY);
     const approved = await approve(analyst);
@@ -82,7 +83,7 @@ describe('what ministers read about the unit’s learning', () => {
     expect(after.csv).toContain(`${WEEK},(all experiments),learning,,approved summary,`);
     expect(after.csv).not.toContain('often replied asking whether');
     // The figures stay frozen: only the learning section changed.
-    expect(server.db.$client.prepare('SELECT week_ending, content FROM report_snapshots ORDER BY week_ending').all()).toEqual(frozenBefore);
+    expect(await server.db.all('SELECT week_ending, content FROM report_snapshots ORDER BY week_ending')).toEqual(frozenBefore);
   });
 
   it('shows the approved summary in the analysts’ preview of this week as soon as it is approved', async () => {
@@ -108,9 +109,9 @@ describe('what ministers read about the unit’s learning', () => {
     expect((await ministerReads()).page).toContain(SAFE_SUMMARY);
     await approve(analyst);
     expect((await ministerReads()).page).toContain('A later thought: easy-read invitations helped.');
-    const approvals = server.db.$client.prepare('SELECT text FROM learning_summary_approvals ORDER BY id').pluck().all();
+    const approvals = await column(server.db, 'SELECT text FROM learning_summary_approvals ORDER BY id');
     expect(approvals).toEqual([SAFE_SUMMARY, `${SAFE_SUMMARY}\n\nA later thought: easy-read invitations helped.`]);
-    expect(() => server.db.$client.prepare("UPDATE learning_summary_approvals SET text = 'changed'").run()).toThrow(/cannot be changed/);
+    await expect(server.db.run("UPDATE learning_summary_approvals SET text = 'changed'")).rejects.toThrow(/cannot be changed/);
   });
 });
 
@@ -119,27 +120,25 @@ describe('writing and approving the summary', () => {
     const analyst = await signedIn('analyst');
     await saveDraft(analyst, SAFE_SUMMARY);
     await approve(analyst);
-    const audit = server.db.$client
-      .prepare("SELECT user_id AS userId, action, entity_id AS entityId FROM audit_log WHERE entity = 'learning-summary' ORDER BY id")
-      .all();
+    const audit = await server.db.all(`SELECT user_id AS "userId", action, entity_id AS "entityId" FROM audit_log WHERE entity = 'learning-summary' ORDER BY id`);
     expect(audit).toEqual([
       { userId: analystId, action: 'save-draft', entityId: WEEK },
       { userId: analystId, action: 'approve', entityId: WEEK },
     ]);
-    const row = server.db.$client.prepare('SELECT status, created_by, updated_by, approved_by FROM learning_summaries').get();
+    const row = await server.db.get('SELECT status, created_by, updated_by, approved_by FROM learning_summaries');
     expect(row).toEqual({ status: 'approved', created_by: analystId, updated_by: analystId, approved_by: analystId });
   });
 
   it('copies the chosen notes into the editable draft without saving them', async () => {
     const analyst = await signedIn('analyst');
-    const noteId = server.db.$client.prepare('SELECT id FROM learning_notes').pluck().get() as number;
+    const noteId = await scalar<number>(server.db, 'SELECT id FROM learning_notes');
     const page = await analyst.get(SUMMARY_PAGE);
     expect(pageText(page.html)).toContain(RAW_NOTE);
     const copied = await analyst.post(SUMMARY_PAGE, { _csrf: hiddenField(page.html, '_csrf')!, action: 'copy-notes', text: 'Opening line.', notes: String(noteId) });
     expect(copied.status).toBe(200);
     expect(copied.html).toMatch(new RegExp(`<textarea[^>]*name="text"[^>]*>Opening line.\\n\\n${RAW_NOTE}</textarea>`));
     expect(pageText(copied.html)).toContain('Copied 1 note into the draft. They are not saved yet');
-    expect(server.db.$client.prepare('SELECT COUNT(*) FROM learning_summaries').pluck().get()).toBe(0);
+    expect(await scalar(server.db, 'SELECT COUNT(*) AS n FROM learning_summaries')).toBe(0);
   });
 
   it('asks which notes to copy when none is selected, keeping the text', async () => {
@@ -166,7 +165,7 @@ describe('writing and approving the summary', () => {
 
     const ticked = await approve(analyst, { checked: 'yes' });
     expect(ticked.status).toBe(303);
-    expect(server.db.$client.prepare('SELECT status FROM learning_summaries').pluck().get()).toBe('approved');
+    expect(await scalar(server.db, 'SELECT status FROM learning_summaries')).toBe('approved');
   });
 
   it('approves a clean draft without the tick, and a second click changes nothing', async () => {
@@ -177,7 +176,7 @@ describe('writing and approving the summary', () => {
     const fields = { _csrf: hiddenField(page.html, '_csrf')!, digest: hiddenField(page.html, 'digest')! };
     expect((await analyst.post(APPROVE_PAGE, fields)).status).toBe(303);
     expect((await analyst.post(APPROVE_PAGE, fields)).status).toBe(303);
-    expect(server.db.$client.prepare('SELECT COUNT(*) FROM learning_summary_approvals').pluck().get()).toBe(1);
+    expect(await scalar(server.db, 'SELECT COUNT(*) AS n FROM learning_summary_approvals')).toBe(1);
   });
 
   it('refuses to approve a draft that changed after the confirmation page was opened', async () => {
@@ -188,7 +187,7 @@ describe('writing and approving the summary', () => {
     const response = await analyst.post(APPROVE_PAGE, { _csrf: hiddenField(page.html, '_csrf')!, digest: hiddenField(page.html, 'digest')! });
     expect(response.status).toBe(409);
     expect(pageText(response.html)).toContain('The draft changed since you opened this page');
-    expect(server.db.$client.prepare('SELECT COUNT(*) FROM learning_summary_approvals').pluck().get()).toBe(0);
+    expect(await scalar(server.db, 'SELECT COUNT(*) AS n FROM learning_summary_approvals')).toBe(0);
   });
 
   it('shows what to fix when the draft is empty', async () => {
@@ -228,7 +227,7 @@ describe('who may write and approve', () => {
       const approval = await client.post(APPROVE_PAGE, { _csrf: token, digest: 'x', checked: 'yes' });
       expect({ username, save: save.status, approval: approval.status }).toEqual({ username, save: 403, approval: 403 });
     }
-    expect(server.db.$client.prepare('SELECT COUNT(*) FROM learning_summaries').pluck().get()).toBe(0);
+    expect(await scalar(server.db, 'SELECT COUNT(*) AS n FROM learning_summaries')).toBe(0);
   });
 
   it('does not show ministers or coaches a link to the summaries', async () => {
@@ -244,14 +243,14 @@ describe('who may write and approve', () => {
     const otherToken = hiddenField((await other.get(SUMMARY_PAGE)).html, '_csrf')!;
     expect((await analyst.post(SUMMARY_PAGE, { action: 'save', text: SAFE_SUMMARY })).status).toBe(403);
     expect((await analyst.post(SUMMARY_PAGE, { _csrf: otherToken, action: 'save', text: SAFE_SUMMARY })).status).toBe(403);
-    expect(server.db.$client.prepare('SELECT COUNT(*) FROM learning_summaries').pluck().get()).toBe(0);
+    expect(await scalar(server.db, 'SELECT COUNT(*) AS n FROM learning_summaries')).toBe(0);
 
     await saveDraft(analyst, SAFE_SUMMARY);
     const page = await analyst.get(APPROVE_PAGE);
     const digest = hiddenField(page.html, 'digest')!;
     expect((await analyst.post(APPROVE_PAGE, { digest })).status).toBe(403);
     expect((await analyst.post(APPROVE_PAGE, { _csrf: otherToken, digest })).status).toBe(403);
-    expect(server.db.$client.prepare('SELECT COUNT(*) FROM learning_summary_approvals').pluck().get()).toBe(0);
+    expect(await scalar(server.db, 'SELECT COUNT(*) AS n FROM learning_summary_approvals')).toBe(0);
   });
 });
 

@@ -10,6 +10,7 @@ import { dashboardBenchPages, signInForBench } from '../dashboard/bench-pages.ts
 import { setUpAuthentication } from '../server/middleware/authentication.ts';
 import { setUpSecurityHeaders } from '../server/middleware/security-headers.ts';
 import { errorHandler } from '../server/middleware/error-handler.ts';
+import { column } from './support/sql.ts';
 
 let server: TestServer;
 const analystView = { id: 0, username: 'x', displayName: 'x', role: 'analyst' as const, coachId: null };
@@ -159,11 +160,11 @@ describe('every page checks the role on the server', () => {
 describe('forms need the session’s CSRF token', () => {
   it('refuses a form without the token, and records nothing', async () => {
     const client = await signedIn('coach');
-    const before = server.services.outcomes.forContact({ id: 0, username: 'x', displayName: 'x', role: 'analyst', coachId: null }, 'P-0003').length;
+    const before = (await server.services.outcomes.forContact({ id: 0, username: 'x', displayName: 'x', role: 'analyst', coachId: null }, 'P-0003')).length;
     const response = await client.post('/contacts/P-0003/outcomes', { stage: 'complaint', idempotencyKey: 'no-token-0001' });
     expect(response.status).toBe(403);
     expect(pageText(response.html)).toContain('This form has expired or did not come from this service');
-    const after = server.services.outcomes.forContact({ id: 0, username: 'x', displayName: 'x', role: 'analyst', coachId: null }, 'P-0003').length;
+    const after = (await server.services.outcomes.forContact({ id: 0, username: 'x', displayName: 'x', role: 'analyst', coachId: null }, 'P-0003')).length;
     expect(after).toBe(before);
   });
 
@@ -222,8 +223,8 @@ describe('defining an experiment in the browser', () => {
 
   it('works out the sample size beside the form without saving anything', async () => {
     const analyst = await signedIn('analyst');
-    const count = () => server.services.experiments.list().length;
-    const before = count();
+    const count = async () => (await server.services.experiments.list()).length;
+    const before = await count();
     const response = await analyst.submit('/experiments/new', '/experiments/new', {
       action: 'calculate',
       factor1Key: 'channel',
@@ -241,7 +242,7 @@ describe('defining an experiment in the browser', () => {
     expect(total).toBeGreaterThan(2 * 1094);
     expect(text).toContain(`${Math.ceil(total / 100)} weeks at 100 a week`);
     expect(response.html).toMatch(new RegExp(`id="plannedSampleSize" name="plannedSampleSize" type="text" [^>]*value="${total}"`));
-    expect(count()).toBe(before);
+    expect(await count()).toBe(before);
   });
 
   it('saves a draft, launches it after a confirmation, and then shows the design locked', async () => {
@@ -270,7 +271,7 @@ describe('defining an experiment in the browser', () => {
     });
     expect(saved.status).toBe(303);
     expect(saved.location).toBe('/experiments/where-we-offer-the-first-meeting?saved=1');
-    const design = server.services.experiments.get('where-we-offer-the-first-meeting');
+    const design = await server.services.experiments.get('where-we-offer-the-first-meeting');
     expect(design.arms.map((a) => a.key)).toEqual(['jobcentre', 'community_venue']);
     expect(design.eligibility).toEqual({ ageBand: { $in: ['25-34', '35-49'] } });
     expect(design.strata).toEqual(['healthGroup']);
@@ -358,7 +359,7 @@ describe('recording outcomes', () => {
     const [first, second] = await Promise.all([coach.post('/contacts/N-0001/outcomes', fields), coach.post('/contacts/N-0001/outcomes', fields)]);
     expect(first.status).toBe(303);
     expect(second.location).toBe(first.location);
-    const outcomes = server.services.outcomes.forContact({ id: 0, username: 'x', displayName: 'x', role: 'analyst', coachId: null }, 'N-0001');
+    const outcomes = await server.services.outcomes.forContact({ id: 0, username: 'x', displayName: 'x', role: 'analyst', coachId: null }, 'N-0001');
     expect(outcomes.filter((o) => o.stage === 'outreach_attempted')).toHaveLength(1);
     const confirmation = pageText((await coach.get(first.location!)).html);
     expect(confirmation).toContain('Outreach attempted recorded');
@@ -415,12 +416,12 @@ describe('recording outcomes', () => {
     const text = pageText(check.html);
     expect(text).toContain('Check before you record');
     expect(text).toContain("You are recording ’First meeting attended’ but no meeting was agreed. Continue?");
-    expect(server.services.outcomes.forContact(analystView, 'N-0004')).toEqual([]);
+    expect(await server.services.outcomes.forContact(analystView, 'N-0004')).toEqual([]);
     const confirmed = await coach.post('/contacts/N-0004/outcomes', { ...fields, confirmSkip: '1' });
     expect(confirmed.status).toBe(303);
     expect(hiddenField(check.html, 'confirmSkip')).toBe('1');
     expect(hiddenField(check.html, 'stage')).toBe('meeting_attended');
-    expect(server.services.outcomes.forContact(analystView, 'N-0004').map((o) => o.stage)).toEqual(['meeting_attended']);
+    expect((await server.services.outcomes.forContact(analystView, 'N-0004')).map((o) => o.stage)).toEqual(['meeting_attended']);
   });
 
   it('highlights a time that is not a real time in its own field', async () => {
@@ -449,7 +450,7 @@ describe('recording outcomes', () => {
   it('refuses a meeting agreed for a day already past, and so never says it is due', async () => {
     const coach = await signedIn('coach');
     const form = await coach.get('/contacts/P-0008');
-    const before = server.services.outcomes.forContact(analystView, 'P-0008').length;
+    const before = (await server.services.outcomes.forContact(analystView, 'P-0008')).length;
     const response = await coach.post('/contacts/P-0008/outcomes', {
       _csrf: hiddenField(form.html, '_csrf')!,
       idempotencyKey: hiddenField(recordForm(form.html), 'idempotencyKey')!,
@@ -464,7 +465,7 @@ describe('recording outcomes', () => {
     expect(response.html).toContain('href="#meetingDate-day"');
     expect(pageText(response.html)).toContain('The meeting must be today or later');
     expect(pageText(response.html)).not.toContain('8 December 2019');
-    expect(server.services.outcomes.forContact(analystView, 'P-0008')).toHaveLength(before);
+    expect(await server.services.outcomes.forContact(analystView, 'P-0008')).toHaveLength(before);
   });
 
   it('keeps the history of changes to preferences and adjustments', async () => {
@@ -569,7 +570,7 @@ describe('the weekly report for ministers', () => {
     // The fixture's raw learning note stays in the learning log: ministers see only an approved summary.
     expect(text).not.toContain('often replied asking whether it would affect their payments');
     expect(text).toContain('No learning summary was approved for this week.');
-    const snapshots = server.db.$client.prepare('SELECT week_ending FROM report_snapshots ORDER BY week_ending DESC').pluck().all();
+    const snapshots = await column(server.db, 'SELECT week_ending FROM report_snapshots ORDER BY week_ending DESC');
     expect(snapshots[0]).toBe('2026-11-22');
     const again = await minister.get('/report/weeks/2026-11-22');
     expect(pageText(again.html).replace(/Signed in as .*? Sign out/, '')).toBe(text.replace(/Signed in as .*? Sign out/, ''));
@@ -615,7 +616,7 @@ describe('pages and errors', () => {
     const app = express();
     app.use(setUpSecurityHeaders());
     app.use(setUpAuthentication(server.services));
-    const dashboard = setUpDashboard(app, server.services, {
+    const dashboard = await setUpDashboard(app, server.services, {
       buildReport: () => {
         throw new Error('database exploded at /secret/path.ts:12');
       },
@@ -663,7 +664,7 @@ describe('pages and errors', () => {
   });
 
   it('gives the benchmark a list of pages that each open for the user it names', async () => {
-    const pages = dashboardBenchPages(server.db);
+    const pages = await dashboardBenchPages(server.db);
     expect(pages.map((p) => p.name)).toEqual(expect.arrayContaining(['experiments list', 'experiment results', 'caseload', 'contact page', 'weekly report (frozen)']));
     const cookies = new Map<string, string>();
     for (const page of pages) {

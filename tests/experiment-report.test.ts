@@ -1,11 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../server/db/database.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../server/db/database.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createServices, type Services } from '../server/services.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';
 import { buildExperimentReport } from '../analysis/experiment-report.ts';
 import { analyseBinaryMetric } from '../analysis/analyse-binary-metric.ts';
 import { contactFixture } from './support/test-server.ts';
+import { openTestDatabase } from './support/test-database.ts';
+import { scalar } from './support/sql.ts';
 
 /**
  * A small trial whose outcomes are set by rule, so every count the report gives
@@ -22,20 +24,20 @@ let services: Services;
 let clock: ReturnType<typeof fixedClock>;
 const people: { ref: string; arm: string; assignedDay: number; responds: boolean; agrees: boolean; engaged: boolean }[] = [];
 
-beforeAll(() => {
-  db = openDatabase(':memory:');
+beforeAll(async () => {
+  db = await openTestDatabase();
   clock = fixedClock(day(-10));
-  services = createServices(db, clock);
-  services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
-  const analystRow = db.$client.prepare("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?)").run(day(-10));
-  for (const code of ['WC01', 'WC02', 'WC03']) services.staff.addCoach({ code, name: code, siteCode: 'JC1' });
-  const analyst: CurrentUser = { id: Number(analystRow.lastInsertRowid), username: 'a', displayName: 'A', role: 'analyst', coachId: null };
-  services.contacts.createMany(
+  services = await createServices(db, clock);
+  await services.staff.addSite({ code: 'JC1', name: 'Jobcentre', kind: 'jobcentre' });
+  const analystRow = (await db.get<{ id: number }>("INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES ('a', 'A', 'analyst', 'x', ?) RETURNING \"id\"", [day(-10)]))!;
+  for (const code of ['WC01', 'WC02', 'WC03']) await services.staff.addCoach({ code, name: code, siteCode: 'JC1' });
+  const analyst: CurrentUser = { id: analystRow.id, username: 'a', displayName: 'A', role: 'analyst', coachId: null };
+  await services.contacts.createMany(
     Array.from({ length: 120 }, (_, i) =>
       contactFixture(`R-${String(i).padStart(4, '0')}`, { coach: ['WC01', 'WC02', 'WC03'][i % 3], healthGroup: i % 2 ? 'mental_health' : 'musculoskeletal', adjustments: [], preferredChannel: null }) as never,
     ),
   );
-  services.experiments.create(
+  await services.experiments.create(
     {
       key: 'tone',
       name: 'Tone of first letter',
@@ -54,16 +56,16 @@ beforeAll(() => {
     analyst.id,
   );
   clock.set(LAUNCH);
-  services.experiments.transition('tone', 'launch');
+  await services.experiments.transition('tone', 'launch');
 
   // Someone contacted before they were assigned: that event must not count.
   clock.set(day(0.5));
-  services.outcomes.record(analyst, { contact: 'R-0000', stage: 'responded', idempotencyKey: 'before-assignment-0', occurredAt: day(0.2) });
+  await services.outcomes.record(analyst, { contact: 'R-0000', stage: 'responded', idempotencyKey: 'before-assignment-0', occurredAt: day(0.2) });
 
   for (let i = 0; i < 120; i++) {
     const assignedDay = i < 60 ? 1 : 8;
     clock.set(day(assignedDay));
-    const result = services.assignments.assign(analyst, 'tone', `R-${String(i).padStart(4, '0')}`);
+    const result = await services.assignments.assign(analyst, 'tone', `R-${String(i).padStart(4, '0')}`);
     if (!result.assigned) throw new Error('not assigned');
     const arm = result.assignment.arm.key;
     const responds = arm === 'standard' ? i % 4 === 0 : i % 2 === 0;
@@ -78,7 +80,7 @@ beforeAll(() => {
   events.sort((a, b) => a.at - b.at);
   for (const [k, e] of events.entries()) {
     clock.set(day(e.at));
-    services.outcomes.record(analyst, {
+    await services.outcomes.record(analyst, {
       contact: e.ref,
       stage: e.stage as never,
       detail: e.stage === 'meeting_agreed' ? { place: 'phone' } : undefined,
@@ -87,13 +89,14 @@ beforeAll(() => {
     });
   }
 });
+afterAll(() => db?.close());
 
 const expected = (arm: string, test: (p: (typeof people)[number]) => boolean, assignedBy = Infinity) =>
   people.filter((p) => p.arm === arm && p.assignedDay <= assignedBy && test(p)).length;
 
 describe('the experiment report', () => {
-  it('counts each arm by assignment, only events after assignment and up to the report date', () => {
-    const report = buildExperimentReport(db, 'tone', { asOf: new Date(day(30)) });
+  it('counts each arm by assignment, only events after assignment and up to the report date', async () => {
+    const report = await buildExperimentReport(db, 'tone', { asOf: new Date(day(30)) });
     const responded = report.metrics[0];
     expect(responded).toMatchObject({ key: 'responded', role: 'primary', kind: 'binary' });
     for (const arm of ['standard', 'warm']) {
@@ -110,8 +113,8 @@ describe('the experiment report', () => {
     ]);
   });
 
-  it('gives the same statistics as the analysis functions on the same counts', () => {
-    const report = buildExperimentReport(db, 'tone', { asOf: new Date(day(30)) });
+  it('gives the same statistics as the analysis functions on the same counts', async () => {
+    const report = await buildExperimentReport(db, 'tone', { asOf: new Date(day(30)) });
     const counts = report.metrics[0].arms.map((a) => ({ arm: a.arm, n: a.n, successes: a.successes! }));
     const direct = analyseBinaryMetric({ arms: counts, control: 'standard', plannedTotal: 400, plannedWeights: [0.5, 0.5] });
     const comparison = report.metrics[0].comparisons[0];
@@ -122,8 +125,8 @@ describe('the experiment report', () => {
     expect(report.metrics[0].readings[0]).toMatch(/^Warm: /);
   });
 
-  it('reports as things stood on an earlier date', () => {
-    const report = buildExperimentReport(db, 'tone', { asOf: new Date(day(5)) });
+  it('reports as things stood on an earlier date', async () => {
+    const report = await buildExperimentReport(db, 'tone', { asOf: new Date(day(5)) });
     const warm = report.metrics[0].arms.find((a) => a.arm === 'warm')!;
     expect(warm.n).toBe(expected('warm', () => true, 1));
     expect(warm.successes).toBe(expected('warm', (p) => p.responds, 1));
@@ -131,22 +134,22 @@ describe('the experiment report', () => {
     expect(report.assigned).toBe(60);
   });
 
-  it('counts only people whose whole window has passed when a metric has a window', () => {
-    const report = buildExperimentReport(db, 'tone', { asOf: new Date(day(9)), windows: { responded: 3 } });
+  it('counts only people whose whole window has passed when a metric has a window', async () => {
+    const report = await buildExperimentReport(db, 'tone', { asOf: new Date(day(9)), windows: { responded: 3 } });
     const warm = report.metrics[0].arms.find((a) => a.arm === 'warm')!;
     expect(report.metrics[0].windowDays).toBe(3);
     expect(warm.n).toBe(expected('warm', () => true, 6));
     expect(warm.successes).toBe(expected('warm', (p) => p.responds, 6));
   });
 
-  it("analyses a later phase's outcome by this experiment's arms", () => {
-    const report = buildExperimentReport(db, 'tone', { asOf: new Date(day(70)), extraMetrics: ['engaged_8w'] });
+  it("analyses a later phase's outcome by this experiment's arms", async () => {
+    const report = await buildExperimentReport(db, 'tone', { asOf: new Date(day(70)), extraMetrics: ['engaged_8w'] });
     const engaged = report.metrics.find((m) => m.key === 'engaged_8w')!;
     for (const arm of ['standard', 'warm']) expect(engaged.arms.find((a) => a.arm === arm)!.successes).toBe(expected(arm, (p) => p.engaged));
   });
 
-  it('builds the funnel, the CONSORT flow and the cumulative weekly series', () => {
-    const report = buildExperimentReport(db, 'tone', { asOf: new Date(day(30)) });
+  it('builds the funnel, the CONSORT flow and the cumulative weekly series', async () => {
+    const report = await buildExperimentReport(db, 'tone', { asOf: new Date(day(30)) });
     const warmFunnel = report.funnel.arms.find((a) => a.arm === 'warm')!;
     const respondedIndex = report.funnel.stages.findIndex((s) => s.key === 'responded');
     const agreedIndex = report.funnel.stages.findIndex((s) => s.key === 'meeting_agreed');
@@ -162,8 +165,8 @@ describe('the experiment report', () => {
     expect(week2.successes).toBe(expected('warm', (p) => p.responds && p.assignedDay + 2 <= 14));
   });
 
-  it('breaks the primary metric down by characteristics and by work coach', () => {
-    const report = buildExperimentReport(db, 'tone', { asOf: new Date(day(30)) });
+  it('breaks the primary metric down by characteristics and by work coach', async () => {
+    const report = await buildExperimentReport(db, 'tone', { asOf: new Date(day(30)) });
     const health = report.subgroups.find((s) => s.characteristic === 'healthGroup')!;
     expect(health.subgroups.map((s) => s.subgroup)).toEqual(['mental_health', 'musculoskeletal']);
     expect(report.coaches!.clusters).toBe(3);
@@ -175,20 +178,20 @@ describe('the experiment report', () => {
   it('takes in new records by itself a moment after they are written', async () => {
     const analyst: CurrentUser = { id: 1, username: 'a', displayName: 'A', role: 'analyst', coachId: null };
     clock.set(day(71));
-    services.outcomes.record(analyst, { contact: 'R-0001', stage: 'complaint', idempotencyKey: 'late-complaint-1', occurredAt: day(71) });
-    const checkpoint = () => db.$client.prepare("SELECT last_id FROM projection_checkpoints WHERE source = 'events'").pluck().get();
-    const lastEvent = db.$client.prepare('SELECT MAX(id) FROM outcome_events').pluck().get();
-    expect(checkpoint()).not.toBe(lastEvent);
+    await services.outcomes.record(analyst, { contact: 'R-0001', stage: 'complaint', idempotencyKey: 'late-complaint-1', occurredAt: day(71) });
+    const checkpoint = () => scalar(db, "SELECT last_id FROM projection_checkpoints WHERE source = 'events'");
+    const lastEvent = await scalar(db, 'SELECT MAX(id) AS id FROM outcome_events');
+    expect(await checkpoint()).not.toBe(lastEvent);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(checkpoint()).toBe(lastEvent);
-    const row = db.$client.prepare('SELECT complaint_day FROM assignment_progress WHERE contact_id = (SELECT id FROM contacts WHERE reference = ?)').pluck().get('R-0001');
+    expect(await checkpoint()).toBe(lastEvent);
+    const row = await scalar(db, 'SELECT complaint_day FROM assignment_progress WHERE contact_id = (SELECT id FROM contacts WHERE reference = ?)', ['R-0001']);
     expect(row).toBeCloseTo(70, 6);
   });
 
-  it('rebuilds the read model from the raw records with the same results', () => {
-    const before = buildExperimentReport(db, 'tone', { asOf: new Date(day(70)), extraMetrics: ['engaged_8w'] });
-    services.progress.rebuild();
-    const after = buildExperimentReport(db, 'tone', { asOf: new Date(day(70)), extraMetrics: ['engaged_8w'] });
+  it('rebuilds the read model from the raw records with the same results', async () => {
+    const before = await buildExperimentReport(db, 'tone', { asOf: new Date(day(70)), extraMetrics: ['engaged_8w'] });
+    await services.progress.rebuild();
+    const after = await buildExperimentReport(db, 'tone', { asOf: new Date(day(70)), extraMetrics: ['engaged_8w'] });
     expect(after).toEqual(before);
   });
 });

@@ -2,14 +2,16 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../server/db/database.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createStaffService } from '../experiments/staff/staff-service.ts';
+import { testDatabaseLocation } from './support/test-database.ts';
 
 /**
  * `eiu import contacts` run as a user would run it: `node bin/eiu.mjs` in a
- * child process, against a temporary SQLite file.
+ * child process, against a temporary SQLite file (or, under EIU_TEST_PG, a
+ * fresh PostgreSQL database given as --db).
  */
 const root = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'eiu-import-cli-'));
@@ -20,18 +22,25 @@ const row = (reference: string, overrides: { ageBand?: string; coach?: string } 
   `${reference},${overrides.coach ?? 'WC01'},JC1,mental_health,${overrides.ageBand ?? '50-64'},female,white,false,over_5y,never,uc_lcwra,,`;
 
 let database: string;
+let dropDatabase: () => Promise<void> = async () => {};
 let caseNumber = 0;
 
-beforeEach(() => {
+beforeEach(async () => {
   caseNumber++;
-  database = join(dir, `case-${caseNumber}.sqlite`);
-  const db = openDatabase(database);
-  const staff = createStaffService(db, fixedClock('2026-11-23T09:00:00Z'));
-  staff.addSite({ code: 'JC1', name: 'Test Jobcentre', kind: 'jobcentre' });
-  staff.addCoach({ code: 'WC01', name: 'Coach One', siteCode: 'JC1' });
-  staff.addCoach({ code: 'WC02', name: 'Coach Two', siteCode: 'JC1' });
-  db.$client.close();
+  const location = await testDatabaseLocation(join(dir, `case-${caseNumber}.sqlite`));
+  database = location.location;
+  dropDatabase = location.drop;
+  const db = await openDatabase(database);
+  try {
+    const staff = createStaffService(db, fixedClock('2026-11-23T09:00:00Z'));
+    await staff.addSite({ code: 'JC1', name: 'Test Jobcentre', kind: 'jobcentre' });
+    await staff.addCoach({ code: 'WC01', name: 'Coach One', siteCode: 'JC1' });
+    await staff.addCoach({ code: 'WC02', name: 'Coach Two', siteCode: 'JC1' });
+  } finally {
+    await db.close();
+  }
 });
+afterEach(() => dropDatabase());
 
 function writeCsv(name: string, lines: string[]): string {
   const file = join(dir, name);
@@ -47,12 +56,12 @@ function runImport(file: string): Promise<{ code: number; stdout: string; stderr
   });
 }
 
-function storedReferences(): string[] {
-  const db = openDatabase(database);
+async function storedReferences(): Promise<string[]> {
+  const db = await openDatabase(database);
   try {
-    return (db.$client.prepare('SELECT reference FROM contacts ORDER BY reference').all() as { reference: string }[]).map((r) => r.reference);
+    return (await db.all<{ reference: string }>('SELECT reference FROM contacts ORDER BY reference')).map((r) => r.reference);
   } finally {
-    db.$client.close();
+    await db.close();
   }
 }
 
@@ -68,7 +77,7 @@ describe('eiu import contacts', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Imported 3 contacts/);
     expect(result.stderr).toMatch(/Read 3 rows/); // no progress bar when stderr is not a terminal
-    expect(storedReferences()).toEqual(['IMP-0001', 'IMP-0002', 'IMP-0003']);
+    expect(await storedReferences()).toEqual(['IMP-0001', 'IMP-0002', 'IMP-0003']);
   });
 
   it('imports nothing when one row is wrong, and names its line and column', async () => {
@@ -78,7 +87,7 @@ describe('eiu import contacts', () => {
     expect(result.stderr).toMatch(/Nothing was imported: 1 row has problems/);
     expect(result.stderr).toMatch(/line 3, column age_band: Select an age band/);
     expect(result.stdout).not.toMatch(/Imported/);
-    expect(storedReferences()).toEqual([]);
+    expect(await storedReferences()).toEqual([]);
   });
 
   it('lists the first 50 problems and counts the rest', async () => {
@@ -87,7 +96,7 @@ describe('eiu import contacts', () => {
     expect(result.code).toBe(1);
     expect(result.stderr.match(/^ {2}line \d+, column coach:/gm)).toHaveLength(50);
     expect(result.stderr).toMatch(/…and 10 more/);
-    expect(storedReferences()).toEqual([]);
+    expect(await storedReferences()).toEqual([]);
   });
 
   it('refuses a file with a required column missing', async () => {
@@ -96,14 +105,14 @@ describe('eiu import contacts', () => {
     const result = await runImport(file);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/line 1, column header: The file is missing the column sex/);
-    expect(storedReferences()).toEqual([]);
+    expect(await storedReferences()).toEqual([]);
   });
 
   it('says so when the file does not exist', async () => {
     const result = await runImport(join(dir, 'no-such-file.csv'));
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/No file at .*no-such-file\.csv/);
-    expect(storedReferences()).toEqual([]);
+    expect(await storedReferences()).toEqual([]);
   });
 
   it('reports a file that is not valid CSV', async () => {
@@ -111,6 +120,6 @@ describe('eiu import contacts', () => {
     const result = await runImport(file);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/not valid CSV/);
-    expect(storedReferences()).toEqual([]);
+    expect(await storedReferences()).toEqual([]);
   });
 });

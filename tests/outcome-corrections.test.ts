@@ -18,8 +18,8 @@ afterEach(() => server.close());
 
 let keyCounter = 0;
 const key = () => `key-${++keyCounter}-abcdef`;
-const rows = (sql: string, ...params: unknown[]) => server.db.$client.prepare(sql).all(...params) as Record<string, unknown>[];
-const auditActions = () => rows('SELECT action, entity, entity_id AS entityId FROM audit_log ORDER BY id').map((r) => `${r.action} ${r.entity} ${r.entityId}`);
+const rows = (sql: string, ...params: unknown[]) => server.db.all<Record<string, unknown>>(sql, params);
+const auditActions = async () => (await rows('SELECT action, entity, entity_id AS "entityId" FROM audit_log ORDER BY id')).map((r) => `${r.action} ${r.entity} ${r.entityId}`);
 
 async function recordAs(client: ReturnType<typeof apiClient>, body: Record<string, unknown>): Promise<number> {
   const response = await client.post('/api/outcomes', { contact: 'MINE-0001', stage: 'responded', occurredAt: '2026-11-22T10:00:00Z', idempotencyKey: key(), ...body });
@@ -43,10 +43,10 @@ describe('correcting and withdrawing recorded outcomes', () => {
     expect(response.body.correction).toMatchObject({ kind: 'correct', reason: 'wrong_date', reasonLabel: 'The date was wrong', correctedBy: 'Test coach' });
 
     // The event itself is as first recorded; the correction sits beside it.
-    expect(rows('SELECT occurred_at AS occurredAt, detail FROM outcome_events WHERE id = ?', id)).toEqual([{ occurredAt: '2026-11-22T10:00:00.000Z', detail: '{"place":"jobcentre"}' }]);
-    expect(rows('SELECT event_id AS eventId, kind, occurred_at AS occurredAt FROM outcome_corrections')).toEqual([{ eventId: id, kind: 'correct', occurredAt: '2026-11-20T10:00:00.000Z' }]);
-    expect(auditActions().filter((a) => a.startsWith('record-outcome') || a.startsWith('correct-outcome'))).toEqual([`record-outcome contact MINE-0001`, `correct-outcome outcome_event ${id}`]);
-    expect(() => server.db.$client.prepare("UPDATE outcome_corrections SET reason = 'other'").run()).toThrow(/append-only/);
+    expect(await rows('SELECT occurred_at AS "occurredAt", detail FROM outcome_events WHERE id = ?', id)).toEqual([{ occurredAt: '2026-11-22T10:00:00.000Z', detail: '{"place":"jobcentre"}' }]);
+    expect(await rows('SELECT event_id AS "eventId", kind, occurred_at AS "occurredAt" FROM outcome_corrections')).toEqual([{ eventId: id, kind: 'correct', occurredAt: '2026-11-20T10:00:00.000Z' }]);
+    expect((await auditActions()).filter((a) => a.startsWith('record-outcome') || a.startsWith('correct-outcome'))).toEqual([`record-outcome contact MINE-0001`, `correct-outcome outcome_event ${id}`]);
+    await expect(server.db.run("UPDATE outcome_corrections SET reason = 'other'")).rejects.toThrow(/append-only/);
 
     const listed = await coach.get('/api/contacts/MINE-0001/outcomes');
     expect(listed.body.outcomes).toEqual([response.body.event]);
@@ -67,7 +67,7 @@ describe('correcting and withdrawing recorded outcomes', () => {
     const late = await coach.post(`/api/outcomes/${own}/corrections`, { kind: 'withdraw', reason: 'did_not_happen' });
     expect(late.status).toBe(403);
     expect(late.body.error).toMatch(/14 days after recording them\. Ask an analyst/);
-    expect(rows('SELECT * FROM outcome_corrections')).toEqual([]);
+    expect(await rows('SELECT * FROM outcome_corrections')).toEqual([]);
   });
 
   it('lets an analyst correct any entry at any time', async () => {
@@ -94,7 +94,7 @@ describe('correcting and withdrawing recorded outcomes', () => {
     expect(history.map((o: { id: number; status: string }) => [o.id, o.status])).toEqual([[id, 'withdrawn']]);
     const correctWithdrawn = await analyst.post(`/api/outcomes/${id}/corrections`, { kind: 'correct', reason: 'wrong_date', occurredAt: '2026-11-21T10:00:00Z' });
     expect(correctWithdrawn.status).toBe(409);
-    expect(rows('SELECT COUNT(*) AS n FROM outcome_corrections')).toEqual([{ n: 1 }]);
+    expect(await rows('SELECT COUNT(*) AS n FROM outcome_corrections')).toEqual([{ n: 1 }]);
   });
 
   it('needs a reason from the list, a note for another reason, and no personal details in the note', async () => {
@@ -115,7 +115,7 @@ describe('correcting and withdrawing recorded outcomes', () => {
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect(response.body.errors.find((e: { field: string }) => e.field === field)?.message, JSON.stringify(body)).toMatch(message);
     }
-    expect(rows('SELECT * FROM outcome_corrections')).toEqual([]);
+    expect(await rows('SELECT * FROM outcome_corrections')).toEqual([]);
   });
 
   it('records a correction retried with the same idempotency key once', async () => {
@@ -125,7 +125,7 @@ describe('correcting and withdrawing recorded outcomes', () => {
     const second = await coach.post(`/api/outcomes/${id}/corrections`, body);
     expect([first.status, second.status]).toEqual([201, 200]);
     expect(second.body).toEqual({ ...first.body, created: false });
-    expect(rows('SELECT COUNT(*) AS n FROM outcome_corrections')).toEqual([{ n: 1 }]);
+    expect(await rows('SELECT COUNT(*) AS n FROM outcome_corrections')).toEqual([{ n: 1 }]);
   });
 
   it('does not correct or withdraw an opt-out', async () => {
@@ -176,8 +176,8 @@ describe('opting out carefully', () => {
     const viaOutcomes = await analyst.post('/api/outcomes', { contact: 'MINE-0001', stage: 'opted_out', idempotencyKey: key() });
     expect(viaOutcomes.status).toBe(200);
     expect(viaOutcomes.body.event.id).toBe(responses[0].body.event.id);
-    expect(rows("SELECT COUNT(*) AS n FROM outcome_events WHERE stage = 'opted_out'")).toEqual([{ n: 1 }]);
-    expect(auditActions().filter((a) => a.startsWith('opt-out'))).toHaveLength(1);
+    expect(await rows("SELECT COUNT(*) AS n FROM outcome_events WHERE stage = 'opted_out'")).toEqual([{ n: 1 }]);
+    expect((await auditActions()).filter((a) => a.startsWith('opt-out'))).toHaveLength(1);
   });
 
   it('opts back in only when the person asked, with a reason, and lets them be contacted and assigned again', async () => {
@@ -198,7 +198,7 @@ describe('opting out carefully', () => {
     expect(optIn.status).toBe(201);
     expect(optIn.body.optIn).toMatchObject({ contact: 'MINE-0001', optedOutAt: optOut.body.event.occurredAt, reason: 'Phoned to say they would like support after all', recordedBy: 'Test coach' });
     expect((await coach.post('/api/contacts/MINE-0001/opt-in', { personAsked: true, reason: 'Again' })).status).toBe(200);
-    expect(auditActions().filter((a) => a.startsWith('opt-in '))).toHaveLength(1);
+    expect((await auditActions()).filter((a) => a.startsWith('opt-in '))).toHaveLength(1);
     expect((await coach.get('/api/contacts/MINE-0001')).body.optedOutAt).toBeNull();
     // The opt-out itself stays in their record.
     expect((await coach.get('/api/contacts/MINE-0001/outcomes')).body.outcomes.map((o: { stage: string }) => o.stage)).toEqual(['opted_out']);

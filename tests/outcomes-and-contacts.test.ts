@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { count } from 'drizzle-orm';
-import { contacts, outcomeEvents } from '../server/db/schema.ts';
 import { apiClient, channelToneDesign, contactFixture, createPeople, startTestServer, type TestServer } from './support/test-server.ts';
+import { scalar } from './support/sql.ts';
 
 let server: TestServer;
 let tokens: Awaited<ReturnType<typeof createPeople>>;
@@ -17,7 +16,7 @@ beforeEach(async () => {
 });
 afterEach(() => server.close());
 
-const eventCount = () => server.db.select({ n: count() }).from(outcomeEvents).get()!.n;
+const eventCount = () => scalar(server.db, 'SELECT COUNT(*) AS n FROM outcome_events');
 let keyCounter = 0;
 const event = (overrides: Record<string, unknown>) => ({ contact: 'MINE-0001', stage: 'responded', occurredAt: '2026-11-22T10:00:00Z', idempotencyKey: `key-${++keyCounter}-abcdef`, ...overrides });
 
@@ -46,7 +45,7 @@ describe('recording outcomes', () => {
       expect(response.status).toBe(400);
       const error = response.body.errors.find((e: { field: string }) => e.field === field);
       expect(error?.message).toMatch(message);
-      expect(eventCount()).toBe(0);
+      expect(await eventCount()).toBe(0);
     });
   }
 
@@ -58,7 +57,7 @@ describe('recording outcomes', () => {
     expect(first.status).toBe(201);
     expect(second.status).toBe(200);
     expect(second.body).toEqual({ created: false, event: first.body.event });
-    expect(eventCount()).toBe(1);
+    expect(await eventCount()).toBe(1);
   });
 
   it('accepts a meeting agreed late, for a day up to 7 days back', async () => {
@@ -76,7 +75,7 @@ describe('recording outcomes', () => {
     server.clock.set('2026-12-03T14:20:00Z');
     const attended = await coach.post('/api/outcomes', event({ stage: 'meeting_attended', occurredAt: undefined }));
     expect(attended.status).toBe(201);
-    expect(eventCount()).toBe(2);
+    expect(await eventCount()).toBe(2);
   });
 
   it('records a stage that skips the one before it, and says which was skipped', async () => {
@@ -137,7 +136,7 @@ describe('contacts', () => {
     const good = 'NEW-0001,WC01,JC1,mental_health,50-64,male,white,no,over_5y,never,uc_lcwra,text,interpreter;extra_time';
     const badAge = 'NEW-0002,WC01,JC1,mental_health,70-80,male,white,no,over_5y,never,uc_lcwra,,';
     const badCoach = 'NEW-0003,WC99,JC1,mental_health,50-64,male,white,yes,over_5y,never,uc_lcwra,,';
-    const before = server.db.select({ n: count() }).from(contacts).get()!.n;
+    const before = await scalar(server.db, 'SELECT COUNT(*) AS n FROM contacts');
 
     const rejected = await analyst.post('/api/contacts/import', [header, good, badAge].join('\n'), { 'content-type': 'text/csv' });
     expect(rejected.status).toBe(400);
@@ -146,7 +145,7 @@ describe('contacts', () => {
 
     const unknownCoach = await analyst.post('/api/contacts/import', [header, good, badCoach].join('\n'), { 'content-type': 'text/csv' });
     expect(unknownCoach.body.rejected).toEqual([{ line: 3, errors: [{ field: 'coach', message: 'Unknown work coach code "WC99"' }] }]);
-    expect(server.db.select({ n: count() }).from(contacts).get()!.n).toBe(before);
+    expect(await scalar(server.db, 'SELECT COUNT(*) AS n FROM contacts')).toBe(before);
 
     const imported = await analyst.post('/api/contacts/import', [header, good].join('\n'), { 'content-type': 'text/csv' });
     expect(imported.status).toBe(201);

@@ -110,7 +110,7 @@ describe('the results page of a running channel × tone trial', () => {
   afterAll(() => server.close());
 
   it('leads the factorial section with the interaction the report found', async () => {
-    const report = buildExperimentReport(server.db, TRIAL_KEY, { asOf: server.clock.now() });
+    const report = await buildExperimentReport(server.db, TRIAL_KEY, { asOf: server.clock.now() });
     expect(report.factorial!.cells).toHaveLength(4);
     const interaction = report.factorial!.interaction!;
     expect(interaction.test).toBe('hc2-t');

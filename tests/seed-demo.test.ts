@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../server/db/database.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../server/db/database.ts';
 import { createServices } from '../server/services.ts';
 import { systemClock } from '../server/clock.ts';
 import { CHARACTERISTICS, STAGE_KEYS } from '../experiments/vocabulary.ts';
@@ -7,8 +7,9 @@ import { DEMO_SITES, seedDemoData } from '../seed/demo.ts';
 import { DEMO_LEARNING_NOTES } from '../seed/learning-notes.ts';
 import { checkDisclosure } from '../dashboard/learning-log/disclosure-check.ts';
 import { contactReferenceLookup } from '../dashboard/learning-log/learning-note-service.ts';
+import { openTestDatabase } from './support/test-database.ts';
 
-/** Seeding 300 people into a fresh in-memory database, as `npm start` does with 3,000. */
+/** Seeding 300 people into a fresh database (in memory, or PostgreSQL under EIU_TEST_PG), as `npm start` does with 3,000. */
 const NOW = new Date('2026-11-23T09:00:00.000Z');
 
 interface Seeded {
@@ -17,41 +18,44 @@ interface Seeded {
 }
 
 async function seed(seedNumber: number): Promise<Seeded> {
-  const db = openDatabase(':memory:');
+  const db = await openTestDatabase();
   const result = await seedDemoData(db, { contacts: 300, seed: seedNumber, now: NOW });
   return { db, result };
 }
 
-const all = <T>(db: Db, sql: string, ...params: unknown[]) => db.$client.prepare(sql).all(...params) as T[];
-const references = (db: Db) => all<{ reference: string }>(db, 'SELECT reference FROM contacts ORDER BY id').map((r) => r.reference);
-const arms = (db: Db) =>
-  all<{ line: string }>(
+const all = <T>(db: Db, sql: string, ...params: unknown[]) => db.all<T>(sql, params);
+const references = async (db: Db) => (await all<{ reference: string }>(db, 'SELECT reference FROM contacts ORDER BY id')).map((r) => r.reference);
+const arms = async (db: Db) =>
+  (
+    await all<{ line: string }>(
     db,
-    `SELECT c.reference || ' ' || e.key || ' ' || r.key AS line FROM assignments a
-     JOIN contacts c ON c.id = a.contact_id JOIN experiments e ON e.id = a.experiment_id JOIN experiment_arms r ON r.id = a.arm_id
-     ORDER BY c.reference, e.key`,
+      `SELECT c.reference || ' ' || e.key || ' ' || r.key AS line FROM assignments a
+       JOIN contacts c ON c.id = a.contact_id JOIN experiments e ON e.id = a.experiment_id JOIN experiment_arms r ON r.id = a.arm_id
+       ORDER BY c.reference, e.key`,
+    )
   ).map((r) => r.line);
 
 let first: Seeded;
 beforeAll(async () => {
   first = await seed(1);
 });
+afterAll(() => first?.db.close());
 
 describe('the demo data', () => {
-  it('creates the EIU jobcentre, the community venue and ten coaches with their own sign-ins', () => {
+  it('creates the EIU jobcentre, the community venue and ten coaches with their own sign-ins', async () => {
     const { db } = first;
-    expect(all<{ code: string; kind: string }>(db, 'SELECT code, kind FROM sites ORDER BY code')).toEqual([
+    expect(await all<{ code: string; kind: string }>(db, 'SELECT code, kind FROM sites ORDER BY code')).toEqual([
       { code: 'CV-HUB', kind: 'community_venue' },
       { code: 'JC-EIU', kind: 'jobcentre' },
     ]);
-    const coaches = all<{ code: string; username: string; role: string; site: string }>(
+    const coaches = await all<{ code: string; username: string; role: string; site: string }>(
       db,
       'SELECT w.code, u.username, u.role, s.code AS site FROM work_coaches w JOIN users u ON u.id = w.user_id JOIN sites s ON s.id = w.site_id ORDER BY w.code',
     );
     expect(coaches.map((c) => c.code)).toEqual(['WC01', 'WC02', 'WC03', 'WC04', 'WC05', 'WC06', 'WC07', 'WC08', 'WC09', 'WC10']);
     expect(coaches.map((c) => c.username)).toEqual(coaches.map((c) => `coach${c.code.slice(2)}`));
     expect(new Set(coaches.map((c) => `${c.role} ${c.site}`))).toEqual(new Set(['coach JC-EIU']));
-    const others = all<{ username: string; role: string }>(db, "SELECT username, role FROM users WHERE role != 'coach' ORDER BY username");
+    const others = await all<{ username: string; role: string }>(db, "SELECT username, role FROM users WHERE role != 'coach' ORDER BY username");
     expect(others).toEqual([
       { username: 'admin', role: 'admin' },
       { username: 'analyst', role: 'analyst' },
@@ -62,19 +66,19 @@ describe('the demo data', () => {
   it('stores and returns a sign-in for every demo user, each coach included, whose passwords work', async () => {
     const { db, result } = first;
     expect(result.credentials.map((c) => c.username)).toEqual(['analyst', ...Array.from({ length: 10 }, (_, i) => `coach${String(i + 1).padStart(2, '0')}`), 'minister', 'admin']);
-    expect(all(db, 'SELECT username, role, password FROM demo_credentials ORDER BY username')).toEqual(
+    expect(await all(db, 'SELECT username, role, password FROM demo_credentials ORDER BY username')).toEqual(
       [...result.credentials].sort((a, b) => a.username.localeCompare(b.username)).map(({ username, role, password }) => ({ username, role, password })),
     );
     expect(new Set(result.credentials.map((c) => c.password)).size).toBe(13);
-    const auth = createServices(db, systemClock).auth;
+    const auth = (await createServices(db, systemClock)).auth;
     const analyst = result.credentials.find((c) => c.username === 'analyst')!;
     expect(await auth.authenticate('analyst', analyst.password)).toMatchObject({ username: 'analyst', role: 'analyst' });
     expect(await auth.authenticate('analyst', 'not-the-password')).toBeNull();
   });
 
-  it('makes about the number of contacts asked for, pseudonymous and spread over every coach', () => {
+  it('makes about the number of contacts asked for, pseudonymous and spread over every coach', async () => {
     const { db } = first;
-    const rows = all<Record<string, string | number | null>>(db, 'SELECT * FROM contacts');
+    const rows = await all<Record<string, string | number | null>>(db, 'SELECT * FROM contacts');
     expect(rows).toHaveLength(300);
     for (const row of rows) {
       expect(row.reference).toMatch(/^EIU-[0-9A-HJKMNP-TV-Z]{6}$/);
@@ -89,9 +93,9 @@ describe('the demo data', () => {
     expect(share('benefit_type', 'uc_lcwra')).toBeGreaterThan(0.7);
   });
 
-  it('has three running experiments, launched in turn, with people in every arm', () => {
+  it('has three running experiments, launched in turn, with people in every arm', async () => {
     const { db } = first;
-    const experiments = all<{ key: string; status: string; launched_at: string; journey_phase: number }>(
+    const experiments = await all<{ key: string; status: string; launched_at: string; journey_phase: number }>(
       db,
       'SELECT key, status, launched_at, journey_phase FROM experiments ORDER BY launched_at',
     );
@@ -103,10 +107,10 @@ describe('the demo data', () => {
     const weeksAgo = experiments.map((e) => Math.round((NOW.getTime() - Date.parse(e.launched_at)) / (7 * 86_400_000)));
     expect(weeksAgo).toEqual([10, 8, 6]);
 
-    const perArm = all<{ experiment: string; arm: string; n: number }>(
+    const perArm = await all<{ experiment: string; arm: string; n: number }>(
       db,
       `SELECT e.key AS experiment, r.key AS arm, COUNT(a.id) AS n FROM experiment_arms r
-       JOIN experiments e ON e.id = r.experiment_id LEFT JOIN assignments a ON a.arm_id = r.id GROUP BY r.id ORDER BY e.id, r.position`,
+       JOIN experiments e ON e.id = r.experiment_id LEFT JOIN assignments a ON a.arm_id = r.id GROUP BY r.id, e.id, e.key, r.key, r.position ORDER BY e.id, r.position`,
     );
     expect(perArm.map((a) => `${a.experiment} ${a.arm}`)).toEqual([
       'channel-tone letter-standard',
@@ -121,16 +125,16 @@ describe('the demo data', () => {
     ]);
     for (const arm of perArm) expect(arm.n, `${arm.experiment} ${arm.arm}`).toBeGreaterThan(0);
     // Meeting place uses stratified permuted blocks; the others hash.
-    expect(all(db, "SELECT DISTINCT e.key, a.method FROM assignments a JOIN experiments e ON e.id = a.experiment_id ORDER BY e.key")).toEqual([
+    expect(await all(db, "SELECT DISTINCT e.key AS key, a.method AS method FROM assignments a JOIN experiments e ON e.id = a.experiment_id ORDER BY e.key")).toEqual([
       { key: 'channel-tone', method: 'hash' },
       { key: 'first-meeting-format', method: 'hash' },
       { key: 'meeting-place', method: 'blocks' },
     ]);
   });
 
-  it('records events after the person was assigned and never in the future', () => {
+  it('records events after the person was assigned and never in the future', async () => {
     const { db } = first;
-    const events = all<{ stage: string; occurred_at: string; recorded_at: string; first_assigned: string | null }>(
+    const events = await all<{ stage: string; occurred_at: string; recorded_at: string; first_assigned: string | null }>(
       db,
       `SELECT o.stage, o.occurred_at, o.recorded_at, (SELECT MIN(a.assigned_at) FROM assignments a WHERE a.contact_id = o.contact_id) AS first_assigned
        FROM outcome_events o`,
@@ -147,32 +151,32 @@ describe('the demo data', () => {
     const stages = new Set(events.map((e) => e.stage));
     for (const stage of ['outreach_attempted', 'responded', 'meeting_agreed', 'meeting_attended', 'wants_to_continue', 'found_useful', 'opted_out']) expect(stages).toContain(stage);
     // Phase-2 outcomes come after the person joined the first-meeting experiment.
-    const early = all(
+    const early = await all(
       db,
-      `SELECT 1 FROM assignments a JOIN experiments e ON e.id = a.experiment_id JOIN outcome_events o ON o.contact_id = a.contact_id
+      `SELECT 1 AS one FROM assignments a JOIN experiments e ON e.id = a.experiment_id JOIN outcome_events o ON o.contact_id = a.contact_id
        WHERE e.key = 'first-meeting-format' AND o.stage IN ('wants_to_continue', 'found_useful', 'more_optimistic') AND o.occurred_at <= a.assigned_at`,
     );
     expect(early).toEqual([]);
   });
 
-  it('records each event as the coach of the person', () => {
+  it('records each event as the coach of the person', async () => {
     const { db } = first;
-    const mismatched = all(
+    const mismatched = await all(
       db,
-      'SELECT 1 FROM outcome_events o JOIN contacts c ON c.id = o.contact_id JOIN work_coaches w ON w.id = c.coach_id WHERE o.recorded_by != w.user_id',
+      'SELECT 1 AS one FROM outcome_events o JOIN contacts c ON c.id = o.contact_id JOIN work_coaches w ON w.id = c.coach_id WHERE o.recorded_by != w.user_id',
     );
     expect(mismatched).toEqual([]);
   });
 
-  it('leaves the reports read model covering every assignment', () => {
+  it('leaves the reports read model covering every assignment', async () => {
     const { db } = first;
-    const [{ n: assigned }] = all<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM assignments');
-    const [{ n: rows }] = all<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM assignment_progress');
+    const [{ n: assigned }] = await all<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM assignments');
+    const [{ n: rows }] = await all<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM assignment_progress');
     expect(rows).toBe(assigned);
   });
 
-  it('adds reflective notes from coaches, some about a particular arm', () => {
-    const notes = all<{ experiment_id: number | null; arm_id: number | null; role: string }>(
+  it('adds reflective notes from coaches, some about a particular arm', async () => {
+    const notes = await all<{ experiment_id: number | null; arm_id: number | null; role: string }>(
       first.db,
       'SELECT n.experiment_id, n.arm_id, u.role FROM learning_notes n JOIN users u ON u.id = n.author_id',
     );
@@ -181,32 +185,41 @@ describe('the demo data', () => {
     expect(notes.filter((n) => n.experiment_id !== null && n.arm_id !== null).length).toBeGreaterThan(3);
   });
 
-  it('approves a summary for each past week with notes, in aggregate language that copies no note and passes the disclosure check', () => {
-    const summaries = all<{ week_ending: string; status: string; text: string; approved_by: number; role: string }>(
+  it('approves a summary for each past week with notes, in aggregate language that copies no note and passes the disclosure check', async () => {
+    const summaries = await all<{ week_ending: string; status: string; text: string; approved_by: number; role: string }>(
       first.db,
       'SELECT s.week_ending, s.status, s.text, s.approved_by, u.role FROM learning_summaries s JOIN users u ON u.id = s.approved_by ORDER BY s.week_ending',
     );
     expect(summaries.length).toBeGreaterThanOrEqual(8);
     expect(summaries.at(-1)!.week_ending).toBe('2026-11-22');
     const siteNames = DEMO_SITES.map((site) => site.name);
-    const isContactReference = contactReferenceLookup(first.db);
+    const isContactReference = await contactReferenceLookup(first.db);
     for (const summary of summaries) {
       expect({ week: summary.week_ending, status: summary.status, role: summary.role }).toEqual({ week: summary.week_ending, status: 'approved', role: 'analyst' });
       for (const note of DEMO_LEARNING_NOTES) expect(summary.text).not.toContain(note.note);
-      expect({ week: summary.week_ending, warnings: checkDisclosure(summary.text, { placeNames: siteNames, isContactReference }) }).toEqual({ week: summary.week_ending, warnings: [] });
+      expect({ week: summary.week_ending, warnings: await checkDisclosure(summary.text, { placeNames: siteNames, isContactReference }) }).toEqual({ week: summary.week_ending, warnings: [] });
     }
-    const audited = all<{ n: number }>(first.db, "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'learning-summary' AND action = 'approve'");
+    const audited = await all<{ n: number }>(first.db, "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'learning-summary' AND action = 'approve'");
     expect(audited[0].n).toBe(summaries.length);
   });
 
   it('gives the same people and arms for the same seed, and different ones for another seed', async () => {
     const again = await seed(1);
-    expect(references(again.db)).toEqual(references(first.db));
-    expect(arms(again.db)).toEqual(arms(first.db));
+    try {
+      expect(await references(again.db)).toEqual(await references(first.db));
+      expect(await arms(again.db)).toEqual(await arms(first.db));
+    } finally {
+      await again.db.close();
+    }
     const other = await seed(2);
-    const otherReferences = references(other.db);
-    expect(otherReferences).toHaveLength(300);
-    expect(otherReferences.filter((r) => references(first.db).includes(r)).length).toBeLessThan(5);
-    expect(arms(other.db)).not.toEqual(arms(first.db));
+    try {
+      const otherReferences = await references(other.db);
+      expect(otherReferences).toHaveLength(300);
+      const firstReferences = await references(first.db);
+      expect(otherReferences.filter((r) => firstReferences.includes(r)).length).toBeLessThan(5);
+      expect(await arms(other.db)).not.toEqual(await arms(first.db));
+    } finally {
+      await other.db.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../server/db/database.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../server/db/database.ts';
+import { openTestDatabase } from './support/test-database.ts';
 import { seedDemoData } from '../seed/demo.ts';
 import { buildExperimentReport } from '../analysis/experiment-report.ts';
 import type { ComparisonResult, ExperimentReport } from '../analysis/report-types.ts';
@@ -36,12 +37,13 @@ describe('the verdicts of every demo experiment', () => {
   let db: Db;
   const reports: ExperimentReport[] = [];
   beforeAll(async () => {
-    db = openDatabase(':memory:');
+    db = await openTestDatabase();
     const now = new Date('2026-11-25T10:00:00.000Z');
     await seedDemoData(db, { contacts: 3000, seed: 1, now });
     for (const key of ['channel-tone', 'meeting-place', 'first-meeting-format'])
-      for (const asOf of ['2026-10-26T12:00:00Z', '2026-11-09T12:00:00Z', now.toISOString()]) reports.push(buildExperimentReport(db, key, { asOf: new Date(asOf) }));
+      for (const asOf of ['2026-10-26T12:00:00Z', '2026-11-09T12:00:00Z', now.toISOString()]) reports.push(await buildExperimentReport(db, key, { asOf: new Date(asOf) }));
   }, 120_000);
+  afterAll(() => db?.close());
 
   it('agree with the interval and p-value they name, on every metric, arm and week', () => {
     let decided = 0;

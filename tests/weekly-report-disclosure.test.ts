@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { openDatabase, type Db } from '../server/db/database.ts';
+import type { Db } from '../server/db/database.ts';
 import { createApp } from '../server/app.ts';
 import { fixedClock } from '../server/clock.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';
@@ -10,6 +10,8 @@ import { seedDemoData } from '../seed/demo.ts';
 import { pageClient } from './browser/support/page-client.ts';
 import type { MinisterReport } from '../dashboard/report/weekly-report-builder.ts';
 import type { ShownCount } from '../dashboard/report/suppression.ts';
+import { openTestDatabase } from './support/test-database.ts';
+import { column } from './support/sql.ts';
 
 /**
  * What ministers see, checked as a whole over every frozen week of the demo
@@ -28,10 +30,10 @@ let minister: ReturnType<typeof pageClient>;
 let ministerPassword: string;
 
 beforeAll(async () => {
-  db = openDatabase(':memory:');
+  db = await openTestDatabase();
   const { credentials } = await seedDemoData(db, { contacts: 3000, seed: 1, now: new Date(NOW) });
   clock = fixedClock(NOW);
-  const app = createApp({ db, clock });
+  const app = await createApp({ db, clock });
   services = app.locals.services;
   server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -42,10 +44,13 @@ beforeAll(async () => {
   const signIn = await minister.signIn('minister', ministerPassword);
   expect(signIn.status).toBe(303);
 }, 120_000);
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await db?.close();
+});
 
-const frozenReports = () =>
-  (db.$client.prepare('SELECT content FROM report_snapshots ORDER BY week_ending').pluck().all() as string[]).map((c) => JSON.parse(c) as MinisterReport);
+const frozenReports = async () =>
+  (await column<string>(db, 'SELECT content FROM report_snapshots ORDER BY week_ending')).map((c) => JSON.parse(c) as MinisterReport);
 
 /** Every {value, text} count anywhere in a report. */
 function countsIn(value: unknown, path = '$', found: { path: string; count: ShownCount }[] = []) {
@@ -66,8 +71,8 @@ function expectAddsUp(total: ShownCount, parts: ShownCount[], where: string) {
 }
 
 describe('every frozen week of the demo data', () => {
-  it('has a report for every week from the first launch, each stamped with when it was frozen', () => {
-    const weeks = db.$client.prepare('SELECT week_ending AS weekEnding, created_at AS frozenAt FROM report_snapshots ORDER BY week_ending').all() as { weekEnding: string; frozenAt: string }[];
+  it('has a report for every week from the first launch, each stamped with when it was frozen', async () => {
+    const weeks = await db.all<{ weekEnding: string; frozenAt: string }>('SELECT week_ending AS "weekEnding", created_at AS "frozenAt" FROM report_snapshots ORDER BY week_ending');
     expect(weeks.length).toBeGreaterThanOrEqual(9);
     expect(weeks.at(-1)!.weekEnding).toBe('2026-11-22');
     for (const [i, week] of weeks.entries()) {
@@ -79,8 +84,8 @@ describe('every frozen week of the demo data', () => {
     }
   });
 
-  it('shows no count between 1 and 9, and rounds every count to a multiple of 5', () => {
-    for (const report of frozenReports()) {
+  it('shows no count between 1 and 9, and rounds every count to a multiple of 5', async () => {
+    for (const report of await frozenReports()) {
       const counts = countsIn(report);
       expect(counts.length).toBeGreaterThan(20);
       for (const { path, count } of counts) {
@@ -94,8 +99,8 @@ describe('every frozen week of the demo data', () => {
     }
   });
 
-  it('has totals that add up and journeys that never grow from one step to the next unless the report says why', () => {
-    for (const report of frozenReports()) {
+  it('has totals that add up and journeys that never grow from one step to the next unless the report says why', async () => {
+    for (const report of await frozenReports()) {
       for (const e of report.experiments) {
         const where = `${report.weekEnding} ${e.key}`;
         expect(e.journey.steps[0].key).toBe('assigned');
@@ -123,7 +128,7 @@ describe('every frozen week of the demo data', () => {
   });
 
   it('prints the same rounded and withheld counts in the page tables and the CSV', async () => {
-    for (const report of frozenReports()) {
+    for (const report of await frozenReports()) {
       const page = await minister.get(`/report/weeks/${report.weekEnding}`);
       expect(page.status).toBe(200);
       const cells = [...page.html.matchAll(/<td class="govuk-table__cell govuk-table__cell--numeric">([^<]*)<\/td>/g)].map((m) => m[1].trim());
@@ -150,7 +155,7 @@ describe('every frozen week of the demo data', () => {
 
 describe('differencing what ministers can open', () => {
   const views = async () => {
-    const weeks = db.$client.prepare('SELECT week_ending FROM report_snapshots').pluck().all() as string[];
+    const weeks = await column<string>(db, 'SELECT week_ending FROM report_snapshots ORDER BY week_ending');
     const paths = ['/report', '/report/weeks', ...weeks.flatMap((w) => [`/report/weeks/${w}`, `/report/weeks/${w}.csv`])];
     const pages = new Map<string, string>();
     for (const path of paths) {
@@ -162,17 +167,18 @@ describe('differencing what ministers can open', () => {
   };
   const numbersIn = (html: string) => [...html.replace(/<[^>]+>/g, ' ').matchAll(/\d[\d,]*/g)].map((m) => Number(m[0].replace(/,/g, '')));
 
-  function coachAndPeople(count: number): { coach: CurrentUser; references: string[] } {
-    const row = db.$client.prepare("SELECT u.id, u.username, u.display_name AS displayName, w.id AS coachId FROM users u JOIN work_coaches w ON w.user_id = u.id WHERE u.username = 'coach01'").get() as CurrentUser & { coachId: number };
-    const references = db.$client
-      .prepare(
-        `SELECT c.reference FROM contacts c JOIN assignments a ON a.contact_id = c.id
+  async function coachAndPeople(count: number): Promise<{ coach: CurrentUser; references: string[] }> {
+    const row = (await db.get<CurrentUser & { coachId: number }>(
+      `SELECT u.id AS id, u.username AS username, u.display_name AS "displayName", w.id AS "coachId" FROM users u JOIN work_coaches w ON w.user_id = u.id WHERE u.username = 'coach01'`,
+    ))!;
+    const references = await column<string>(
+      db,
+      `SELECT c.reference AS reference FROM contacts c JOIN assignments a ON a.contact_id = c.id
          WHERE c.coach_id = ? AND c.opted_out_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM outcome_events o WHERE o.contact_id = c.id AND o.stage = 'responded')
          GROUP BY c.id ORDER BY c.id LIMIT ?`,
-      )
-      .pluck()
-      .all(row.coachId, count) as string[];
+      [row.coachId, count],
+    );
     return { coach: { ...row, role: 'coach' }, references };
   }
 
@@ -180,11 +186,11 @@ describe('differencing what ministers can open', () => {
     const before = await views();
     let recorded = 0;
     for (const batch of [1, 3, 9]) {
-      const { coach, references } = coachAndPeople(batch);
+      const { coach, references } = await coachAndPeople(batch);
       expect(references).toHaveLength(batch);
       for (const [i, reference] of references.entries()) {
         const stage = i % 3 === 0 ? 'opted_out' : i % 3 === 1 ? 'responded' : 'complaint';
-        services.outcomes.record(coach, { contact: reference, stage, occurredAt: clock.now().toISOString(), idempotencyKey: `difference-${recorded++}` } as never);
+        await services.outcomes.record(coach, { contact: reference, stage, occurredAt: clock.now().toISOString(), idempotencyKey: `difference-${recorded++}` } as never);
       }
       const after = await views();
       expect([...after.keys()]).toEqual([...before.keys()]);
@@ -199,13 +205,13 @@ describe('differencing what ministers can open', () => {
   });
 
   it('shows a new week only once it is frozen, and every change from the week before is a multiple of 5', async () => {
-    const latestBefore = frozenReports().at(-1)!;
+    const latestBefore = (await frozenReports()).at(-1)!;
     clock.set('2026-11-30T00:10:00.000Z');
     const signIn = await minister.signIn('minister', ministerPassword);
     expect(signIn.status).toBe(303);
     const page = await minister.get('/report');
     expect(page.status).toBe(200);
-    const latest = frozenReports().at(-1)!;
+    const latest = (await frozenReports()).at(-1)!;
     expect(latest.weekEnding).toBe('2026-11-29');
     const previous = new Map(countsIn(latestBefore).map(({ path, count }) => [path, count.value]));
     for (const { path, count } of countsIn(latest)) {

@@ -84,7 +84,7 @@ describe('an analyst defines and launches an experiment', () => {
     expect(await page.locator('main').textContent()).toContain('Design locked');
     expect(await page.getByRole('button', { name: 'Change design' }).count()).toBe(0);
     await expectAccessible(page);
-    expect(context.server.services.experiments.get('messenger-dwp-or-a-local-charity').status).toBe('running');
+    expect((await context.server.services.experiments.get('messenger-dwp-or-a-local-charity')).status).toBe('running');
 
     // Results of the running trial: tables, charts with their tables, CONSORT flow.
     await page.goto(`${context.server.baseUrl}/experiments/${TRIAL_KEY}/results`);

@@ -33,9 +33,9 @@ describe('an analyst launches an experiment and gets people into it', () => {
     expect((await page.locator('#instructions ~ .eiu-script').allTextContents()).map((t) => t.trim())).toContain(SCRIPT);
     await expectAccessible(page);
     // New seeds are random; fix this draft's so which arm each person gets is the same on every run.
-    context.server.db.$client
-      .prepare("UPDATE experiment_phases SET seed = ? WHERE experiment_id = (SELECT id FROM experiments WHERE key = 'who-the-invitation-comes-from')")
-      .run('launch-test-seed-1');
+    await context.server.db.run("UPDATE experiment_phases SET seed = ? WHERE experiment_id = (SELECT id FROM experiments WHERE key = 'who-the-invitation-comes-from')", [
+      'launch-test-seed-1',
+    ]);
 
     await page.getByRole('button', { name: 'Launch' }).click();
     await page.waitForURL('**/launch');
@@ -65,12 +65,11 @@ describe('an analyst launches an experiment and gets people into it', () => {
     const assigned = (await armsTable.locator('tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.lastElementChild!.textContent)))).reduce((a, b) => a + b, 0);
     expect(assigned).toBe(5);
 
-    const row = context.server.db.$client
-      .prepare(
-        `SELECT c.reference FROM assignments a JOIN contacts c ON c.id = a.contact_id JOIN experiment_arms r ON r.id = a.arm_id
-         JOIN experiments e ON e.id = a.experiment_id WHERE e.key = 'who-the-invitation-comes-from' AND r.key = 'third_sector' AND c.coach_id = (SELECT id FROM work_coaches WHERE code = 'WC01') LIMIT 1`,
-      )
-      .get() as { reference: string } | undefined;
+    const row = await context.server.db.get<{ reference: string }>(
+      `SELECT c.reference AS reference FROM assignments a JOIN contacts c ON c.id = a.contact_id JOIN experiment_arms r ON r.id = a.arm_id
+         JOIN experiments e ON e.id = a.experiment_id WHERE e.key = 'who-the-invitation-comes-from' AND r.key = 'third_sector' AND c.coach_id = (SELECT id FROM work_coaches WHERE code = 'WC01')
+         ORDER BY a.id LIMIT 1`,
+    );
     expect(row, 'someone on coach WC01’s caseload in the charity arm').toBeDefined();
 
     await page.context().clearCookies();

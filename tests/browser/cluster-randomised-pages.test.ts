@@ -4,6 +4,7 @@ import { seedTrial, TEST_PASSWORD } from './support/fixtures.ts';
 import { axeViolations, describeViolations, launchBrowser, signIn, type TestBrowser } from './support/browser.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import type { ExperimentInput } from '../../experiments/experiment/experiment-schema.ts';
+import { scalar } from '../support/sql.ts';
 
 /**
  * The pages of a coach-randomised design (decision 0037) in Chromium, with axe:
@@ -35,19 +36,19 @@ beforeAll(async () => {
   await seedTrial(server);
   const { services } = server;
   const coaches = ['WC03', 'WC04', 'WC05', 'WC06', 'WC07', 'WC08'];
-  for (const code of coaches) services.staff.addCoach({ code, name: code, siteCode: 'JC1' });
-  services.contacts.createMany(coaches.flatMap((coach, c) => Array.from({ length: 12 }, (_, p) => ({ ...contactFixture(`K-${c}-${p}`, { coach }), adjustments: [], preferredChannel: null }))) as never);
-  const analystId = services.db.$client.prepare("SELECT id FROM users WHERE username = 'analyst'").pluck().get() as number;
+  for (const code of coaches) await services.staff.addCoach({ code, name: code, siteCode: 'JC1' });
+  await services.contacts.createMany(coaches.flatMap((coach, c) => Array.from({ length: 12 }, (_, p) => ({ ...contactFixture(`K-${c}-${p}`, { coach }), adjustments: [], preferredChannel: null }))) as never);
+  const analystId = (await scalar<number>(services.db, "SELECT id FROM users WHERE username = 'analyst'"))!;
   const analyst: CurrentUser = { id: analystId, username: 'analyst', displayName: 'Test analyst', role: 'analyst', coachId: null };
-  services.experiments.create(design('coach-draft'), analystId);
-  services.experiments.create({ ...design('coach-running'), seed: 'coach-running-browser' }, analystId);
-  services.experiments.transition('coach-running', 'launch');
-  coaches.forEach((_, c) => {
+  await services.experiments.create(design('coach-draft'), analystId);
+  await services.experiments.create({ ...design('coach-running'), seed: 'coach-running-browser' }, analystId);
+  await services.experiments.transition('coach-running', 'launch');
+  for (let c = 0; c < coaches.length; c++) {
     for (let p = 0; p < 12; p++) {
-      services.assignments.assign(analyst, 'coach-running', `K-${c}-${p}`);
-      if ((p + c) % 3 === 0) services.outcomes.record(analyst, { contact: `K-${c}-${p}`, stage: 'responded', idempotencyKey: `reply-${c}-${p}`, occurredAt: server.clock.now().toISOString() });
+      await services.assignments.assign(analyst, 'coach-running', `K-${c}-${p}`);
+      if ((p + c) % 3 === 0) await services.outcomes.record(analyst, { contact: `K-${c}-${p}`, stage: 'responded', idempotencyKey: `reply-${c}-${p}`, occurredAt: server.clock.now().toISOString() });
     }
-  });
+  }
   browser = await launchBrowser();
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { expectAccessible, signIn, useSeededTrialInBrowser } from './support/bro
 const context = useSeededTrialInBrowser();
 
 const analystView = { id: 0, username: 'test', displayName: 'test', role: 'analyst' as const, coachId: null };
-const stagesOf = (reference: string) => context.server.services.outcomes.forContact(analystView, reference).map((o) => o.stage);
+const stagesOf = async (reference: string) => (await context.server.services.outcomes.forContact(analystView, reference)).map((o) => o.stage);
 
 /** Clicks, counting them: recording an outcome must take at most three. */
 function clickCounter(page: Page) {
@@ -55,7 +55,7 @@ describe('a work coach records a contact’s outcomes through phase 1', () => {
 
     await page.getByRole('button', { name: 'Add to experiment: First contact: channel and tone' }).click();
     await page.waitForURL(`**/contacts/N-0002?assigned=${TRIAL_KEY}`);
-    const assignment = context.server.services.assignments.forContact(analystView, 'N-0002')[0];
+    const assignment = (await context.server.services.assignments.forContact(analystView, 'N-0002'))[0];
     const arm = assignment.arm;
     const main = page.locator('main');
     expect(await main.textContent()).toContain(`What to do: ${arm.name}`);
@@ -73,20 +73,20 @@ describe('a work coach records a contact’s outcomes through phase 1', () => {
 
     // A refresh after recording does not record it again (Post/Redirect/Get).
     await page.reload();
-    expect(stagesOf('N-0002')).toEqual(['outreach_attempted']);
+    expect(await stagesOf('N-0002')).toEqual(['outreach_attempted']);
 
     // A double-click on "Record" records once.
     await page.getByRole('group', { name: 'What happened?' }).getByLabel('Responded', { exact: true }).check();
     await Promise.all([page.waitForURL(/recorded=\d+/), page.getByRole('button', { name: 'Record', exact: true }).dblclick()]);
     await page.waitForLoadState('networkidle');
-    expect(stagesOf('N-0002')).toEqual(['outreach_attempted', 'responded']);
+    expect(await stagesOf('N-0002')).toEqual(['outreach_attempted', 'responded']);
 
     expect(await main.textContent()).toContain('Due next: Agree a first meeting');
     await recordOutcome(page, 'Meeting agreed', { group: 'Where', option: 'Community venue' });
     expect(await main.textContent()).toContain('Due next: First meeting agreed');
     await recordOutcome(page, 'First meeting attended');
     expect(await main.textContent()).toContain('Due next: Record how the first meeting went');
-    expect(stagesOf('N-0002')).toEqual(['outreach_attempted', 'responded', 'meeting_agreed', 'meeting_attended']);
+    expect(await stagesOf('N-0002')).toEqual(['outreach_attempted', 'responded', 'meeting_agreed', 'meeting_attended']);
     expect(await page.getByRole('table', { name: 'Recorded outcomes, newest first' }).textContent()).toMatch(/First meeting attended.*Meeting agreed.*at community venue/s);
     await expectAccessible(page);
 

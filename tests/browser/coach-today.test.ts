@@ -16,25 +16,25 @@ const DAY = 86_400_000;
 const now = new Date(TEST_NOW).getTime();
 const at = (days: number, hours = 0) => new Date(now + days * DAY + hours * 3_600_000).toISOString();
 const analyst: CurrentUser = { id: 0, username: 'test', displayName: 'test', role: 'analyst', coachId: null };
-const stagesOf = (reference: string) => context.server.services.outcomes.forContact(analyst, reference).map((o) => o.stage);
+const stagesOf = async (reference: string) => (await context.server.services.outcomes.forContact(analyst, reference)).map((o) => o.stage);
 
-beforeAll(() => {
+beforeAll(async () => {
   const { services, clock } = context.server;
-  analyst.id = (services.db.$client.prepare("SELECT id FROM users WHERE username = 'analyst'").get() as { id: number }).id;
+  analyst.id = (await services.db.get<{ id: number }>("SELECT id FROM users WHERE username = 'analyst'"))!.id;
   clock.set(at(-60));
-  services.contacts.createMany(['D-0001', 'D-0002'].map((reference) => ({ preferredChannel: null, adjustments: [], ...contactFixture(reference) }) as ContactInput));
+  await services.contacts.createMany(['D-0001', 'D-0002'].map((reference) => ({ preferredChannel: null, adjustments: [], ...contactFixture(reference) }) as ContactInput));
   let key = 0;
   // As the coach would have recorded each, a minute after it happened.
-  const record = (reference: string, stage: string, occurredAt: string, extra: object = {}) => {
+  const record = async (reference: string, stage: string, occurredAt: string, extra: object = {}) => {
     clock.set(new Date(new Date(occurredAt).getTime() + 60_000).toISOString());
-    services.outcomes.record(analyst, { contact: reference, stage: stage as never, occurredAt, idempotencyKey: `day-${++key}`, ...extra });
+    await services.outcomes.record(analyst, { contact: reference, stage: stage as never, occurredAt, idempotencyKey: `day-${++key}`, ...extra });
   };
   for (const [reference, agreedDaysAgo, meetingAt] of [['D-0001', 3, '2026-11-23T10:30:00.000Z'], ['D-0002', 33, at(-29)]] as const) {
-    record(reference, 'outreach_attempted', at(-agreedDaysAgo - 2), { detail: { channel: 'phone' } });
-    record(reference, 'responded', at(-agreedDaysAgo, -1));
-    record(reference, 'meeting_agreed', at(-agreedDaysAgo), { detail: { place: 'jobcentre', time: meetingAt } });
+    await record(reference, 'outreach_attempted', at(-agreedDaysAgo - 2), { detail: { channel: 'phone' } });
+    await record(reference, 'responded', at(-agreedDaysAgo, -1));
+    await record(reference, 'meeting_agreed', at(-agreedDaysAgo), { detail: { place: 'jobcentre', time: meetingAt } });
   }
-  record('D-0002', 'meeting_attended', at(-29));
+  await record('D-0002', 'meeting_attended', at(-29));
   clock.set(TEST_NOW);
 });
 
@@ -92,11 +92,11 @@ describe('a work coach’s day from Today', () => {
     await Promise.all([page.waitForURL(/\/today\?recorded=\d+/), counter.click(page.getByRole('button', { name: 'Attended today for D-0001' }))]);
     clicks.meetingToday = counter.take();
     expect(await banner(page)).toContain('First meeting attended recorded for D-0001');
-    expect(stagesOf('D-0001').at(-1)).toBe('meeting_attended');
+    expect((await stagesOf('D-0001')).at(-1)).toBe('meeting_attended');
     await checkPage(page);
 
     // Phase 1, outreach: straight from the "Not contacted yet" list, by the arm's channel.
-    const arm = server.services.assignments.forContact(analyst, 'P-0395')[0].arm;
+    const arm = (await server.services.assignments.forContact(analyst, 'P-0395'))[0].arm;
     const outreach = page.getByRole('table', { name: 'Not contacted yet' }).getByRole('button', { name: `Outreach attempted by ${arm.levels.channel} today for P-0395` });
     await Promise.all([page.waitForURL(/recorded=\d+/), counter.click(outreach)]);
     clicks.outreach = counter.take();
@@ -167,7 +167,7 @@ describe('a work coach’s day from Today', () => {
     expect(await banner(page)).toContain('Still engaged at 4 weeks recorded for D-0002');
     expect(await page.getByRole('row', { name: /D-0002/ }).count()).toBe(0);
 
-    expect(stagesOf('P-0395')).toEqual(['outreach_attempted', 'responded', 'meeting_agreed', 'meeting_attended', 'wants_to_continue', 'plan_agreed']);
+    expect(await stagesOf('P-0395')).toEqual(['outreach_attempted', 'responded', 'meeting_agreed', 'meeting_attended', 'wants_to_continue', 'plan_agreed']);
     expect(clicks).toEqual({ meetingToday: 1, followUp: 2, outreach: 1, responded: 2, meetingAgreed: 2, attended: 2, wantsToContinue: 2, planAgreed: 1 });
     expect(Math.max(...Object.values(clicks))).toBeLessThanOrEqual(2);
     expect(context.browser.errors).toEqual([]);
@@ -182,7 +182,7 @@ describe('a work coach’s day from Today', () => {
     expect(await page.locator('main').textContent()).toContain("You are recording 'First meeting attended' but no meeting was agreed. Continue?");
     await checkPage(page);
     await Promise.all([page.waitForURL('**/contacts/N-0005?all=1#record'), page.getByRole('link', { name: 'No, go back' }).click()]);
-    expect(stagesOf('N-0005')).toEqual([]);
+    expect(await stagesOf('N-0005')).toEqual([]);
     expect(context.browser.errors).toEqual([]);
   });
 });

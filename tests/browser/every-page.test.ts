@@ -16,7 +16,7 @@ beforeAll(async () => {
   server = await startTestServer();
   await seedTrial(server);
   // A draft, so the edit form and launch confirmation exist.
-  server.services.experiments.create(
+  await server.services.experiments.create(
     {
       key: 'draft-messenger',
       name: 'Messenger',
@@ -34,14 +34,14 @@ beforeAll(async () => {
     null,
   );
   // A running experiment with nobody in it yet (the results' empty state), and a finished enrolment.
-  const analystId = (server.db.$client.prepare("SELECT id FROM users WHERE username = 'analyst'").get() as { id: number }).id;
-  server.services.experiments.create(
+  const analystId = (await server.db.get<{ id: number }>("SELECT id FROM users WHERE username = 'analyst'"))!.id;
+  await server.services.experiments.create(
     { key: 'empty-running', name: 'Nobody yet', hypothesis: 'Something', journeyPhase: 3, factors: [{ key: 'format', levels: ['standard', 'extended'] }], coverage: 1, eligibility: {}, primaryMetric: 'engaged_8w', secondaryMetrics: [], guardrailMetrics: [], randomisation: 'hash', strata: [] },
     analystId,
   );
-  server.services.experiments.transition('empty-running', 'launch');
-  const hub = server.services.staff.sites().find((s) => s.code === 'CV1')!;
-  const batch = server.services.enrolments.prepare(TRIAL_KEY, { siteIds: [hub.id], coachIds: [], references: [] }, 'Test Community Hub', analystId, 0);
+  await server.services.experiments.transition('empty-running', 'launch');
+  const hub = (await server.services.staff.sites()).find((s) => s.code === 'CV1')!;
+  const batch = await server.services.enrolments.prepare(TRIAL_KEY, { siteIds: [hub.id], coachIds: [], references: [] }, 'Test Community Hub', analystId, 0);
   await server.services.enrolments.start(batch, { id: analystId, username: 'analyst', displayName: 'Test analyst', role: 'analyst', coachId: null });
   enrolmentPath = `/experiments/${TRIAL_KEY}/enrolments/${batch}`;
   browser = await launchBrowser();

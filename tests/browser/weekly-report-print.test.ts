@@ -5,7 +5,8 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../server/db/database.ts';
+import type { Db } from '../../server/db/database.ts';
+import { openTestDatabase } from '../support/test-database.ts';
 import { createApp } from '../../server/app.ts';
 import { fixedClock } from '../../server/clock.ts';
 import { seedDemoData } from '../../seed/demo.ts';
@@ -18,15 +19,16 @@ import { expectAccessible, launchBrowser, signIn, type TestBrowser } from './sup
  */
 const NOW = '2026-11-23T09:30:00.000Z';
 let server: Server;
+let db: Db;
 let baseUrl: string;
 let browser: TestBrowser;
 let password: string;
 
 beforeAll(async () => {
-  const db = openDatabase(':memory:');
+  db = await openTestDatabase();
   const { credentials } = await seedDemoData(db, { contacts: 3000, seed: 1, now: new Date(NOW) });
   password = credentials.find((c) => c.username === 'minister')!.password;
-  const app = createApp({ db, clock: fixedClock(NOW) });
+  const app = await createApp({ db, clock: fixedClock(NOW) });
   server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -35,7 +37,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await db?.close();
 });
 
 describe('printing the weekly report', () => {

@@ -6,9 +6,9 @@ import { purgeExpiredCredentials } from '../../server/auth/account-purge.ts';
 import { LAST_ADMIN_MESSAGE } from '../../server/auth/account-service.ts';
 import { defaultAccountSettings } from '../../server/auth/account-settings.ts';
 import { withJobLease } from '../../server/jobs/job-lease.ts';
-import { demoCredentials } from '../../server/db/schema.ts';
 import { demoLoginLines } from '../../seed/demo-logins.ts';
-import { newClock, openDatabase, send, startServer, type SecurityServer } from './support/security-server.ts';
+import { column, scalar } from '../support/sql.ts';
+import { newClock, openTestDatabase, send, startServer, type SecurityServer } from './support/security-server.ts';
 
 let server: SecurityServer;
 let clock: ReturnType<typeof newClock>;
@@ -16,7 +16,7 @@ let tokens: Awaited<ReturnType<typeof createPeople>>;
 
 async function start(settings: Parameters<typeof defaultAccountSettings>[0] = {}) {
   clock = newClock();
-  server = await startServer(openDatabase(':memory:'), clock, { accounts: defaultAccountSettings(settings) });
+  server = await startServer(await openTestDatabase(), clock, { accounts: defaultAccountSettings(settings) });
   tokens = await createPeople(server.services);
 }
 afterEach(() => server.close());
@@ -56,7 +56,7 @@ describe('API tokens', () => {
     expect((await withToken(tokens.coach, `/api/tokens/${id}`, 'DELETE')).status).toBe(404);
     expect((await withToken(tokens.analyst, `/api/tokens/${id}`, 'DELETE')).status).toBe(204);
     expect((await withToken(tokens.analyst)).status).toBe(401);
-    const audit = server.db.$client.prepare("SELECT action, entity_id AS entityId FROM audit_log WHERE action = 'revoke-token'").all();
+    const audit = await server.db.all(`SELECT action, entity_id AS "entityId" FROM audit_log WHERE action = 'revoke-token'`);
     expect(audit).toEqual([{ action: 'revoke-token', entityId: String(id) }]);
   });
 
@@ -124,32 +124,32 @@ describe('the purge job', () => {
 
   it('deletes sessions past either limit, expired or revoked tokens and spent counters, and keeps the rest', async () => {
     const { services, db } = server;
-    const ids = db.$client.prepare('SELECT id FROM users ORDER BY id').pluck().all() as number[];
-    services.auth.createSession(ids[0]); // will go idle
-    const kept = services.auth.createSession(ids[1]);
-    const revokedId = services.auth.issueApiToken(ids[2], 'old').id;
-    services.auth.revokeToken(ids[2], revokedId);
-    db.$client.prepare("INSERT INTO sign_in_throttle (key, points, expire) VALUES ('failures:account:x', 3, ?), ('failures:account:y', 1, ?)").run(
+    const ids = await column<number>(db, 'SELECT id FROM users ORDER BY id');
+    await services.auth.createSession(ids[0]); // will go idle
+    const kept = await services.auth.createSession(ids[1]);
+    const revokedId = (await services.auth.issueApiToken(ids[2], 'old')).id;
+    await services.auth.revokeToken(ids[2], revokedId);
+    await db.run("INSERT INTO sign_in_throttle (key, points, expire) VALUES ('failures:account:x', 3, ?), ('failures:account:y', 1, ?)", [
       clock.now().getTime() + 10 * MINUTE,
       clock.now().getTime() + 60 * MINUTE,
-    );
+    ]);
     advance(20 * MINUTE);
-    services.auth.sessionFor(kept.cookieValue);
+    await services.auth.sessionFor(kept.cookieValue);
     advance(15 * MINUTE);
-    const counts = purgeExpiredCredentials({ db, clock, auth: services.auth, throttle: services.throttle });
+    const counts = await purgeExpiredCredentials({ db, clock, auth: services.auth, throttle: services.throttle });
     expect(counts).toEqual({ sessions: 1, tokens: 1, throttleCounters: 1 });
-    expect(db.$client.prepare('SELECT COUNT(*) FROM sessions').pluck().get()).toBe(1);
-    expect(services.auth.sessionFor(kept.cookieValue)).not.toBeNull();
+    expect(await scalar(db, 'SELECT COUNT(*) AS n FROM sessions')).toBe(1);
+    expect(await services.auth.sessionFor(kept.cookieValue)).not.toBeNull();
     // The five tokens made by createPeople expire after 90 days.
     advance(90 * 24 * 60 * MINUTE);
-    expect(purgeExpiredCredentials({ db, clock, auth: services.auth, throttle: services.throttle })).toEqual({ sessions: 1, tokens: 5, throttleCounters: 1 });
+    expect(await purgeExpiredCredentials({ db, clock, auth: services.auth, throttle: services.throttle })).toEqual({ sessions: 1, tokens: 5, throttleCounters: 1 });
   });
 
   it('runs on one instance at a time', async () => {
     const { services, db } = server;
     let inner: unknown = 'not run';
-    withJobLease(db, clock, 'account-purge', () => {
-      inner = purgeExpiredCredentials({ db, clock, auth: services.auth, throttle: services.throttle, instance: 'another-instance' });
+    await withJobLease(db, clock, 'account-purge', async () => {
+      inner = await purgeExpiredCredentials({ db, clock, auth: services.auth, throttle: services.throttle, instance: 'another-instance' });
     }, { holder: 'this-instance' });
     expect(inner).toBeNull();
   });
@@ -177,13 +177,13 @@ describe('disabling a user', () => {
 
     expect((await coach.get('/caseload')).status).toBe(303);
     expect((await withToken(tokens.coach)).status).toBe(401);
-    expect(server.db.$client.prepare("SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'coach'").pluck().get()).toBe(0);
+    expect(await scalar(server.db, "SELECT COUNT(*) AS n FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'coach'")).toBe(0);
     expect((await signedIn('coach')).response.status).toBe(401);
 
     await adminPosts(admin, '/admin/users/coach/enable');
     expect((await signedIn('coach')).response.status).toBe(303);
     expect((await withToken(tokens.coach)).status).toBe(401);
-    const audit = server.db.$client.prepare("SELECT action FROM audit_log WHERE entity = 'user' AND action IN ('disable', 'enable') ORDER BY id").pluck().all();
+    const audit = await column(server.db, "SELECT action FROM audit_log WHERE entity = 'user' AND action IN ('disable', 'enable') ORDER BY id");
     expect(audit).toEqual(['disable', 'enable']);
   });
 });
@@ -199,8 +199,8 @@ describe('resetting a password', () => {
     expect(result.headers.get('cache-control')).toBe('no-store');
     const oneTime = /class="eiu-one-time-password">([^<]+)</.exec(result.html)![1];
     expect(oneTime).toMatch(/^[0-9a-z]{4}(-[0-9a-z]{4}){3}$/);
-    expect(server.db.$client.prepare('SELECT COUNT(*) FROM audit_log').pluck().get()).toBeGreaterThan(0);
-    expect(JSON.stringify(server.db.$client.prepare('SELECT * FROM audit_log').all())).not.toContain(oneTime);
+    expect(await scalar(server.db, 'SELECT COUNT(*) AS n FROM audit_log')).toBeGreaterThan(0);
+    expect(JSON.stringify(await server.db.all('SELECT * FROM audit_log'))).not.toContain(oneTime);
 
     expect((await old.get('/experiments')).status).toBe(303);
     expect((await withToken(tokens.analyst)).status).toBe(401);
@@ -237,8 +237,8 @@ describe('the last admin', () => {
     const demote = await admin.post('/admin/users/admin/role/confirm', { _csrf: hiddenField(confirm.html, '_csrf')!, role: 'analyst' });
     expect(demote.status).toBe(409);
     expect(pageText(demote.html)).toContain(LAST_ADMIN_MESSAGE);
-    expect(server.db.$client.prepare("SELECT role FROM users WHERE username = 'admin'").pluck().get()).toBe('admin');
-    expect(server.db.$client.prepare("SELECT disabled_at FROM users WHERE username = 'admin'").pluck().get()).toBeNull();
+    expect(await scalar(server.db, "SELECT role FROM users WHERE username = 'admin'")).toBe('admin');
+    expect(await scalar(server.db, "SELECT disabled_at FROM users WHERE username = 'admin'")).toBeNull();
   });
 
   it('can hand over: once another user is an admin, the first can be made an analyst', async () => {
@@ -253,7 +253,7 @@ describe('the last admin', () => {
     const demoted = await admin.post('/admin/users/admin/role/confirm', { _csrf: hiddenField(again.html, '_csrf')!, role: 'analyst' });
     expect(demoted.status).toBe(303);
     expect((await admin.get('/admin')).status).toBe(403);
-    const audit = server.db.$client.prepare("SELECT action FROM audit_log WHERE action LIKE 'change-role%' ORDER BY id").pluck().all();
+    const audit = await column(server.db, "SELECT action FROM audit_log WHERE action LIKE 'change-role%' ORDER BY id");
     expect(audit).toEqual(['change-role-to-admin', 'change-role-to-analyst']);
   });
 
@@ -294,7 +294,7 @@ describe('changing your own password', () => {
     expect((await client.get('/caseload')).status).toBe(200);
     expect((await elsewhere.get('/caseload')).status).toBe(303);
     expect((await withToken(tokens.coach)).status).toBe(200);
-    expect(server.db.$client.prepare("SELECT action FROM audit_log WHERE action LIKE 'change-password%' ORDER BY id").pluck().all()).toEqual([
+    expect(await column(server.db, "SELECT action FROM audit_log WHERE action LIKE 'change-password%' ORDER BY id")).toEqual([
       'change-password-failed',
       'change-password',
     ]);
@@ -339,13 +339,13 @@ describe('demo logins', () => {
   beforeEach(() => start());
 
   it('are printed from demo_credentials, and a login is dropped once its password changes', async () => {
-    server.db.insert(demoCredentials).values([
-      { username: 'analyst', role: 'analyst', password: 'demo-pass-1' },
-      { username: 'coach', role: 'coach', password: 'demo-pass-2' },
-    ]).run();
-    expect(demoLoginLines(server.db)).toHaveLength(3);
-    const analystId = server.db.$client.prepare("SELECT id FROM users WHERE username = 'analyst'").pluck().get() as number;
+    await server.db.run('INSERT INTO demo_credentials (username, role, password) VALUES (?, ?, ?), (?, ?, ?)', [
+      'analyst', 'analyst', 'demo-pass-1',
+      'coach', 'coach', 'demo-pass-2',
+    ]);
+    expect(await demoLoginLines(server.db)).toHaveLength(3);
+    const analystId = (await scalar<number>(server.db, "SELECT id FROM users WHERE username = 'analyst'"))!;
     await server.services.accounts.changeOwnPassword(analystId, 'a changed passphrase');
-    expect(demoLoginLines(server.db).join('\n')).not.toContain('analyst');
+    expect((await demoLoginLines(server.db)).join('\n')).not.toContain('analyst');
   });
 });

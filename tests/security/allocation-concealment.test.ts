@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { apiClient, channelToneDesign, contactFixture, createPeople, startTestServer, TEST_NOW, TEST_PASSWORD, type TestServer } from '../support/test-server.ts';
 import { pageClient } from '../browser/support/page-client.ts';
-import { openDatabase } from '../../server/db/database.ts';
+import { openTestDatabase } from '../support/test-database.ts';
+import { column } from '../support/sql.ts';
 import { fixedClock } from '../../server/clock.ts';
 import { createServices } from '../../server/services.ts';
 import { hashAssignment } from '../../experiments/assignment/hash-assignment.ts';
@@ -34,8 +35,8 @@ function keysIn(value: unknown, found: string[] = []): string[] {
   return found;
 }
 
-const storedSeeds = () => server.db.$client.prepare('SELECT seed FROM experiment_phases').pluck().all() as string[];
-const storedBuckets = () => server.db.$client.prepare('SELECT hash_value FROM assignments').pluck().all() as number[];
+const storedSeeds = () => column<string>(server.db, 'SELECT seed FROM experiment_phases');
+const storedBuckets = () => column<number | null>(server.db, 'SELECT hash_value FROM assignments');
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -65,7 +66,7 @@ describe('what coaches and ministers see of allocation', () => {
       for (const response of responses) {
         expect(response.status).toBe(200);
         expect(keysIn(response.body).filter((key) => ALLOCATION_FIELD.test(key))).toEqual([]);
-        for (const seed of storedSeeds()) expect(JSON.stringify(response.body)).not.toContain(seed);
+        for (const seed of await storedSeeds()) expect(JSON.stringify(response.body)).not.toContain(seed);
       }
       // What they do see: the arms, by name, so coaches know what each arm asks of them.
       expect(responses[1].body.arms.map((a: { key: string }) => a.key)).toEqual(['letter-standard', 'letter-warm', 'text-standard', 'text-warm']);
@@ -84,8 +85,8 @@ describe('what coaches and ministers see of allocation', () => {
     for (const response of responses) {
       expect(keysIn(response.body).filter((key) => ALLOCATION_FIELD.test(key))).toEqual([]);
       const text = JSON.stringify(response.body);
-      for (const seed of storedSeeds()) expect(text).not.toContain(seed);
-      for (const bucket of storedBuckets()) if (bucket !== null) expect(text).not.toContain(String(bucket));
+      for (const seed of await storedSeeds()) expect(text).not.toContain(seed);
+      for (const bucket of await storedBuckets()) if (bucket !== null) expect(text).not.toContain(String(bucket));
     }
     expect(responses[3].body.assignments.map((a: { experiment: string }) => a.experiment).sort()).toEqual(['channel-tone', 'place']);
   });
@@ -102,8 +103,8 @@ describe('what coaches and ministers see of allocation', () => {
     const after = await pages.get('/contacts/CN-0011');
     expect(armNames.filter((name) => after.html.includes(name))).toEqual([assigned.assignment.arm.name]);
     for (const page of [before, after, await pages.get('/caseload'), await pages.get('/contacts/CN-0001')]) {
-      for (const seed of storedSeeds()) expect(page.html).not.toContain(seed);
-      for (const bucket of storedBuckets()) if (bucket !== null) expect(page.html).not.toContain(String(bucket));
+      for (const seed of await storedSeeds()) expect(page.html).not.toContain(seed);
+      for (const bucket of await storedBuckets()) if (bucket !== null) expect(page.html).not.toContain(String(bucket));
     }
   });
 });
@@ -112,7 +113,7 @@ describe('what analysts see of allocation', () => {
   it('gives analysts the seeds, weights and coverage of every phase', async () => {
     const experiment = (await client('analyst').get('/api/experiments/channel-tone')).body;
     expect(experiment.phases.map((p: { seed: string }) => p.seed)).toEqual(
-      server.db.$client.prepare("SELECT seed FROM experiment_phases WHERE experiment_id = (SELECT id FROM experiments WHERE key = 'channel-tone') ORDER BY number").pluck().all(),
+      await column(server.db, "SELECT seed FROM experiment_phases WHERE experiment_id = (SELECT id FROM experiments WHERE key = 'channel-tone') ORDER BY number"),
     );
     expect(experiment.phases).toHaveLength(2);
     expect(experiment.phase).toMatchObject({ number: 2, coverage: 1, weights: [0.4, 0.2, 0.2, 0.2] });
@@ -148,16 +149,21 @@ describe('what analysts see of allocation', () => {
 });
 
 describe('new seeds', () => {
-  it('are 128 random bits, never derived from the key, for the first phase and every later one', () => {
+  it('are 128 random bits, never derived from the key, for the first phase and every later one', async () => {
     const seeds: string[] = [];
     for (let run = 0; run < 2; run++) {
-      const services = createServices(openDatabase(':memory:'), fixedClock(TEST_NOW));
-      services.staff.addSite({ code: 'JC1', name: 'Test Jobcentre', kind: 'jobcentre' });
-      const design = channelToneDesign();
-      const created = services.experiments.create({ ...design, coverage: 1, eligibility: {}, secondaryMetrics: [], guardrailMetrics: [], randomisation: 'hash', strata: [] } as never, null);
-      services.experiments.transition(created.key, 'launch');
-      const changed = services.experiments.changeAllocation(created.key, { weights: { 'letter-standard': 1, 'letter-warm': 0, 'text-standard': 1, 'text-warm': 1 }, addArms: [], reason: 'test' });
-      seeds.push(...changed.phases.map((p) => p.seed));
+      const db = await openTestDatabase();
+      try {
+        const services = await createServices(db, fixedClock(TEST_NOW));
+        await services.staff.addSite({ code: 'JC1', name: 'Test Jobcentre', kind: 'jobcentre' });
+        const design = channelToneDesign();
+        const created = await services.experiments.create({ ...design, coverage: 1, eligibility: {}, secondaryMetrics: [], guardrailMetrics: [], randomisation: 'hash', strata: [] } as never, null);
+        await services.experiments.transition(created.key, 'launch');
+        const changed = await services.experiments.changeAllocation(created.key, { weights: { 'letter-standard': 1, 'letter-warm': 0, 'text-standard': 1, 'text-warm': 1 }, addArms: [], reason: 'test' });
+        seeds.push(...changed.phases.map((p) => p.seed));
+      } finally {
+        await db.close();
+      }
     }
     expect(seeds).toHaveLength(4);
     for (const seed of seeds) {

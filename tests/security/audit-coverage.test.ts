@@ -24,8 +24,8 @@ beforeAll(async () => {
   server = await startTestServer();
   await seedTrial(server);
   for (const username of ['analyst', 'coach', 'minister', 'admin']) {
-    userIds[username] = (server.db.$client.prepare('SELECT id FROM users WHERE username = ?').get(username) as { id: number }).id;
-    tokens[username] = server.services.auth.createApiToken(userIds[username], 'audit test');
+    userIds[username] = (await server.db.get<{ id: number }>('SELECT id FROM users WHERE username = ?', [username]))!.id;
+    tokens[username] = await server.services.auth.createApiToken(userIds[username], 'audit test');
     const client = pageClient(server.baseUrl);
     expect((await client.signIn(username, TEST_PASSWORD)).status).toBe(303);
     sessions[username] = client;
@@ -41,8 +41,8 @@ interface AuditRow {
   entity_id: string | null;
   experiment_key: string | null;
 }
-const lastAuditId = () => (server.db.$client.prepare('SELECT coalesce(max(id), 0) AS id FROM audit_log').get() as { id: number }).id;
-const auditRowsAfter = (id: number) => server.db.$client.prepare('SELECT * FROM audit_log WHERE id > ? ORDER BY id').all(id) as AuditRow[];
+const lastAuditId = async () => (await server.db.get<{ id: number }>('SELECT coalesce(max(id), 0) AS id FROM audit_log'))!.id;
+const auditRowsAfter = (id: number) => server.db.all<AuditRow>('SELECT * FROM audit_log WHERE id > ? ORDER BY id', [id]);
 
 /** What one call must leave in the audit log. */
 interface Expected {
@@ -106,7 +106,7 @@ const API_CALLS: Record<string, Call> = {
     send: async () => {
       const recorded = await api('coach').post('/api/outcomes', { contact: 'P-0006', stage: 'responded', idempotencyKey: 'audit-api-correct-0006' });
       correctedEventId = String((recorded.body as { event: { id: number } }).event.id);
-      auditBaseline = lastAuditId();
+      auditBaseline = await lastAuditId();
       return api('coach').post(`/api/outcomes/${correctedEventId}/corrections`, { kind: 'withdraw', reason: 'recorded_by_mistake' });
     },
     expected: { action: 'withdraw-outcome', entity: 'outcome_event', entityId: null },
@@ -195,7 +195,7 @@ const PAGE_CALLS: Record<string, Call> = {
     as: 'analyst',
     send: async () => {
       // A previewed enrolment of one reference nobody has: confirming it changes no one.
-      const batch = server.services.enrolments.prepare(TRIAL_KEY, { siteIds: [], coachIds: [], references: ['AUD-9999'] }, 'audit test', userIds.analyst, 1);
+      const batch = await server.services.enrolments.prepare(TRIAL_KEY, { siteIds: [], coachIds: [], references: ['AUD-9999'] }, 'audit test', userIds.analyst, 1);
       return sessions.analyst.post(`/experiments/${TRIAL_KEY}/enrolments/${batch}/confirm`, { _csrf: await csrf('analyst') });
     },
     expected: { action: 'enrol', entity: 'experiment', entityId: TRIAL_KEY },
@@ -228,10 +228,10 @@ let correctedEventId: string | null = null;
 
 async function expectOneAuditRow(call: Call) {
   auditBaseline = null;
-  const before = lastAuditId();
+  const before = await lastAuditId();
   const response = await call.send();
   expect(response.status, 'the call itself succeeds').toBeLessThan(400);
-  const rows = auditRowsAfter(auditBaseline ?? before);
+  const rows = await auditRowsAfter(auditBaseline ?? before);
   if (call.expected.entity === 'outcome_event') call.expected.entityId = correctedEventId;
   expect(rows.map((r) => ({ userId: r.user_id, action: r.action, entity: r.entity, entityId: r.entity_id }))).toEqual([
     { userId: userIds[call.as], action: call.expected.action, entity: call.expected.entity, entityId: call.expected.entityId },
@@ -276,16 +276,16 @@ describe('the audit of person-level pages', () => {
 
 describe('the audit of refused and repeated requests', () => {
   it('records a coach asking for someone on another caseload as a refused view', async () => {
-    const before = lastAuditId();
+    const before = await lastAuditId();
     expect((await api('coach').get('/api/contacts/P-0010')).status).toBe(404);
-    expect(auditRowsAfter(before).map((r) => [r.user_id, r.action, r.entity_id])).toEqual([[userIds.coach, 'view-refused', 'P-0010']]);
+    expect((await auditRowsAfter(before)).map((r) => [r.user_id, r.action, r.entity_id])).toEqual([[userIds.coach, 'view-refused', 'P-0010']]);
   });
 
   it('records a minister asking for a person’s history, through the API or a page, as refused', async () => {
-    const before = lastAuditId();
+    const before = await lastAuditId();
     expect((await api('minister').get('/api/contacts/P-0001/history')).status).toBe(403);
     expect((await sessions.minister.get('/contacts/P-0001')).status).toBe(403);
-    expect(auditRowsAfter(before).map((r) => [r.user_id, r.action, r.entity_id])).toEqual([
+    expect((await auditRowsAfter(before)).map((r) => [r.user_id, r.action, r.entity_id])).toEqual([
       [userIds.minister, 'view-history-refused', 'P-0001'],
       [userIds.minister, 'view-refused', 'P-0001'],
     ]);
@@ -294,26 +294,26 @@ describe('the audit of refused and repeated requests', () => {
   it('records a retried outcome as a repeat, and a form with a problem as rejected: one row each', async () => {
     const body = { contact: 'P-0008', stage: 'complaint', idempotencyKey: 'audit-repeat-0008' };
     await api('coach').post('/api/outcomes', body);
-    const before = lastAuditId();
+    const before = await lastAuditId();
     expect((await api('coach').post('/api/outcomes', body)).status).toBe(200);
     expect((await sessions.coach.post('/contacts/P-0008/outcomes', { _csrf: await csrf('coach'), idempotencyKey: 'audit-form-0008', stage: 'outreach_attempted', when: 'today' })).status).toBe(400);
-    expect(auditRowsAfter(before).map((r) => [r.action, r.entity_id])).toEqual([
+    expect((await auditRowsAfter(before)).map((r) => [r.action, r.entity_id])).toEqual([
       ['repeat-outcome', 'P-0008'],
       ['record-outcome-rejected', 'P-0008'],
     ]);
   });
 
   it('records a failed token request with the username that was tried, never the password', async () => {
-    const before = lastAuditId();
+    const before = await lastAuditId();
     const response = await apiClient(server.baseUrl).post('/api/tokens', { username: 'coach', password: 'not the password' });
     expect(response.status).toBe(401);
-    const rows = auditRowsAfter(before);
+    const rows = await auditRowsAfter(before);
     expect(rows.map((r) => [r.user_id, r.action, r.entity, r.entity_id])).toEqual([[null, 'create-token-failed', 'username', 'coach']]);
     expect(JSON.stringify(rows)).not.toContain('not the password');
   });
 
-  it('keeps characteristics out of every audit row written', () => {
-    const rows = server.db.$client.prepare('SELECT * FROM audit_log').all() as AuditRow[];
+  it('keeps characteristics out of every audit row written', async () => {
+    const rows = await server.db.all<AuditRow>('SELECT * FROM audit_log');
     expect(rows.length).toBeGreaterThan(PERSON_LEVEL_PAGES.length);
     const characteristics = ['mental_health', 'female', 'white', '35-49', '2-5y', 'within_5y', 'uc_lcwra'];
     for (const row of rows) for (const value of Object.values(row)) expect(characteristics).not.toContain(value);

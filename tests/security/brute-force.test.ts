@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPeople, TEST_PASSWORD } from '../support/test-server.ts';
 import { pageText } from '../browser/support/page-client.ts';
-import { newClock, openDatabase, requestTokenFrom, sessionCookie, signInFrom, startServer, type SecurityServer } from './support/security-server.ts';
+import { testDatabaseLocation } from '../support/test-database.ts';
+import { newClock, openDatabase, openTestDatabase, requestTokenFrom, sessionCookie, signInFrom, startServer, type SecurityServer } from './support/security-server.ts';
 
 const WAIT_ONE_MINUTE = 'Too many failed attempts. Wait 1 minute and try again, or ask an admin to reset your password.';
 
@@ -13,7 +14,7 @@ let clock: ReturnType<typeof newClock>;
 
 beforeEach(async () => {
   clock = newClock();
-  server = await startServer(openDatabase(':memory:'), clock);
+  server = await startServer(await openTestDatabase(), clock);
   await createPeople(server.services);
 });
 afterEach(() => server.close());
@@ -96,18 +97,18 @@ describe('auditing failures', () => {
   it('records each failed sign-in and token request with the username typed, and never the password', async () => {
     await signInFrom(server.port, address(10), 'analyst', 'hunter2-secret-guess');
     await requestTokenFrom(server.port, address(11), 'no.such.user', 'another-secret-guess');
-    const rows = server.db.$client.prepare("SELECT user_id AS userId, action, entity, entity_id AS entityId FROM audit_log WHERE action LIKE '%failed' ORDER BY id").all();
+    const rows = await server.db.all(`SELECT user_id AS "userId", action, entity, entity_id AS "entityId" FROM audit_log WHERE action LIKE '%failed' ORDER BY id`);
     expect(rows).toEqual([
       { userId: null, action: 'sign-in-failed', entity: 'username', entityId: 'analyst' },
       { userId: null, action: 'create-token-failed', entity: 'username', entityId: 'no.such.user' },
     ]);
-    const everything = JSON.stringify(server.db.$client.prepare('SELECT * FROM audit_log').all());
+    const everything = JSON.stringify(await server.db.all('SELECT * FROM audit_log'));
     expect(everything).not.toContain('secret-guess');
   });
 
   it('records when an account starts having to wait', async () => {
     for (let i = 0; i < 5; i++) await signInFrom(server.port, address(10 + i), 'analyst', 'wrong');
-    const throttled = server.db.$client.prepare("SELECT entity_id FROM audit_log WHERE action = 'sign-in-throttled'").pluck().all();
+    const throttled = (await server.db.all<{ entity_id: string }>("SELECT entity_id FROM audit_log WHERE action = 'sign-in-throttled'")).map((r) => r.entity_id);
     expect(throttled).toEqual(['analyst']);
   });
 });
@@ -117,10 +118,10 @@ describe('several instances over one database', () => {
   afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
   it('share the counters, so failures spread across instances still add up', async () => {
-    const file = join(folder, 'shared.sqlite');
+    const shared = await testDatabaseLocation(join(folder, 'shared.sqlite'));
     const sharedClock = newClock();
-    const first = await startServer(openDatabase(file), sharedClock);
-    const second = await startServer(openDatabase(file), sharedClock);
+    const first = await startServer(await openDatabase(shared.location), sharedClock);
+    const second = await startServer(await openDatabase(shared.location), sharedClock);
     try {
       await createPeople(first.services);
       for (let i = 0; i < 3; i++) expect((await signInFrom(first.port, address(10 + i), 'analyst', 'wrong')).status).toBe(401);
@@ -130,8 +131,7 @@ describe('several instances over one database', () => {
     } finally {
       await first.close();
       await second.close();
-      first.db.$client.close();
-      second.db.$client.close();
+      await shared.drop();
     }
   });
 });

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count } from 'drizzle-orm';
 import { listRoutes, type RouteEntry } from '../../server/route-table.ts';
-import { outcomeEvents } from '../../server/db/schema.ts';
 import type { Role } from '../../experiments/vocabulary.ts';
 import { concretePath, FIXTURES, startHardeningServer, type HardeningServer } from './support/hardening-server.ts';
+import { scalar } from '../support/sql.ts';
 
 /**
  * Every form POST on the dashboard needs the session's CSRF token (sign-in,
@@ -28,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 async function post(route: RouteEntry, csrf: string | null, options: { multipart?: boolean } = {}) {
-  const session = server.session(roleFor(route.path));
+  const session = await server.session(roleFor(route.path));
   const fields: Record<string, string> = { note: 'CSRF probe', stage: 'responded', idempotencyKey: 'csrf-probe-0001' };
   if (csrf !== null) fields._csrf = csrf;
   let body: string | FormData;
@@ -67,11 +66,11 @@ describe('CSRF protection on dashboard forms', () => {
   }
 
   it('records nothing and keeps the session when a forged outcome form is refused', async () => {
-    const before = server.db.select({ n: count() }).from(outcomeEvents).get()!.n;
+    const before = await scalar(server.db, 'SELECT COUNT(*) AS n FROM outcome_events');
     const route = { method: 'POST', path: '/contacts/:reference/outcomes' };
     const forged = await post(route, null);
     expect(forged.status).toBe(403);
-    expect(server.db.select({ n: count() }).from(outcomeEvents).get()!.n).toBe(before);
+    expect(await scalar(server.db, 'SELECT COUNT(*) AS n FROM outcome_events')).toBe(before);
     const stillSignedIn = await fetch(`${server.baseUrl}/contacts/${FIXTURES.ownReference}`, { headers: { cookie: forged.session.cookie }, redirect: 'manual' });
     expect(stillSignedIn.status).toBe(200);
   });
@@ -84,7 +83,7 @@ describe('CSRF protection on dashboard forms', () => {
   });
 
   it('accepts the same outcome form with the session’s own token', async () => {
-    const session = server.session('coach');
+    const session = await server.session('coach');
     const response = await fetch(`${server.baseUrl}/contacts/${FIXTURES.ownReference}/outcomes`, {
       method: 'POST',
       headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' },

@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { count } from 'drizzle-orm';
-import { contacts } from '../../server/db/schema.ts';
 import { importContacts } from '../../cli/import-command.ts';
 import { openDatabase } from '../../server/db/database.ts';
+import { testDatabaseLocation } from '../support/test-database.ts';
 import { createStaffService } from '../../experiments/staff/staff-service.ts';
 import { fixedClock } from '../../server/clock.ts';
 import { CONTACT_CSV_COLUMNS } from '../../experiments/contacts/contact-import.ts';
@@ -35,12 +34,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const contactCount = (server: HardeningServer) => server.db.select({ n: count() }).from(contacts).get()!.n;
+const contactCount = async (server: HardeningServer) => (await server.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts'))!.n;
 const importViaApi = (server: HardeningServer, csv: string) =>
   fetch(`${server.baseUrl}/api/contacts/import`, { method: 'POST', headers: { authorization: `Bearer ${server.tokens.analyst}`, 'content-type': 'text/csv' }, body: csv });
 
-function uploadViaPage(server: HardeningServer, csv: string) {
-  const session = server.session('analyst');
+async function uploadViaPage(server: HardeningServer, csv: string) {
+  const session = await server.session('analyst');
   const form = new FormData();
   form.set('_csrf', session.csrfToken);
   form.set('cohortFile', new Blob([csv], { type: 'text/csv' }), 'cohort.csv');
@@ -50,7 +49,7 @@ function uploadViaPage(server: HardeningServer, csv: string) {
 describe('references and codes a spreadsheet would run as formulas', () => {
   for (const [where, server] of [['in memory', () => memory], ['in a file (worker thread)', () => file]] as const) {
     it(`refuses each one through the API with its line and column, and imports nothing (database ${where})`, async () => {
-      const before = contactCount(server());
+      const before = await contactCount(server());
       const response = await importViaApi(server(), FORMULA_FILE);
       expect(response.status).toBe(400);
       const report = (await response.json()) as { imported: number; rejected: { line: number; errors: { field: string; message: string }[] }[] };
@@ -65,37 +64,44 @@ describe('references and codes a spreadsheet would run as formulas', () => {
         [9, 'coach'],
       ]);
       for (const rejected of report.rejected) expect(rejected.errors[0].message).toMatch(/cannot start with =, \+, -, @, a tab or a carriage return/);
-      expect(contactCount(server())).toBe(before);
+      expect(await contactCount(server())).toBe(before);
     });
   }
 
   it('lists them on the data page and imports nothing', async () => {
-    const before = contactCount(file);
+    const before = await contactCount(file);
     const response = await uploadViaPage(file, FORMULA_FILE);
     expect(response.status).toBe(400);
     const html = await response.text();
     expect(html).toContain('Nothing was imported: 7 rows have problems');
     expect(html).toMatch(/cannot start with =, \+, -, @, a tab or a carriage return/);
-    expect(contactCount(file)).toBe(before);
+    expect(await contactCount(file)).toBe(before);
   });
 
   it('refuses them from `eiu import contacts` too', async () => {
-    const database = join(dir, 'cli.sqlite');
-    const db = openDatabase(database);
-    const staff = createStaffService(db, fixedClock('2026-11-23T09:00:00Z'));
-    staff.addSite({ code: 'JC1', name: 'Test Jobcentre', kind: 'jobcentre' });
-    staff.addCoach({ code: 'WC01', name: 'Coach One', siteCode: 'JC1' });
-    db.$client.close();
-    const csv = join(dir, 'formulas.csv');
-    writeFileSync(csv, FORMULA_FILE);
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const { location: database, drop } = await testDatabaseLocation(join(dir, 'cli.sqlite'));
     try {
-      expect(await importContacts(csv, database)).toBe(1);
-      const printed = stderr.mock.calls.map((c) => String(c[0])).join('');
-      expect(printed).toContain('line 3, column reference: A reference cannot start with');
-      expect(printed).toContain('line 7, column coach: A work coach code cannot start with');
+      const db = await openDatabase(database);
+      try {
+        const staff = createStaffService(db, fixedClock('2026-11-23T09:00:00Z'));
+        await staff.addSite({ code: 'JC1', name: 'Test Jobcentre', kind: 'jobcentre' });
+        await staff.addCoach({ code: 'WC01', name: 'Coach One', siteCode: 'JC1' });
+      } finally {
+        await db.close();
+      }
+      const csv = join(dir, 'formulas.csv');
+      writeFileSync(csv, FORMULA_FILE);
+      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        expect(await importContacts(csv, database)).toBe(1);
+        const printed = stderr.mock.calls.map((c) => String(c[0])).join('');
+        expect(printed).toContain('line 3, column reference: A reference cannot start with');
+        expect(printed).toContain('line 7, column coach: A work coach code cannot start with');
+      } finally {
+        stderr.mockRestore();
+      }
     } finally {
-      stderr.mockRestore();
+      await drop();
     }
   });
 
@@ -114,11 +120,11 @@ describe('importing in a worker thread', () => {
   const bigFile = (count: number, prefix: string) => [HEADER, ...Array.from({ length: count }, (_, i) => row(`${prefix}-${String(i).padStart(6, '0')}`, i % 2 ? 'WC01' : 'WC02'))].join('\n');
 
   it('imports every row of a good file into the server’s database, all at once', async () => {
-    const before = contactCount(file);
+    const before = await contactCount(file);
     const response = await importViaApi(file, bigFile(3_000, 'WRK'));
     expect(response.status).toBe(201);
     expect(await response.json()).toEqual({ rows: 3_000, imported: 3_000, rejected: [] });
-    expect(contactCount(file)).toBe(before + 3_000);
+    expect(await contactCount(file)).toBe(before + 3_000);
   });
 
   it('imports a file uploaded on the data page and says how many', async () => {
@@ -128,14 +134,14 @@ describe('importing in a worker thread', () => {
   });
 
   it('imports nothing when one row of a large file is wrong, and says which', async () => {
-    const before = contactCount(file);
+    const before = await contactCount(file);
     const lines = bigFile(2_000, 'ONEBAD').split('\n');
     lines[1501] = row('ONEBAD-X', 'WC99');
     const response = await importViaApi(file, lines.join('\n'));
     expect(response.status).toBe(400);
     const report = (await response.json()) as { imported: number; rejected: { line: number; errors: { field: string }[] }[] };
     expect(report.rejected).toEqual([{ line: 1502, errors: [{ field: 'coach', message: 'Unknown work coach code "WC99"' }] }]);
-    expect(contactCount(file)).toBe(before);
+    expect(await contactCount(file)).toBe(before);
   });
 
   it('answers other requests while a large import is still running', async () => {

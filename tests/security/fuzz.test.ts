@@ -59,12 +59,12 @@ beforeAll(async () => {
     if (route.method !== 'GET' || route.path.startsWith('/api/') || /\.(css|js|csv)$/.test(route.path)) continue;
     // Signed in, /sign-in redirects: its form is read as a visitor sees it.
     const role = route.path === '/sign-in' ? undefined : (PLANNED[`${route.method} ${route.path}`] ?? []).find((c) => c !== 'anonymous');
-    const headers: Record<string, string> = role ? { cookie: server.session(role).cookie } : {};
+    const headers: Record<string, string> = role ? { cookie: (await server.session(role)).cookie } : {};
     const html = await (await fetch(server.baseUrl + concretePath(route.path), { headers, redirect: 'manual' })).text();
     scrapeForms(html, postPatterns);
   }
   // Two confirmation forms are shown only in answer to a POST: checking a reference to erase, choosing a new role.
-  const admin = server.session('admin');
+  const admin = await server.session('admin');
   for (const [path, fields] of [
     ['/admin/erasure', { reference: FIXTURES.erasableReference }],
     [concretePath('/admin/users/:username/role'), { role: 'analyst' }],
@@ -377,7 +377,7 @@ describe('fuzzing the dashboard forms', () => {
           const cookies: string[] = [];
           let csrf = '';
           if (caller !== 'anonymous') {
-            const session = server.session(caller);
+            const session = await server.session(caller);
             cookies.push(session.cookie);
             csrf = session.csrfToken;
           }
@@ -430,7 +430,7 @@ describe('fuzzing the dashboard forms', () => {
       const callers = allowedCallers('GET', route.path);
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...callers), pathArbitrary(route.path), queryArbitrary, async (caller, requestPath, query) => {
-          const headers: Record<string, string> = caller === 'anonymous' ? {} : { cookie: server.session(caller).cookie };
+          const headers: Record<string, string> = caller === 'anonymous' ? {} : { cookie: (await server.session(caller)).cookie };
           const response = await send(server.baseUrl + requestPath + query, { headers });
           expect(problems(caller, response.status, response.body, requestPath + query, route.path), `${requestPath}${query}`).toEqual([]);
         }),

@@ -72,8 +72,8 @@ describe('behind a TLS-terminating proxy', () => {
 
 describe('caching of personal data', () => {
   const api = (path: string) => fetch(`${direct.baseUrl}${path}`, { headers: { authorization: `Bearer ${direct.tokens.analyst}` } });
-  const page = (path: string, role: 'analyst' | 'coach' | 'minister' = 'analyst') =>
-    fetch(`${direct.baseUrl}${path}`, { headers: { cookie: direct.session(role).cookie }, redirect: 'manual' });
+  const page = async (path: string, role: 'analyst' | 'coach' | 'minister' = 'analyst') =>
+    fetch(`${direct.baseUrl}${path}`, { headers: { cookie: (await direct.session(role)).cookie }, redirect: 'manual' });
 
   it('sends Cache-Control: no-store on API JSON, including errors', async () => {
     for (const path of ['/api/me', '/api/contacts', `/api/contacts/${FIXTURES.ownReference}`, `/api/experiments/${FIXTURES.experimentKey}`, '/api/contacts/NOPE-0000']) {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiClient, contactFixture, createPeople, startTestServer, TEST_NOW, TEST_PASSWORD, type TestServer } from '../support/test-server.ts';
 import { hiddenField, pageClient, pageText } from '../browser/support/page-client.ts';
+import { isUniqueViolation } from '../../server/db/database.ts';
 
 /**
  * An idempotency key promises that a retry is the same request again. The same
@@ -22,7 +23,7 @@ beforeEach(async () => {
 });
 afterEach(() => server.close());
 
-const eventCount = () => (server.db.$client.prepare('SELECT count(*) AS n FROM outcome_events').get() as { n: number }).n;
+const eventCount = async () => (await server.db.get<{ n: number }>('SELECT count(*) AS n FROM outcome_events'))!.n;
 const first = { contact: 'ID-0001', stage: 'meeting_agreed', detail: { place: 'jobcentre' }, occurredAt: '2026-11-20T10:00:00.000Z', idempotencyKey: 'same-key-0001' };
 const scored = { contact: 'ID-0001', stage: 'found_useful', value: 4, occurredAt: '2026-11-20T10:00:00.000Z', idempotencyKey: 'same-key-0002' };
 
@@ -40,7 +41,7 @@ describe('the same idempotency key with a different outcome', () => {
     expect(reused.body.error).toMatch(/^This idempotency key was already used for a different outcome/);
     expect(reused.body.error).toContain(`(${differences})`);
     expect(reused.body.errors).toEqual([{ field: 'idempotencyKey', message: 'Use a new idempotency key for a different outcome' }]);
-    expect(eventCount()).toBe(1);
+    expect(await eventCount()).toBe(1);
   });
 
   it('is refused when the first request left the time to the server and the retry gives one', async () => {
@@ -49,7 +50,7 @@ describe('the same idempotency key with a different outcome', () => {
     const reused = await coach.post('/api/outcomes', { ...withoutTime, occurredAt: TEST_NOW });
     expect(reused.status).toBe(409);
     expect(reused.body.error).toContain('(occurredAt differs)');
-    expect(eventCount()).toBe(1);
+    expect(await eventCount()).toBe(1);
   });
 
   it('does not say what the first outcome was when it is about someone on another caseload', async () => {
@@ -59,7 +60,7 @@ describe('the same idempotency key with a different outcome', () => {
     expect(reused.status).toBe(409);
     expect(reused.body.error).toMatch(/^This idempotency key was already used for a different outcome\. Nothing was recorded/);
     expect(JSON.stringify(reused.body)).not.toContain('THEIRS-01');
-    expect(eventCount()).toBe(1);
+    expect(await eventCount()).toBe(1);
   });
 
   it('is refused on the opt-out endpoint too, when the key recorded another stage', async () => {
@@ -79,7 +80,7 @@ describe('the same idempotency key with the same outcome', () => {
     const retried = await coach.post('/api/outcomes', { ...withoutTime, detail: { place: 'jobcentre' } });
     expect(retried.status).toBe(200);
     expect(retried.body).toEqual({ created: false, event: created.body.event });
-    expect(eventCount()).toBe(1);
+    expect(await eventCount()).toBe(1);
   });
 
   it('returns the first opt-out with a 200 when the opt-out is sent again', async () => {
@@ -87,17 +88,25 @@ describe('the same idempotency key with the same outcome', () => {
     const again = await coach.post('/api/contacts/ID-0002/opt-out', { idempotencyKey: 'optout-id-0002' });
     expect([once.status, again.status]).toEqual([201, 200]);
     expect(again.body.event).toEqual(once.body.event);
-    expect(eventCount()).toBe(1);
+    expect(await eventCount()).toBe(1);
   });
 
   it('is backed by a unique index: the database refuses a second event with the key', async () => {
     await coach.post('/api/outcomes', first);
-    const row = server.db.$client.prepare('SELECT contact_id, recorded_by FROM outcome_events').get() as { contact_id: number; recorded_by: number };
-    expect(() =>
-      server.db.$client
-        .prepare("INSERT INTO outcome_events (contact_id, stage, occurred_at, recorded_at, recorded_by, idempotency_key) VALUES (?, 'responded', ?, ?, ?, ?)")
-        .run(row.contact_id, TEST_NOW, TEST_NOW, row.recorded_by, first.idempotencyKey),
-    ).toThrow(/UNIQUE constraint failed: outcome_events\.idempotency_key/);
+    const row = (await server.db.get<{ contact_id: number; recorded_by: number }>('SELECT contact_id, recorded_by FROM outcome_events'))!;
+    const refused = await server.db
+      .run("INSERT INTO outcome_events (contact_id, stage, occurred_at, recorded_at, recorded_by, idempotency_key) VALUES (?, 'responded', ?, ?, ?, ?)", [
+        row.contact_id,
+        TEST_NOW,
+        TEST_NOW,
+        row.recorded_by,
+        first.idempotencyKey,
+      ])
+      .then(() => null, (error: unknown) => error);
+    // Either engine's words: SQLite names outcome_events.idempotency_key, PostgreSQL the key in its detail.
+    expect(isUniqueViolation(refused)).toBe(true);
+    const { message, detail } = refused as { message: string; detail?: string };
+    expect(`${message} ${detail ?? ''}`).toMatch(/outcome_events\.idempotency_key|Key \(idempotency_key\)=/);
   });
 });
 
@@ -117,9 +126,9 @@ describe('the coach’s outcome form and its form token', () => {
     const twice = await pages.post('/contacts/ID-0001/outcomes', form);
     expect([once.status, twice.status]).toEqual([303, 303]);
     expect(twice.location).toBe(once.location);
-    expect(eventCount()).toBe(1);
+    expect(await eventCount()).toBe(1);
     // Noon UK time yesterday, as if the date had been typed.
-    expect((server.db.$client.prepare('SELECT occurred_at FROM outcome_events').get() as { occurred_at: string }).occurred_at).toBe('2026-11-22T12:00:00.000Z');
+    expect((await server.db.get<{ occurred_at: string }>('SELECT occurred_at FROM outcome_events'))!.occurred_at).toBe('2026-11-22T12:00:00.000Z');
   });
 
   it('says so when a form is sent again changed, records nothing, and gives the form a new token', async () => {
@@ -133,9 +142,9 @@ describe('the coach’s outcome form and its form token', () => {
     expect(pageText(changed.html)).toContain('This form was already used to record a different outcome, so nothing new was recorded');
     const newToken = hiddenField(changed.html, 'idempotencyKey')!;
     expect(newToken).not.toBe(form.idempotencyKey);
-    expect(eventCount()).toBe(1);
+    expect(await eventCount()).toBe(1);
     // With the new token, the complaint is a new outcome.
     expect((await pages.post('/contacts/ID-0001/outcomes', { ...form, stage: 'complaint', idempotencyKey: newToken })).status).toBe(303);
-    expect(eventCount()).toBe(2);
+    expect(await eventCount()).toBe(2);
   });
 });

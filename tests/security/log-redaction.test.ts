@@ -60,7 +60,7 @@ describe('the error handler’s log line', () => {
   });
 
   it('logs a page failure the same way', async () => {
-    const session = server.session('coach');
+    const session = await server.session('coach');
     const { status, body, lines } = await loggedFailure(() => fetch(`${server.baseUrl}/contacts/${FIXTURES.ownReference}`, { headers: { cookie: session.cookie } }));
     expect(status).toBe(500);
     expect(lines.join('\n')).toContain(`GET /contacts/${REDACTED_REFERENCE}:`);

@@ -39,7 +39,7 @@ async function reaches(route: RouteEntry, caller: Caller): Promise<{ allowed: bo
     return { allowed: response.status !== 401 && response.status !== 403, status: response.status };
   }
   // Pages: a fresh session each time (POST /sign-out ends the one it is given).
-  const session = caller === 'anonymous' ? null : server.session(caller);
+  const session = caller === 'anonymous' ? null : await server.session(caller);
   const cookies = session ? [session.cookie] : [];
   let csrf = session?.csrfToken ?? '';
   if (route.path === '/sign-in' && route.method === 'POST') {
@@ -97,7 +97,7 @@ describe('the role × route matrix', () => {
   });
 
   it('does not accept a page session on the API, nor an API token on a page', async () => {
-    const session = server.session('analyst');
+    const session = await server.session('analyst');
     const api = await fetch(`${server.baseUrl}/api/contacts`, { headers: { cookie: session.cookie } });
     expect(api.status).toBe(401);
     const page = await fetch(`${server.baseUrl}/experiments`, { headers: { authorization: `Bearer ${server.tokens.analyst}` }, redirect: 'manual' });

@@ -18,15 +18,43 @@ export const testEngine: 'sqlite' | 'postgres' = process.env.EIU_TEST_PG ? 'post
 export async function openTestDatabase(): Promise<Db> {
   const server = process.env.EIU_TEST_PG;
   if (!server) return openDatabase(':memory:');
-  const template = await migratedTemplate(server);
-  const name = `eiu_test_${process.pid}_${Date.now().toString(36)}_${(counter++).toString(36)}`;
-  await adminQuery(server, `CREATE DATABASE "${name}" TEMPLATE "${template}"`);
-  const db = await openDatabase(withDatabase(server, name), { migrate: false, poolSize: 5 });
+  const fresh = await freshPostgresDatabase(server);
+  const db = await openDatabase(fresh.location, { migrate: false, poolSize: 5 });
   const close = db.close.bind(db);
   let closed: Promise<void> | undefined;
   return Object.assign(db, {
-    close: () => (closed ??= close().then(() => adminQuery(server, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))),
+    close: () => (closed ??= close().then(fresh.drop)),
   });
+}
+
+export interface TestDatabaseLocation {
+  /** What to give openDatabase, EIU_DB or a CLI's --db. */
+  location: string;
+  /** Drops the PostgreSQL database (close every connection to it first); nothing on SQLite. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A database location for a test that opens it more than once or hands it to
+ * another process: on SQLite the file it names (the test makes and removes its
+ * folder), on PostgreSQL a fresh migrated database of its own, to drop after.
+ */
+export async function testDatabaseLocation(sqliteFile: string): Promise<TestDatabaseLocation> {
+  const server = process.env.EIU_TEST_PG;
+  if (!server) return { location: sqliteFile, drop: async () => {} };
+  return freshPostgresDatabase(server);
+}
+
+/** A new database on the server, cloned from the migrated template. */
+async function freshPostgresDatabase(server: string): Promise<TestDatabaseLocation> {
+  const template = await migratedTemplate(server);
+  const name = `eiu_test_${process.pid}_${Date.now().toString(36)}_${(counter++).toString(36)}`;
+  await adminQuery(server, `CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+  let dropped: Promise<void> | undefined;
+  return {
+    location: withDatabase(server, name),
+    drop: () => (dropped ??= adminQuery(server, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+  };
 }
 
 /** The PostgreSQL URL of another database on the same server. */

@@ -1,12 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { openDatabase, type Db } from '../../server/db/database.ts';
+import type { Db } from '../../server/db/database.ts';
 import { createApp } from '../../server/app.ts';
 import { fixedClock } from '../../server/clock.ts';
 import type { Services } from '../../server/services.ts';
 import type { Role } from '../../experiments/vocabulary.ts';
 import { hashPassword } from '../../server/auth/password.ts';
-import { users } from '../../server/db/schema.ts';
+import { openTestDatabase } from './test-database.ts';
 
 /** Every test user's password; hashed once per test file, because scrypt is slow on purpose. */
 export const TEST_PASSWORD = 'correct-horse-battery';
@@ -22,11 +22,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real HTTP server over a fresh in-memory database with the real migrations. */
+/**
+ * A real HTTP server over a fresh database with the real migrations (in-memory
+ * SQLite, or a new PostgreSQL database under EIU_TEST_PG). `close()` stops the
+ * server and closes (on PostgreSQL, drops) the database.
+ */
 export async function startTestServer(options: { now?: string; echoRoute?: boolean } = {}): Promise<TestServer> {
-  const db = openDatabase(':memory:');
+  const db = await openTestDatabase();
   const clock = fixedClock(options.now ?? TEST_NOW);
-  const app = createApp({ db, clock, echoRoute: options.echoRoute });
+  const app = await createApp({ db, clock, echoRoute: options.echoRoute });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -36,26 +40,27 @@ export async function startTestServer(options: { now?: string; echoRoute?: boole
     db,
     services: app.locals.services,
     clock,
-    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+    close: async () => {
+      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+      await db.close();
+    },
   };
 }
 
+const INSERT_USER = 'INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING "id"';
+
 /** One site, two coaches (with user accounts) and a user for every other role; returns API tokens. */
 export async function createPeople(services: Services) {
-  services.staff.addSite({ code: 'JC1', name: 'Test Jobcentre', kind: 'jobcentre' });
-  services.staff.addSite({ code: 'CV1', name: 'Test Community Hub', kind: 'community_venue' });
+  await services.staff.addSite({ code: 'JC1', name: 'Test Jobcentre', kind: 'jobcentre' });
+  await services.staff.addSite({ code: 'CV1', name: 'Test Community Hub', kind: 'community_venue' });
   const tokens: Record<Role | 'coach2', string> = {} as never;
   testPasswordHash ??= hashPassword(TEST_PASSWORD);
   const passwordHash = await testPasswordHash;
   for (const role of ['analyst', 'minister', 'admin', 'coach', 'coach2'] as const) {
-    const user = services.db
-      .insert(users)
-      .values({ username: role, displayName: `Test ${role}`, role: role === 'coach2' ? 'coach' : role, passwordHash, createdAt: TEST_NOW })
-      .returning()
-      .get();
-    if (role === 'coach') services.staff.addCoach({ code: 'WC01', name: 'Coach One', siteCode: 'JC1', userId: user.id });
-    if (role === 'coach2') services.staff.addCoach({ code: 'WC02', name: 'Coach Two', siteCode: 'JC1', userId: user.id });
-    tokens[role] = services.auth.createApiToken(user.id, 'test');
+    const user = (await services.db.get<{ id: number }>(INSERT_USER, [role, `Test ${role}`, role === 'coach2' ? 'coach' : role, passwordHash, TEST_NOW]))!;
+    if (role === 'coach') await services.staff.addCoach({ code: 'WC01', name: 'Coach One', siteCode: 'JC1', userId: user.id });
+    if (role === 'coach2') await services.staff.addCoach({ code: 'WC02', name: 'Coach Two', siteCode: 'JC1', userId: user.id });
+    tokens[role] = await services.auth.createApiToken(user.id, 'test');
   }
   return tokens;
 }

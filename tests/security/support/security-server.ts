@@ -6,18 +6,20 @@ import { createApp } from '../../../server/app.ts';
 import { fixedClock } from '../../../server/clock.ts';
 import type { ServiceOptions, Services } from '../../../server/services.ts';
 import { TEST_NOW } from '../../support/test-server.ts';
+import { openTestDatabase } from '../../support/test-database.ts';
 
 export interface SecurityServer {
   baseUrl: string;
   port: number;
   db: Db;
   services: Services;
+  /** Stops the server and closes its database (on PostgreSQL a test database is dropped too). */
   close(): Promise<void>;
 }
 
-/** A real HTTP server over `db` (a file or ':memory:'), with the given clock and account settings. */
+/** A real HTTP server over `db` (openTestDatabase(), or a file or URL opened with openDatabase), with the given clock and account settings. */
 export async function startServer(db: Db, clock: ReturnType<typeof fixedClock>, services: ServiceOptions = {}): Promise<SecurityServer> {
-  const app = createApp({ db, clock, services });
+  const app = await createApp({ db, clock, services });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -27,12 +29,15 @@ export async function startServer(db: Db, clock: ReturnType<typeof fixedClock>, 
     port,
     db,
     services: app.locals.services,
-    close: () => new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+    close: async () => {
+      await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+      await db.close();
+    },
   };
 }
 
 export const newClock = () => fixedClock(TEST_NOW);
-export { openDatabase };
+export { openDatabase, openTestDatabase };
 
 export interface RawResponse {
   status: number;
