@@ -51,7 +51,7 @@ export interface Db extends Queryable {
 
 /** A database that could not be reached (PostgreSQL down or restarting): the app answers 503. */
 export class DatabaseUnavailableError extends Error {
-  constructor(readonly cause: unknown) {
+  constructor(override readonly cause: unknown) {
     super('The database is not available at the moment. Try again in a minute.');
   }
 }

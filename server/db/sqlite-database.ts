@@ -43,12 +43,10 @@ export function openSqliteDatabase(filename: string, options: OpenOptions = {}):
   let held: Promise<void> | null = null;
   const inOpenTransaction = () => scopes.getStore()?.open === true;
 
-  async function waitForConnection() {
-    while (held && !inOpenTransaction()) await held;
-  }
-
+  // Each wait re-checks `held` and then acts in the same step, with no await in
+  // between, so no other flow can begin a transaction between the check and the work.
   async function query<T>(work: () => T): Promise<T> {
-    if (held && !inOpenTransaction()) await waitForConnection();
+    while (held && !inOpenTransaction()) await held;
     return work();
   }
 
@@ -64,7 +62,7 @@ export function openSqliteDatabase(filename: string, options: OpenOptions = {}):
 
     async withTransaction<T>(work: () => Promise<T>): Promise<T> {
       if (inOpenTransaction()) return work();
-      await waitForConnection();
+      while (held) await held;
       let release!: () => void;
       held = new Promise<void>((resolve) => (release = resolve));
       const scope: TransactionScope = { open: true };
@@ -96,7 +94,7 @@ export function openSqliteDatabase(filename: string, options: OpenOptions = {}):
     },
 
     async close() {
-      await waitForConnection();
+      while (held) await held;
       sqlite.close();
     },
   };
