@@ -51,8 +51,8 @@ export interface Db extends Queryable {
 
 /** A database that could not be reached (PostgreSQL down or restarting): the app answers 503. */
 export class DatabaseUnavailableError extends Error {
-  constructor(override readonly cause: unknown) {
-    super('The database is not available at the moment. Try again in a minute.');
+  constructor(cause: unknown) {
+    super('The database is not available at the moment. Try again in a minute.', { cause });
   }
 }
 
