@@ -34,8 +34,12 @@ export interface Db extends Queryable {
   readonly location: string;
   /**
    * Runs `work` in one transaction: all of it lands, or none. Every query made
-   * while it runs (in the same async flow, however deep) joins the transaction;
-   * a nested call joins the outer one. SQLite serialises transactions on its one
+   * while it runs (in the same async flow, however deep) joins the transaction.
+   * A nested call is a savepoint inside the outer one: if its work throws, only
+   * its own writes are undone, and the outer transaction can catch the error and
+   * carry on (on PostgreSQL a failed statement otherwise aborts the whole
+   * transaction, so wrap any statement whose failure you catch, such as an
+   * insert that may hit a unique key, in its own withTransaction). SQLite serialises transactions on its one
    * connection and begins IMMEDIATE; PostgreSQL takes a pooled client, and work
    * that fails on a serialisation failure or deadlock is retried a few times.
    */
@@ -46,6 +50,11 @@ export interface Db extends Queryable {
    * flag in this process). Returns undefined when another instance has it.
    */
   exclusively<T>(name: string, work: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }>;
+  /**
+   * Runs `work` outside any transaction of the calling flow: for timers and
+   * callbacks scheduled from inside a transaction, which would otherwise join it.
+   */
+  outsideTransaction<T>(work: () => T): T;
   close(): Promise<void>;
 }
 

@@ -92,6 +92,7 @@ export async function openPostgresDatabase(url: string, options: OpenOptions = {
   // An idle client losing its connection (a restart) must not crash the process.
   pool.on('error', () => {});
   const scopes = new AsyncLocalStorage<TransactionScope>();
+  let savepoints = 0;
 
   async function send(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) {
     try {
@@ -149,7 +150,20 @@ export async function openPostgresDatabase(url: string, options: OpenOptions = {
     location: describeLocation(url),
 
     async withTransaction<T>(work: () => Promise<T>): Promise<T> {
-      if (scopes.getStore()?.open) return work();
+      const scope = scopes.getStore();
+      if (scope?.open) {
+        // Nested: a savepoint, so a failure inside can be caught without aborting the outer transaction.
+        const savepoint = `nested_${++savepoints}`;
+        await send(scope.client, `SAVEPOINT ${savepoint}`);
+        try {
+          const result = await work();
+          await send(scope.client, `RELEASE SAVEPOINT ${savepoint}`);
+          return result;
+        } catch (error) {
+          if (!(error instanceof DatabaseUnavailableError)) await send(scope.client, `ROLLBACK TO SAVEPOINT ${savepoint}`).catch(() => {});
+          throw error;
+        }
+      }
       for (let attemptNumber = 1; ; attemptNumber++) {
         try {
           return await attempt(work);
@@ -159,6 +173,8 @@ export async function openPostgresDatabase(url: string, options: OpenOptions = {
         }
       }
     },
+
+    outsideTransaction: <T>(work: () => T): T => scopes.exit(work),
 
     async exclusively<T>(name: string, work: () => Promise<T>) {
       const client = await connect();

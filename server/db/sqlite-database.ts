@@ -51,6 +51,7 @@ export function openSqliteDatabase(filename: string, options: OpenOptions = {}):
   }
 
   const running = new Set<string>();
+  let savepoints = 0;
 
   const db: Db = {
     dialect: 'sqlite',
@@ -61,7 +62,18 @@ export function openSqliteDatabase(filename: string, options: OpenOptions = {}):
       query((): RunResult => ({ changes: prepare(sql).run(...toParams(params)).changes })),
 
     async withTransaction<T>(work: () => Promise<T>): Promise<T> {
-      if (inOpenTransaction()) return work();
+      if (inOpenTransaction()) {
+        const savepoint = `nested_${++savepoints}`;
+        sqlite.exec(`SAVEPOINT ${savepoint}`);
+        try {
+          const result = await work();
+          sqlite.exec(`RELEASE ${savepoint}`);
+          return result;
+        } catch (error) {
+          if (sqlite.inTransaction) sqlite.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
+          throw error;
+        }
+      }
       while (held) await held;
       let release!: () => void;
       held = new Promise<void>((resolve) => (release = resolve));
@@ -82,6 +94,8 @@ export function openSqliteDatabase(filename: string, options: OpenOptions = {}):
         release();
       }
     },
+
+    outsideTransaction: <T>(work: () => T): T => scopes.exit(work),
 
     async exclusively<T>(name: string, work: () => Promise<T>) {
       if (running.has(name)) return { ran: false as const };
