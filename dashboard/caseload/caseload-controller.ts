@@ -9,19 +9,19 @@ const PAGE_SIZE = 50;
 const readModels = new WeakMap<object, ReturnType<typeof createCaseloadReadModel>>();
 
 /** A coach's own caseload, searchable by reference, with what is due next for each person. */
-export function get(req: Request, res: Response): void {
+export async function get(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const user = req.user!;
   let readModel = readModels.get(services.db);
   if (!readModel) readModels.set(services.db, (readModel = createCaseloadReadModel(services.db)));
   const search = typeof req.query.search === 'string' ? req.query.search.trim().slice(0, 40) : '';
   const page = Math.max(1, Math.floor(Number(req.query.page) || 1));
-  const { contacts, total } = services.contacts.list(user, { search: search || undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-  auditRequest(res, services.audit, user.id);
+  const { contacts, total } = await services.contacts.list(user, { search: search || undefined, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  await auditRequest(res, services.audit, user.id);
   // A search that finds exactly one person goes straight to them: one click fewer.
   if (search && total === 1 && contacts[0].reference.toLowerCase() === search.toLowerCase())
     return res.redirect(303, `/contacts/${encodeURIComponent(contacts[0].reference)}`);
-  const { events, arms } = readModel.forContacts(contacts.map((c) => c.id));
+  const { events, arms } = await readModel.forContacts(contacts.map((c) => c.id));
   const rows = contacts.map((contact) => {
     const history = events.get(contact.id) ?? [];
     const last = history.at(-1);

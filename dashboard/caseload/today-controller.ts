@@ -84,15 +84,15 @@ function filtersFrom(query: Request['query'], choices: { experimentKey: string; 
 }
 
 /** The coach's start page: meetings today and tomorrow, what is due or overdue, and who is still to be contacted. */
-export function get(req: Request, res: Response): void {
+export async function get(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const user = req.user!;
   const model = readModelFor(services.db);
   const now = services.clock.now();
-  const choices = model.filterChoices();
+  const choices = await model.filterChoices();
   const filters = filtersFrom(req.query, choices);
-  const rows = user.coachId === null ? [] : model.due(user.coachId, now, filters, SECTION_LIMIT);
-  services.audit.record(user.id, 'list', 'today', null);
+  const rows = user.coachId === null ? [] : await model.due(user.coachId, now, filters, SECTION_LIMIT);
+  await services.audit.record(user.id, 'list', 'today', null);
 
   const filterQuery = new URLSearchParams({
     ...(filters.experiment ? { experiment: filters.experiment } : {}),
@@ -111,11 +111,11 @@ export function get(req: Request, res: Response): void {
     const listed = rows.filter((r) => r.section === section.section);
     return { ...section, total: listed[0]?.sectionTotal ?? 0, rows: listed };
   });
-  const arms = model.armsFor(sections.flatMap((s) => s.rows.map((r) => r.contactId)));
+  const arms = await model.armsFor(sections.flatMap((s) => s.rows.map((r) => r.contactId)));
   const channelOf = (row: TodayRow, rowArms: TodayArm[]) => rowArms.map((a) => armInstructions(a.levels).channel).filter((c) => c !== null).at(-1) ?? row.preferredChannel;
 
   const recordedId = Number(req.query.recorded);
-  const recorded = user.coachId !== null && Number.isInteger(recordedId) ? model.recorded(user.coachId, recordedId) : undefined;
+  const recorded = user.coachId !== null && Number.isInteger(recordedId) ? await model.recorded(user.coachId, recordedId) : undefined;
 
   render(req, res, 'caseload/today.njk', {
     pageTitle: 'Today',

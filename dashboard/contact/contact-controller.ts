@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { HttpError } from '../../server/errors.ts';
-import { inTransaction } from '../../server/db/database.ts';
 import { auditRequest } from '../../server/middleware/request-audit.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import type { Services } from '../../server/services.ts';
@@ -75,16 +74,16 @@ const lookups = new WeakMap<object, { byReference: ReturnType<typeof createConta
  * into those they are eligible for (offered) and those they are not, with the
  * reason in words: the same screening the assignment service applies.
  */
-export function screenOffers(services: Services, user: CurrentUser, ref: string, candidates: ExperimentView[]) {
+export async function screenOffers(services: Services, user: CurrentUser, ref: string, candidates: ExperimentView[]) {
   let lookup = lookups.get(services.db);
   if (!lookup) lookups.set(services.db, (lookup = { byReference: createContactLookup(services.db).byReference, clusterCode: createClusterCodes(services.db) }));
-  const row = lookup.byReference(user, ref);
+  const row = await lookup.byReference(user, ref);
   if (!row) return { offered: [], notOffered: [] };
   const attributes = contactAttributes(row);
   const offered: ExperimentView[] = [];
   const notOffered: { key: string; name: string; reason: string }[] = [];
   for (const experiment of candidates) {
-    const screening = screenForExperiment(experiment, row, attributes, lookup.clusterCode(experiment.randomisationUnit, row));
+    const screening = screenForExperiment(experiment, row, attributes, await lookup.clusterCode(experiment.randomisationUnit, row));
     if (screening.eligible) offered.push(experiment);
     else if (screening.reason === 'not_eligible')
       notOffered.push({ key: experiment.key, name: experiment.name, reason: `Not eligible for ${experiment.name}: ${whyNotEligible(experiment.eligibility, attributes).join('; ')}.` });
@@ -94,19 +93,20 @@ export function screenOffers(services: Services, user: CurrentUser, ref: string,
   return { offered, notOffered };
 }
 
-function contactPageData(services: Services, user: CurrentUser, ref: string) {
-  const contact = services.contacts.get(user, ref);
-  const events = services.outcomes.forContact(user, ref);
-  const assignments = services.assignments.forContact(user, ref);
-  const experiments = services.experiments.list();
+async function contactPageData(services: Services, user: CurrentUser, ref: string) {
+  const contact = await services.contacts.get(user, ref);
+  const events = await services.outcomes.forContact(user, ref);
+  const assignments = await services.assignments.forContact(user, ref);
+  const experiments = await services.experiments.list();
   const byKey = new Map(experiments.map((e) => [e.key, e]));
-  const arms = assignments.map((assignment) => {
+  const arms = [];
+  for (const assignment of assignments) {
     const experiment = byKey.get(assignment.experiment)!;
     const instructions = armInstructions(assignment.arm.levels);
     // The analyst's words in force when this person was assigned (decision 0036).
     const armId = experiment.arms.find((a) => a.key === assignment.arm.key)?.id;
-    const version = armId === undefined ? null : services.experiments.instructionsAt(armId, assignment.assignedAt);
-    return {
+    const version = armId === undefined ? null : await services.experiments.instructionsAt(armId, assignment.assignedAt);
+    arms.push({
       written: version ? { version: version.version, paragraphs: instructionParagraphs(version.instructions), script: version.script } : null,
       experimentKey: experiment.key,
       experimentName: experiment.name,
@@ -116,10 +116,10 @@ function contactPageData(services: Services, user: CurrentUser, ref: string) {
       assignedAt: assignment.assignedAt,
       instructions,
       clashes: preferenceClashes(instructions, contact.preferredChannel, contact.adjustments),
-    };
-  });
+    });
+  }
   const candidates = contact.optedOutAt ? [] : joinableExperiments(experiments, assignments.map((a) => a.experiment), new Set(events.map((e) => e.stage)));
-  const { offered: joinable, notOffered } = screenOffers(services, user, ref, candidates);
+  const { offered: joinable, notOffered } = await screenOffers(services, user, ref, candidates);
   const step = nextStep(events, contact.optedOutAt);
   // The arm of the most recent running experiment says which channel and place to pre-select.
   const current = arms.filter((a) => a.experimentStatus === 'running').at(-1) ?? arms.at(-1);
@@ -144,9 +144,9 @@ function returnPath(body: unknown): string | null {
  * corrected and the "Correct" and "Withdraw" links where this user may use them
  * (docs/decisions/0035).
  */
-function historyRows(services: Services, user: CurrentUser, ref: string) {
-  const history = services.outcomes.forContact(user, ref, { includeWithdrawn: true });
-  const rights = services.corrections.rightsFor(user, history);
+async function historyRows(services: Services, user: CurrentUser, ref: string) {
+  const history = await services.outcomes.forContact(user, ref, { includeWithdrawn: true });
+  const rights = await services.corrections.rightsFor(user, history);
   return history
     .map((event) => {
       const latest = event.corrections.at(-1);
@@ -170,10 +170,10 @@ function correctedBanner(req: Request, name: 'corrected' | 'withdrawn') {
 }
 
 /** Renders the person's page and writes the request's audit row (`view`, or what the form's request was). */
-function renderContact(req: Request, res: Response, options: { outcome?: OutcomeFormValues; errors?: PageError[]; showAll?: boolean; status?: number; auditAction?: string } = {}) {
+async function renderContact(req: Request, res: Response, options: { outcome?: OutcomeFormValues; errors?: PageError[]; showAll?: boolean; status?: number; auditAction?: string } = {}): Promise<void> {
   const { services } = dashboardContext(res);
   const user = req.user!;
-  const data = contactPageData(services, user, reference(req));
+  const data = await contactPageData(services, user, reference(req));
   const recordedId = Number(req.query.recorded);
   const recorded = Number.isInteger(recordedId) ? data.events.find((e) => e.id === recordedId) : undefined;
   const reached = new Set(data.events.map((e) => e.stage));
@@ -192,8 +192,9 @@ function renderContact(req: Request, res: Response, options: { outcome?: Outcome
   if (stages.length === 1 && !outcome.stage) outcome.stage = stages[0].key;
   const now = services.clock.now();
   const quickActions = data.step.doNotContact ? [] : contactQuickActions(data.events, data.contact.optedOutAt !== null, data.defaults.channel, now).map((a) => quickActionForm(a));
-  auditRequest(res, services.audit, user.id, { action: options.auditAction, entityId: data.contact.reference });
-  const funnel = historyRows(services, user, data.contact.reference);
+  await auditRequest(res, services.audit, user.id, { action: options.auditAction, entityId: data.contact.reference });
+  const funnel = await historyRows(services, user, data.contact.reference);
+  const history = await services.contacts.history(user, data.contact.reference);
   render(
     req,
     res,
@@ -201,7 +202,7 @@ function renderContact(req: Request, res: Response, options: { outcome?: Outcome
     {
       pageTitle: `Contact ${data.contact.reference}`,
       ...data,
-      history: services.contacts.history(user, data.contact.reference),
+      history,
       recorded: recorded ? { id: recorded.id, label: stageLabel(recorded.stage), at: recorded.occurredAt } : null,
       optedOutNow: req.query.optedOut === '1',
       assignedNow: typeof req.query.assigned === 'string' ? req.query.assigned : null,
@@ -240,8 +241,8 @@ function hiddenFieldsOf(values: OutcomeFormValues, extra: Record<string, string>
 }
 
 /** A person's page: their arm and what to do for it, what is due next, and recording in a few clicks. */
-export function get(req: Request, res: Response): void {
-  renderContact(req, res);
+export async function get(req: Request, res: Response): Promise<void> {
+  await renderContact(req, res);
 }
 
 /**
@@ -249,23 +250,23 @@ export function get(req: Request, res: Response): void {
  * was drawn, so a double-click or a resubmitted form records it once; then
  * Post/Redirect/Get, so a refresh does not send it again.
  */
-export function postOutcome(req: Request, res: Response): void {
+export async function postOutcome(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const user = req.user!;
   const ref = reference(req);
   const values = outcomeValuesFromBody(req.body);
   const showAll = field(req.body, 'showAll') === '1';
   const returnTo = returnPath(req.body);
-  const meetingTime = latestMeetingTime(services.outcomes.forContact(user, ref));
+  const meetingTime = latestMeetingTime(await services.outcomes.forContact(user, ref));
   const { input, errors } = outcomeInputFromForm(values, ref, services.clock.now(), { meetingTime });
   const rejected = 'record-outcome-rejected';
-  if (!input) return renderContact(req, res, { outcome: values, errors, showAll, auditAction: rejected });
-  const checked = services.outcomes.check(user, input);
-  if (checked.errors.length) return renderContact(req, res, { outcome: values, errors: mapOutcomeErrors(checked.errors, values), showAll, auditAction: rejected });
+  if (!input) return await renderContact(req, res, { outcome: values, errors, showAll, auditAction: rejected });
+  const checked = await services.outcomes.check(user, input);
+  if (checked.errors.length) return await renderContact(req, res, { outcome: values, errors: mapOutcomeErrors(checked.errors, values), showAll, auditAction: rejected });
   // A skipped stage is allowed, but only once the coach has said it is what they meant.
   if (checked.warnings.length && field(req.body, 'confirmSkip') !== '1') {
     const extra: Record<string, string> = { confirmSkip: '1', ...(showAll ? { showAll: '1' } : {}), ...(returnTo ? { returnTo } : {}) };
-    auditRequest(res, services.audit, user.id, { action: 'record-outcome-confirm-skip', entityId: ref });
+    await auditRequest(res, services.audit, user.id, { action: 'record-outcome-confirm-skip', entityId: ref });
     return render(req, res, 'contact/confirm-skip.njk', {
       pageTitle: 'Check before you record',
       reference: ref,
@@ -277,9 +278,9 @@ export function postOutcome(req: Request, res: Response): void {
   }
   try {
     // The event and its audit row commit together.
-    const result = inTransaction(services.db, () => {
-      const recorded = services.outcomes.record(user, input);
-      auditRequest(res, services.audit, user.id, { action: recorded.created ? 'record-outcome' : 'repeat-outcome', entityId: recorded.event.contact });
+    const result = await services.db.withTransaction(async () => {
+      const recorded = await services.outcomes.record(user, input);
+      await auditRequest(res, services.audit, user.id, { action: recorded.created ? 'record-outcome' : 'repeat-outcome', entityId: recorded.event.contact });
       return recorded;
     });
     if (returnTo) return res.redirect(303, `${returnTo}${returnTo.includes('?') ? '&' : '?'}recorded=${result.event.id}`);
@@ -289,14 +290,14 @@ export function postOutcome(req: Request, res: Response): void {
       // The form's key already recorded something else (a form sent again after going back and changing it):
       // say so, and give the form a new key so the coach can record this outcome if it is a new one.
       if (error.status === 409 && error.errors.some((e) => e.field === 'idempotencyKey'))
-        return renderContact(req, res, {
+        return await renderContact(req, res, {
           outcome: { ...values, idempotencyKey: randomUUID() },
           errors: [{ field: 'stage', message: 'This form was already used to record a different outcome, so nothing new was recorded. Check what has been recorded, then send the form again if this is a new outcome' }],
           showAll,
           status: 409,
           auditAction: rejected,
         });
-      return renderContact(req, res, {
+      return await renderContact(req, res, {
         outcome: values,
         errors: error.errors.length ? mapOutcomeErrors(error.errors, values) : [{ field: 'stage', message: error.message }],
         showAll,
@@ -309,14 +310,14 @@ export function postOutcome(req: Request, res: Response): void {
 }
 
 /** Adds the person to a running experiment (once: asking again returns the same arm). */
-export function postAssignment(req: Request, res: Response): void {
+export async function postAssignment(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const user = req.user!;
   const ref = reference(req);
   const experimentKey = field(req.body, 'experiment');
-  const result = inTransaction(services.db, () => {
-    const outcome = services.assignments.assign(user, experimentKey, ref);
-    auditRequest(res, services.audit, user.id, { action: !outcome.assigned ? 'screen-out' : outcome.created ? 'assign' : 'view-assignment' });
+  const result = await services.db.withTransaction(async () => {
+    const outcome = await services.assignments.assign(user, experimentKey, ref);
+    await auditRequest(res, services.audit, user.id, { action: !outcome.assigned ? 'screen-out' : outcome.created ? 'assign' : 'view-assignment' });
     return outcome;
   });
   if (result.assigned) return res.redirect(303, `/contacts/${encodeURIComponent(ref)}?assigned=${encodeURIComponent(experimentKey)}`);

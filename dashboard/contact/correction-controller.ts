@@ -59,11 +59,11 @@ interface CorrectionPage {
   reasonNote: string;
 }
 
-function loadEvent(req: Request, res: Response): OutcomeView {
+async function loadEvent(req: Request, res: Response): Promise<OutcomeView> {
   const { services } = dashboardContext(res);
   const id = Number(req.params.eventId);
   if (!Number.isSafeInteger(id) || id < 1) throw new NotFoundError('Outcome');
-  const right = services.corrections.rightFor(req.user!, id);
+  const right = await services.corrections.rightFor(req.user!, id);
   if (right.event.contact !== reference(req)) throw new NotFoundError('Outcome');
   if (!right.allowed) throw new HttpError(right.status, right.message);
   return right.event;
@@ -150,11 +150,11 @@ function renderCheck(req: Request, res: Response, page: CorrectionPage, after: {
 }
 
 function handlePost(kind: CorrectionKind) {
-  return (req: Request, res: Response): void => {
+  return async (req: Request, res: Response): Promise<void> => {
     const { services } = dashboardContext(res);
     const user = req.user!;
     const ref = reference(req);
-    const event = loadEvent(req, res);
+    const event = await loadEvent(req, res);
     const page = pageFromBody(req, kind, event);
     const action = field(req.body, 'action');
 
@@ -170,10 +170,10 @@ function handlePost(kind: CorrectionKind) {
     if (!input) return renderForm(req, res, page, errors);
     try {
       if (action === 'confirm' || undo) {
-        services.corrections.correct(user, event.id, input);
+        await services.corrections.correct(user, event.id, input);
         return res.redirect(303, `/contacts/${encodeURIComponent(ref)}?${kind === 'correct' ? 'corrected' : 'withdrawn'}=${event.id}`);
       }
-      const checked = services.corrections.check(user, event.id, input);
+      const checked = await services.corrections.check(user, event.id, input);
       if (checked.errors.length) return renderForm(req, res, page, pageErrors(checked.errors, event.stage));
       renderCheck(req, res, page, checked.after);
     } catch (error) {
@@ -184,14 +184,14 @@ function handlePost(kind: CorrectionKind) {
 }
 
 /** The form to correct an entry: its date, detail or score, and what was wrong. */
-export function getCorrect(req: Request, res: Response): void {
-  const event = loadEvent(req, res);
+export async function getCorrect(req: Request, res: Response): Promise<void> {
+  const event = await loadEvent(req, res);
   renderForm(req, res, { kind: 'correct', event, values: valuesFromEvent(event, randomUUID()), reason: '', reasonNote: '' });
 }
 
 /** The form to withdraw an entry that should not have been recorded, and why. */
-export function getWithdraw(req: Request, res: Response): void {
-  const event = loadEvent(req, res);
+export async function getWithdraw(req: Request, res: Response): Promise<void> {
+  const event = await loadEvent(req, res);
   renderForm(req, res, { kind: 'withdraw', event, values: emptyOutcomeValues(randomUUID()), reason: '', reasonNote: '' });
 }
 

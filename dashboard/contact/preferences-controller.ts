@@ -3,7 +3,6 @@ import { ADJUSTMENTS, CHANNELS } from '../../experiments/vocabulary.ts';
 import { contactPreferencesSchema } from '../../experiments/contacts/contact-schema.ts';
 import { dashboardContext, field, fields, render, type PageError } from '../page-context.ts';
 import { humanise } from '../format.ts';
-import { inTransaction } from '../../server/db/database.ts';
 import { auditRequest } from '../../server/middleware/request-audit.ts';
 
 const reference = (req: Request) => String(req.params.reference);
@@ -27,14 +26,14 @@ function renderForm(req: Request, res: Response, values: { preferredChannel: str
 }
 
 /** How a person wants to be contacted and the adjustments they need; every change is kept in the history. */
-export function get(req: Request, res: Response): void {
+export async function get(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
-  const contact = services.contacts.get(req.user!, reference(req));
-  auditRequest(res, services.audit, req.user!.id, { entityId: contact.reference });
+  const contact = await services.contacts.get(req.user!, reference(req));
+  await auditRequest(res, services.audit, req.user!.id, { entityId: contact.reference });
   renderForm(req, res, { preferredChannel: contact.preferredChannel ?? 'none', adjustments: contact.adjustments });
 }
 
-export function post(req: Request, res: Response): void {
+export async function post(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const user = req.user!;
   const values = { preferredChannel: field(req.body, 'preferredChannel'), adjustments: fields(req.body, 'adjustments') };
@@ -42,18 +41,18 @@ export function post(req: Request, res: Response): void {
     preferredChannel: values.preferredChannel === 'none' ? null : values.preferredChannel,
     adjustments: values.adjustments,
   });
-  const rejected = () => auditRequest(res, services.audit, user.id, { action: 'update-rejected' });
+  const rejected = async () => auditRequest(res, services.audit, user.id, { action: 'update-rejected' });
   if (!values.preferredChannel) {
-    rejected();
+    await rejected();
     return renderForm(req, res, values, [{ field: 'preferredChannel', message: 'Select how they prefer to be contacted, or “No preference”' }]);
   }
   if (!parsed.success) {
-    rejected();
+    await rejected();
     return renderForm(req, res, values, [{ field: parsed.error.issues[0].path[0] === 'adjustments' ? 'adjustments' : 'preferredChannel', message: 'Select from the options shown' }]);
   }
-  const contact = inTransaction(services.db, () => {
-    const updated = services.contacts.updatePreferences(user, reference(req), parsed.data);
-    auditRequest(res, services.audit, user.id, { entityId: updated.reference });
+  const contact = await services.db.withTransaction(async () => {
+    const updated = await services.contacts.updatePreferences(user, reference(req), parsed.data);
+    await auditRequest(res, services.audit, user.id, { entityId: updated.reference });
     return updated;
   });
   res.redirect(303, `/contacts/${encodeURIComponent(contact.reference)}`);

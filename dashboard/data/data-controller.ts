@@ -9,9 +9,14 @@ import { auditRequest } from '../../server/middleware/request-audit.ts';
 
 const SHOWN_REJECTIONS = 20;
 
-function renderDataPage(req: Request, res: Response, extra: { errors?: PageError[]; rejected?: RejectedRow[]; rejectedRows?: number; imported?: number | null } = {}, status = 200) {
+async function renderDataPage(
+  req: Request,
+  res: Response,
+  extra: { errors?: PageError[]; rejected?: RejectedRow[]; rejectedRows?: number; imported?: number | null } = {},
+  status = 200,
+): Promise<void> {
   const { services } = dashboardContext(res);
-  const experiments = services.experiments.list().filter((e) => e.status !== 'draft');
+  const experiments = (await services.experiments.list()).filter((e) => e.status !== 'draft');
   const rejected = extra.rejected ?? [];
   render(
     req,
@@ -31,9 +36,9 @@ function renderDataPage(req: Request, res: Response, extra: { errors?: PageError
 }
 
 /** Import a cohort and export each experiment's assignments and outcomes. */
-export function get(req: Request, res: Response): void {
+export async function get(req: Request, res: Response): Promise<void> {
   const imported = typeof req.query.imported === 'string' && /^\d+$/.test(req.query.imported) ? Number(req.query.imported) : null;
-  renderDataPage(req, res, { imported });
+  await renderDataPage(req, res, { imported });
 }
 
 /** The cohort upload: all rows or none, every wrong row reported with its line. */
@@ -43,13 +48,13 @@ export async function postImport(req: Request, res: Response): Promise<void> {
   if (!form || !req.csrfToken || !safeEqual(form.fields._csrf ?? '', req.csrfToken))
     throw new ForbiddenError('This form has expired or did not come from this service. Go back, refresh the page and try again.');
   const file = form.files.cohortFile;
-  const rejected = () => auditRequest(res, services.audit, req.user!.id, { action: 'import-rejected' });
+  const rejected = async () => auditRequest(res, services.audit, req.user!.id, { action: 'import-rejected' });
   if (!file || file.content.length === 0) {
-    rejected();
+    await rejected();
     return renderDataPage(req, res, { errors: [{ field: 'cohortFile', message: 'Select a cohort CSV file' }] }, 400);
   }
   if (!/\.csv$/i.test(file.filename) && !/csv|text\/plain/i.test(file.contentType)) {
-    rejected();
+    await rejected();
     return renderDataPage(req, res, { errors: [{ field: 'cohortFile', message: 'The selected file must be a CSV' }] }, 400);
   }
   // Parsed, checked and saved in a worker thread: a large cohort must not stall everyone else.
@@ -58,26 +63,26 @@ export async function postImport(req: Request, res: Response): Promise<void> {
     const errors: PageError[] = [
       { field: 'cohortFile', message: report.rejectedRows === 1 && report.rejected[0].line === 1 ? report.rejected[0].errors[0].message : `Nothing was imported: ${report.rejectedRows} row${report.rejectedRows === 1 ? ' has' : 's have'} problems. Correct them and upload the file again` },
     ];
-    rejected();
+    await rejected();
     return renderDataPage(req, res, { errors, rejected: report.rejected, rejectedRows: report.rejectedRows }, 400);
   }
-  auditRequest(res, services.audit, req.user!.id, { entityId: String(report.imported) });
+  await auditRequest(res, services.audit, req.user!.id, { entityId: String(report.imported) });
   res.redirect(303, `/data?imported=${report.imported}`);
 }
 
-function sendCsv(req: Request, res: Response, kind: 'assignments' | 'outcomes') {
+async function sendCsv(req: Request, res: Response, kind: 'assignments' | 'outcomes'): Promise<void> {
   const { services } = dashboardContext(res);
-  const experiment = services.experiments.get(String(req.params.key));
-  auditRequest(res, services.audit, req.user!.id, { entityId: experiment.key });
+  const experiment = await services.experiments.get(String(req.params.key));
+  await auditRequest(res, services.audit, req.user!.id, { entityId: experiment.key });
   res.type('text/csv; charset=utf-8').attachment(`${experiment.key}-${kind}.csv`);
   const stream = kind === 'assignments' ? services.exports.assignmentsCsv(experiment.id) : services.exports.outcomesCsv(experiment.id);
   stream.pipe(res);
 }
 
-export function getAssignmentsCsv(req: Request, res: Response): void {
-  sendCsv(req, res, 'assignments');
+export async function getAssignmentsCsv(req: Request, res: Response): Promise<void> {
+  await sendCsv(req, res, 'assignments');
 }
 
-export function getOutcomesCsv(req: Request, res: Response): void {
-  sendCsv(req, res, 'outcomes');
+export async function getOutcomesCsv(req: Request, res: Response): Promise<void> {
+  await sendCsv(req, res, 'outcomes');
 }

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { Services } from '../../server/services.ts';
 import { currentUser, requireRole } from '../../server/middleware/authentication.ts';
 import { parseInput } from '../../server/middleware/validation.ts';
-import { ValidationError } from '../../server/errors.ts';
+import { ConflictError, ValidationError } from '../../server/errors.ts';
 import { contactInputSchema, contactPreferencesSchema } from './contact-schema.ts';
-import { inTransaction } from '../../server/db/database.ts';
+import { isUniqueViolation } from '../../server/db/database.ts';
 import { auditedByService, auditRequest, personLevel } from '../../server/middleware/request-audit.ts';
 import { assignmentFor } from '../experiment/allocation-concealment.ts';
 import { optInInputSchema } from '../outcomes/correction-schema.ts';
@@ -29,21 +29,24 @@ export function contactRoutes(services: Services): Router {
   const ref = (value: unknown) => String(value);
 
   // Every route here reads or changes people's records: each request writes one audit row (request-audit.ts).
-  router.get('/contacts', personLevel('list', 'contacts'), requireRole('analyst', 'coach'), (req, res) => {
+  router.get('/contacts', personLevel('list', 'contacts'), requireRole('analyst', 'coach'), async (req, res) => {
     const user = currentUser(req);
     const query = parseInput(listQuerySchema, req.query);
-    const list = contacts.list(user, query);
-    auditRequest(res, audit, user.id);
+    const list = await contacts.list(user, query);
+    await auditRequest(res, audit, user.id);
     res.json(list);
   });
 
-  router.post('/contacts', personLevel('create', 'contacts'), requireRole('analyst'), (req, res) => {
+  router.post('/contacts', personLevel('create', 'contacts'), requireRole('analyst'), async (req, res) => {
     const user = currentUser(req);
     const list = parseInput(z.object({ contacts: z.array(contactInputSchema).min(1).max(10_000) }).strict(), req.body).contacts;
-    const result = contacts.createMany(list);
+    const result = await contacts.createMany(list).catch((error: unknown) => {
+      if (isUniqueViolation(error)) throw new ConflictError('Someone else added some of these people at the same moment, so none were added. Send them again to see which clash');
+      throw error;
+    });
     if (result.rejected.length)
       throw new ValidationError(result.rejected.flatMap((r) => r.errors.map((e) => ({ field: `contacts.${r.index}.${e.field}`, message: e.message }))), 'No contacts were added');
-    auditRequest(res, audit, user.id, { entityId: String(result.created) });
+    await auditRequest(res, audit, user.id, { entityId: String(result.created) });
     res.status(201).json({ created: result.created });
   });
 
@@ -52,63 +55,64 @@ export function contactRoutes(services: Services): Router {
     if (typeof req.body !== 'string') throw new ValidationError([{ field: 'file', message: 'Send the cohort file as text/csv' }]);
     // Parsed, checked and saved in a worker thread: a large cohort must not stall everyone else.
     const report = await importContactsOffThread(services, Buffer.from(req.body));
-    auditRequest(res, audit, user.id, report.imported > 0 ? { entityId: String(report.imported) } : { action: 'import-rejected' });
+    await auditRequest(res, audit, user.id, report.imported > 0 ? { entityId: String(report.imported) } : { action: 'import-rejected' });
     res.status(report.imported > 0 ? 201 : 400).type('json').send(report.reportJson);
   });
 
-  router.get('/contacts/:reference', personLevel('view', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
+  router.get('/contacts/:reference', personLevel('view', 'contact'), requireRole('analyst', 'coach'), async (req, res) => {
     const user = currentUser(req);
-    const contact = contacts.get(user, ref(req.params.reference));
-    auditRequest(res, audit, user.id, { entityId: contact.reference });
+    const contact = await contacts.get(user, ref(req.params.reference));
+    await auditRequest(res, audit, user.id, { entityId: contact.reference });
     res.json(contact);
   });
 
-  router.patch('/contacts/:reference', personLevel('update', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
+  router.patch('/contacts/:reference', personLevel('update', 'contact'), requireRole('analyst', 'coach'), async (req, res) => {
     const user = currentUser(req);
-    const contact = inTransaction(services.db, () => {
-      const updated = contacts.updatePreferences(user, ref(req.params.reference), parseInput(contactPreferencesSchema, req.body));
-      auditRequest(res, audit, user.id, { entityId: updated.reference });
+    const changes = parseInput(contactPreferencesSchema, req.body);
+    const contact = await services.db.withTransaction(async () => {
+      const updated = await contacts.updatePreferences(user, ref(req.params.reference), changes);
+      await auditRequest(res, audit, user.id, { entityId: updated.reference });
       return updated;
     });
     res.json(contact);
   });
 
-  router.get('/contacts/:reference/history', personLevel('view-history', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
+  router.get('/contacts/:reference/history', personLevel('view-history', 'contact'), requireRole('analyst', 'coach'), async (req, res) => {
     const user = currentUser(req);
-    const changes = contacts.history(user, ref(req.params.reference));
-    auditRequest(res, audit, user.id);
+    const changes = await contacts.history(user, ref(req.params.reference));
+    await auditRequest(res, audit, user.id);
     res.json({ changes });
   });
 
-  router.get('/contacts/:reference/outcomes', personLevel('view-outcomes', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
+  router.get('/contacts/:reference/outcomes', personLevel('view-outcomes', 'contact'), requireRole('analyst', 'coach'), async (req, res) => {
     const user = currentUser(req);
-    const events = outcomes.forContact(user, ref(req.params.reference), { includeWithdrawn: req.query.include === 'withdrawn' });
-    auditRequest(res, audit, user.id);
+    const events = await outcomes.forContact(user, ref(req.params.reference), { includeWithdrawn: req.query.include === 'withdrawn' });
+    await auditRequest(res, audit, user.id);
     res.json({ outcomes: events });
   });
 
-  router.get('/contacts/:reference/assignments', personLevel('view-assignments', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
+  router.get('/contacts/:reference/assignments', personLevel('view-assignments', 'contact'), requireRole('analyst', 'coach'), async (req, res) => {
     const user = currentUser(req);
-    const list = assignments.forContact(user, ref(req.params.reference)).map((a) => assignmentFor(user.role, a));
-    auditRequest(res, audit, user.id);
+    const list = (await assignments.forContact(user, ref(req.params.reference))).map((a) => assignmentFor(user.role, a));
+    await auditRequest(res, audit, user.id);
     res.json({ assignments: list });
   });
 
-  router.post('/contacts/:reference/opt-out', personLevel('opt-out', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
+  router.post('/contacts/:reference/opt-out', personLevel('opt-out', 'contact'), requireRole('analyst', 'coach'), async (req, res) => {
     const user = currentUser(req);
     const body = parseInput(optOutSchema, req.body);
-    const result = inTransaction(services.db, () => {
-      const recorded = outcomes.record(user, { contact: ref(req.params.reference), stage: 'opted_out', ...body });
-      auditRequest(res, audit, user.id, { action: recorded.created ? 'opt-out' : 'repeat-opt-out', entityId: recorded.event.contact });
+    const result = await services.db.withTransaction(async () => {
+      const recorded = await outcomes.record(user, { contact: ref(req.params.reference), stage: 'opted_out', ...body });
+      await auditRequest(res, audit, user.id, { action: recorded.created ? 'opt-out' : 'repeat-opt-out', entityId: recorded.event.contact });
       return recorded;
     });
     // 200 with the opt-out already in force when they had opted out: once per person, whatever the key.
     res.status(result.created ? 201 : 200).json(result);
   });
 
-  router.post('/contacts/:reference/opt-in', personLevel('opt-in', 'contact'), requireRole('analyst', 'coach'), (req, res) => {
+  router.post('/contacts/:reference/opt-in', personLevel('opt-in', 'contact'), requireRole('analyst', 'coach'), async (req, res) => {
     const user = currentUser(req);
-    const result = services.optIns.optIn(user, ref(req.params.reference), parseInput(optInInputSchema, req.body));
+    const result = await services.optIns.optIn(user, ref(req.params.reference), parseInput(optInInputSchema, req.body));
     // The opt-in service writes the audit row with the opt-in, in one transaction.
     auditedByService(res);
     res.status(result.created ? 201 : 200).json(result);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/database.ts';
+import { guardProgressSources } from '../progress/source-guard.ts';
 import { replaceAuditEntityId } from '../../server/retention/audit-retention.ts';
 // The learning log's own way of finding a reference in prose, so erasure finds what the log would have refused.
 import { compactIdentifier, referenceCandidates } from '../../dashboard/learning-log/disclosure-check.ts';
@@ -74,108 +75,116 @@ export function redactReferences(text: string, compactReferences: ReadonlySet<st
   return result;
 }
 
-export function createErasureService(db: Db, clock: Clock, progress: ProgressProjection) {
-  const sqlite = db.$client;
-  // Through contacts_reference_compact_idx, then exactly (ignoring case): references are unique ignoring case.
-  const byReference = sqlite.prepare(`
-    SELECT id, reference, erased_at AS erasedAt FROM contacts
-    WHERE replace(upper(reference), '-', '') = replace(upper(@reference), '-', '') AND upper(reference) = upper(@reference)`);
-  const referenceTaken = sqlite.prepare('SELECT 1 FROM contacts WHERE reference = ?');
-  const byId = sqlite.prepare('SELECT id, reference, erased_at AS erasedAt FROM contacts WHERE id = ?');
-  const counts = sqlite.prepare(`
-    SELECT (SELECT COUNT(*) FROM assignments WHERE contact_id = @id) AS assignments,
-           (SELECT COUNT(*) FROM outcome_events WHERE contact_id = @id) AS outcomeEvents,
-           (SELECT COUNT(*) FROM contact_changes WHERE contact_id = @id) AS changes`);
-  const eraseContact = sqlite.prepare(`
-    UPDATE contacts SET reference = @tombstone, health_group = @placeholder, age_band = @placeholder, sex = @placeholder,
-      ethnicity_group = @placeholder, caring = 0, time_on_benefits = @placeholder, previous_work = @placeholder,
-      benefit_type = @placeholder, preferred_channel = NULL, adjustments = '[]',
-      opted_out_at = COALESCE(opted_out_at, @at), erased_at = @at, updated_at = @at
-    WHERE id = @id AND erased_at IS NULL`);
-  const deleteChanges = sqlite.prepare('DELETE FROM contact_changes WHERE contact_id = ?');
-  const clearAssignmentDetail = sqlite.prepare('UPDATE assignments SET hash_value = NULL, stratum = NULL WHERE contact_id = ?');
-  // Keys are chosen by callers and may contain the reference; they stay unique with the event id.
-  const rekeyEvents = sqlite.prepare("UPDATE outcome_events SET idempotency_key = ? || '-' || id WHERE contact_id = ?");
-  const markErasure = sqlite.prepare("INSERT OR REPLACE INTO job_leases (job, holder, expires_at) VALUES (?, 'erasure', ?)");
-  const unmarkErasure = sqlite.prepare('DELETE FROM job_leases WHERE job = ?');
-  const recordAudit = sqlite.prepare('INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (?, ?, ?, ?, ?)');
-  const freeTexts = [
-    { select: sqlite.prepare('SELECT id, note AS text FROM learning_notes'), update: sqlite.prepare('UPDATE learning_notes SET note = ? WHERE id = ?') },
-    { select: sqlite.prepare('SELECT id, text FROM learning_summaries'), update: sqlite.prepare('UPDATE learning_summaries SET text = ? WHERE id = ?') },
-    {
-      select: sqlite.prepare('SELECT id, text FROM learning_summary_approvals'),
-      update: sqlite.prepare('UPDATE learning_summary_approvals SET text = ? WHERE id = ?'),
-    },
-    // An admin's reason for moving someone between caseloads may name them.
-    { select: sqlite.prepare('SELECT id, reason AS text FROM caseload_moves'), update: sqlite.prepare('UPDATE caseload_moves SET reason = ? WHERE id = ?') },
-  ];
+// Through contacts_reference_compact_idx, then exactly (ignoring case): references are unique ignoring case.
+const BY_REFERENCE = `
+  SELECT id, reference, erased_at AS "erasedAt" FROM contacts
+  WHERE replace(upper(reference), '-', '') = replace(upper(CAST(? AS TEXT)), '-', '') AND upper(reference) = upper(CAST(? AS TEXT))`;
+const REFERENCE_TAKEN = 'SELECT 1 AS taken FROM contacts WHERE reference = ?';
+const BY_ID = 'SELECT id, reference, erased_at AS "erasedAt" FROM contacts WHERE id = ?';
+const COUNTS = `
+  SELECT (SELECT COUNT(*) FROM assignments WHERE contact_id = ?) AS assignments,
+         (SELECT COUNT(*) FROM outcome_events WHERE contact_id = ?) AS "outcomeEvents",
+         (SELECT COUNT(*) FROM contact_changes WHERE contact_id = ?) AS changes`;
+// Parameters: tombstone, then the placeholder seven times, then at three times, then id.
+const ERASE_CONTACT = `
+  UPDATE contacts SET reference = ?, health_group = ?, age_band = ?, sex = ?,
+    ethnicity_group = ?, caring = 0, time_on_benefits = ?, previous_work = ?,
+    benefit_type = ?, preferred_channel = NULL, adjustments = '[]',
+    opted_out_at = COALESCE(opted_out_at, ?), erased_at = ?, updated_at = ?
+  WHERE id = ? AND erased_at IS NULL`;
+const DELETE_CHANGES = 'DELETE FROM contact_changes WHERE contact_id = ?';
+const CLEAR_ASSIGNMENT_DETAIL = 'UPDATE assignments SET hash_value = NULL, stratum = NULL WHERE contact_id = ?';
+// Keys are chosen by callers and may contain the reference; they stay unique with the event id.
+const REKEY_EVENTS = "UPDATE outcome_events SET idempotency_key = CAST(? AS TEXT) || '-' || id WHERE contact_id = ?";
+const MARK_ERASURE = `INSERT INTO job_leases (job, holder, expires_at) VALUES (?, 'erasure', ?)
+  ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`;
+const UNMARK_ERASURE = 'DELETE FROM job_leases WHERE job = ?';
+const RECORD_AUDIT = 'INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (?, ?, ?, ?, ?)';
+const FREE_TEXTS = [
+  { select: 'SELECT id, note AS text FROM learning_notes', update: 'UPDATE learning_notes SET note = ? WHERE id = ?' },
+  { select: 'SELECT id, text FROM learning_summaries', update: 'UPDATE learning_summaries SET text = ? WHERE id = ?' },
+  { select: 'SELECT id, text FROM learning_summary_approvals', update: 'UPDATE learning_summary_approvals SET text = ? WHERE id = ?' },
+  // An admin's reason for moving someone between caseloads may name them.
+  { select: 'SELECT id, reason AS text FROM caseload_moves', update: 'UPDATE caseload_moves SET reason = ? WHERE id = ?' },
+];
 
-  function redactFreeText(references: string[]): void {
+type ContactRecord = { id: number; reference: string; erasedAt: string | null };
+
+export function createErasureService(db: Db, clock: Clock, progress: ProgressProjection) {
+  async function redactFreeText(references: string[]): Promise<void> {
     const compact = new Set(references.map(compactIdentifier));
-    for (const { select, update } of freeTexts) {
-      for (const row of select.all() as { id: number; text: string }[]) {
+    for (const { select, update } of FREE_TEXTS) {
+      for (const row of await db.all<{ id: number; text: string }>(select)) {
         const redacted = redactReferences(row.text, compact);
-        if (redacted !== row.text) update.run(redacted, row.id);
+        if (redacted !== row.text) await db.run(update, [redacted, row.id]);
       }
     }
   }
+
+  const byReference = (reference: string) => db.get<ContactRecord>(BY_REFERENCE, [reference, reference]);
 
   /**
    * Erases the given people (those not yet erased) in one transaction; returns
    * the new tombstones. `userId` is the admin who asked, or null for the
    * scheduled retention job.
    */
-  const eraseIds = sqlite.transaction((contactIds: readonly number[], by: { userId: number | null; action: string }): string[] => {
-    const people = contactIds
-      .map((id) => byId.get(id) as { id: number; reference: string; erasedAt: string | null } | undefined)
-      .filter((row): row is { id: number; reference: string; erasedAt: null } => row !== undefined && row.erasedAt === null);
-    if (people.length === 0) return [];
-    const at = clock.now().toISOString();
-    markErasure.run(ERASURE_MARKER, at);
-    // Subgroup tallies move while the read model still holds their characteristics.
-    progress.forgetCharacteristics(people.map((p) => p.id));
-    const tombstones: string[] = [];
-    for (const person of people) {
-      let tombstone = newTombstone();
-      while (referenceTaken.get(tombstone)) tombstone = newTombstone();
-      eraseContact.run({ id: person.id, tombstone, placeholder: PLACEHOLDER, at });
-      deleteChanges.run(person.id);
-      clearAssignmentDetail.run(person.id);
-      rekeyEvents.run(tombstone, person.id);
-      replaceAuditEntityId(db, 'contact', person.reference, tombstone);
-      recordAudit.run(by.userId, by.action, 'contact', tombstone, at);
-      tombstones.push(tombstone);
-    }
-    redactFreeText(people.map((p) => p.reference));
-    unmarkErasure.run(ERASURE_MARKER);
-    return tombstones;
-  });
+  const eraseIds = (contactIds: readonly number[], by: { userId: number | null; action: string }): Promise<string[]> =>
+    db.withTransaction(async () => {
+      const people: { id: number; reference: string; erasedAt: null }[] = [];
+      for (const id of contactIds) {
+        const row = await db.get<ContactRecord>(BY_ID, [id]);
+        if (row !== undefined && row.erasedAt === null) people.push({ ...row, erasedAt: null });
+      }
+      if (people.length === 0) return [];
+      const at = clock.now().toISOString();
+      await db.run(MARK_ERASURE, [ERASURE_MARKER, at]);
+      // Subgroup tallies move while the read model still holds their characteristics.
+      await progress.forgetCharacteristics(people.map((p) => p.id));
+      // Assignments and outcome events are changed below (decision 0038: guard after the read model's catch-up above).
+      await guardProgressSources(db);
+      const tombstones: string[] = [];
+      for (const person of people) {
+        let tombstone = newTombstone();
+        while (await db.get(REFERENCE_TAKEN, [tombstone])) tombstone = newTombstone();
+        await db.run(ERASE_CONTACT, [tombstone, ...Array<string>(7).fill(PLACEHOLDER), at, at, at, person.id]);
+        await db.run(DELETE_CHANGES, [person.id]);
+        await db.run(CLEAR_ASSIGNMENT_DETAIL, [person.id]);
+        await db.run(REKEY_EVENTS, [tombstone, person.id]);
+        await replaceAuditEntityId(db, 'contact', person.reference, tombstone);
+        await db.run(RECORD_AUDIT, [by.userId, by.action, 'contact', tombstone, at]);
+        tombstones.push(tombstone);
+      }
+      await redactFreeText(people.map((p) => p.reference));
+      await db.run(UNMARK_ERASURE, [ERASURE_MARKER]);
+      return tombstones;
+    });
 
   return {
     /** The person with this reference (any case), for the confirmation page; null when nobody has it. */
-    preview(reference: string): ErasurePreview | null {
-      const row = byReference.get({ reference: reference.trim() }) as { id: number; reference: string; erasedAt: string | null } | undefined;
+    async preview(reference: string): Promise<ErasurePreview | null> {
+      const row = await byReference(reference.trim());
       if (!row) return null;
-      return { reference: row.reference, erased: row.erasedAt !== null, ...(counts.get({ id: row.id }) as Omit<ErasurePreview, 'reference' | 'erased'>) };
+      const counts = (await db.get<Omit<ErasurePreview, 'reference' | 'erased'>>(COUNTS, [row.id, row.id, row.id]))!;
+      return { reference: row.reference, erased: row.erasedAt !== null, ...counts };
     },
 
     /**
      * Erases one person on request. Idempotent: a tombstone is reported as
      * already erased, and the original reference no longer exists afterwards.
      */
-    erase(reference: string, by: { userId: number }): ErasureResult {
-      return sqlite.transaction((): ErasureResult => {
-        const row = byReference.get({ reference: reference.trim() }) as { id: number; reference: string; erasedAt: string | null } | undefined;
+    erase(reference: string, by: { userId: number }): Promise<ErasureResult> {
+      return db.withTransaction(async (): Promise<ErasureResult> => {
+        const row = await byReference(reference.trim());
         if (!row) return { status: 'not-found' };
         if (row.erasedAt !== null) return { status: 'already-erased', tombstone: row.reference };
-        const [tombstone] = eraseIds([row.id], { userId: by.userId, action: 'erase' });
+        const [tombstone] = await eraseIds([row.id], { userId: by.userId, action: 'erase' });
         return { status: 'erased', tombstone };
-      }).immediate();
+      });
     },
 
     /** Erases a batch of people (the retention job); returns their tombstones. */
-    eraseMany(contactIds: readonly number[], by: { userId: number | null; action: string }): string[] {
-      return eraseIds.immediate(contactIds, by);
+    eraseMany(contactIds: readonly number[], by: { userId: number | null; action: string }): Promise<string[]> {
+      return eraseIds(contactIds, by);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { Clock } from '../../server/clock.ts';
-import type { Db } from '../../server/db/database.ts';
+import { DatabaseUnavailableError, isPostgresUrl, type Db } from '../../server/db/database.ts';
 import { ConflictError } from '../../server/errors.ts';
 import type { ContactService } from './contact-service.ts';
 import { importContactsCsv, type ImportReport, type RejectedRow } from './contact-import.ts';
@@ -12,19 +12,24 @@ import { importContactsCsv, type ImportReport, type RejectedRow } from './contac
  * Parsing and checking 50,000 rows takes about two seconds of CPU, and saving
  * them a few hundred milliseconds more in one transaction; on the event loop
  * that stalled every other user for the whole time. Here a worker thread does
- * all of it over its own connection to the same database file: WAL lets the
- * server's connection keep reading, and the import is still one transaction,
- * so other users see all of the cohort or none of it. (A write by someone
- * else in the last few hundred milliseconds, while the rows are saved, waits
- * for that commit, as it would for `eiu import contacts`.)
+ * all of it over its own connection to the same database (the same engine as
+ * the server: it opens the location it is given with openDatabase). On SQLite,
+ * WAL lets the server's connection keep reading; on PostgreSQL the worker has
+ * its own small pool. The import is still one transaction, so other users see
+ * all of the cohort or none of it. (On SQLite, a write by someone else in the
+ * last few hundred milliseconds, while the rows are saved, waits for that
+ * commit, as it would for `eiu import contacts`.)
  *
- * An in-memory database (the tests) cannot be shared with a thread, so there
- * the import runs on the event loop as before. Imports into one database run
- * one at a time.
+ * The worker needs the database's real location: `databaseLocation` (a file
+ * path, or a PostgreSQL URL with its password, which `db.location` hides).
+ * Without one, a SQLite file's `db.location` serves; an in-memory database
+ * (the tests), or PostgreSQL with no location given, runs the import on the
+ * event loop as before. Imports into one database run one at a time.
  */
 
 export interface ImportJob {
-  databaseFile: string;
+  /** The database to open: a SQLite file path or a PostgreSQL URL (with its password). */
+  databaseLocation: string;
   csv: Uint8Array;
   /** The server clock's time when the upload arrived: the rows' created_at. */
   now: string;
@@ -42,7 +47,17 @@ export interface ImportSummary {
   reportJson: string;
 }
 
-export type ImportReply = { ok: true; summary: ImportSummary } | { ok: false; message: string; code: string | null };
+export type ImportReply =
+  | { ok: true; summary: ImportSummary }
+  | {
+      ok: false;
+      message: string;
+      code: string | null;
+      /** Someone else added one of these references meanwhile (isUniqueViolation). */
+      uniqueViolation: boolean;
+      /** The database could not be reached (DatabaseUnavailableError). */
+      unavailable: boolean;
+    };
 
 export function summariseImport(report: ImportReport, shownRejections: number): ImportSummary {
   return {
@@ -58,23 +73,36 @@ export function summariseImport(report: ImportReport, shownRejections: number): 
 const WORKER = new URL('./contact-import-worker.mjs', import.meta.url);
 const running = new WeakMap<Db, Promise<unknown>>();
 
-/** Imports a cohort CSV all-or-nothing, in a worker thread when the database is a file. */
+/** Where the worker can open the same database, or null when it cannot (in memory, or PostgreSQL with no real location). */
+function workerLocation(db: Db, databaseLocation: string | undefined): string | null {
+  const location = databaseLocation?.trim() || (isPostgresUrl(db.location) ? '' : db.location);
+  return location && location !== ':memory:' ? location : null;
+}
+
+/**
+ * Imports a cohort CSV all-or-nothing, in a worker thread when the worker can
+ * open the same database. `services.databaseLocation` is the location the
+ * server opened (unmasked); see the note at the top of this file.
+ */
 export async function importContactsOffThread(
-  services: { db: Db; clock: Clock; contacts: ContactService },
+  services: { db: Db; clock: Clock; contacts: ContactService; databaseLocation?: string },
   csv: Buffer,
   options: { shownRejections?: number } = {},
 ): Promise<ImportSummary> {
   const shownRejections = options.shownRejections ?? 20;
-  const client = services.db.$client;
-  if (client.memory || !client.name) return summariseImport(await importContactsCsv(services.contacts, Readable.from([csv])), shownRejections);
+  const location = workerLocation(services.db, services.databaseLocation);
+  if (location === null) return summariseImport(await importContactsCsv(services.contacts, Readable.from([csv])), shownRejections);
 
   const previous = running.get(services.db) ?? Promise.resolve();
-  const job = previous.catch(() => undefined).then(() => runWorker({ databaseFile: client.name, csv: new Uint8Array(csv), now: services.clock.now().toISOString(), shownRejections }));
+  const job = previous
+    .catch(() => undefined)
+    .then(() => runWorker({ databaseLocation: location, csv: new Uint8Array(csv), now: services.clock.now().toISOString(), shownRejections }));
   running.set(services.db, job);
   const reply = await job;
   if (reply.ok) return reply.summary;
-  if (reply.code === 'SQLITE_CONSTRAINT_UNIQUE' || reply.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+  if (reply.uniqueViolation)
     throw new ConflictError('Someone else added some of these people while the file was being imported, so nothing was imported. Upload the file again to see which rows clash');
+  if (reply.unavailable) throw new DatabaseUnavailableError(new Error(reply.message));
   throw new Error(`The import worker failed: ${reply.message}`);
 }
 

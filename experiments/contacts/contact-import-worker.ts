@@ -2,7 +2,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { Readable } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
-import { openDatabase } from '../../server/db/database.ts';
+import { DatabaseUnavailableError, isUniqueViolation, openDatabase, type Db } from '../../server/db/database.ts';
 import { fixedClock } from '../../server/clock.ts';
 import { createContactService } from './contact-service.ts';
 import { importContactsCsv } from './contact-import.ts';
@@ -10,8 +10,10 @@ import { summariseImport, type ImportJob, type ImportReply } from './contact-imp
 
 /**
  * The worker thread behind importContactsOffThread: its own connection to the
- * same database file (WAL lets the server's connection go on reading), and the
- * same all-or-nothing import as the CLI, in one transaction.
+ * same database, on the same engine as the server (a SQLite file, where WAL
+ * lets the server's connection go on reading, or PostgreSQL), and the same
+ * all-or-nothing import as the CLI, in one transaction. The server has applied
+ * the migrations already.
  */
 const job = workerData as ImportJob;
 
@@ -25,13 +27,20 @@ try {
 }
 
 let reply: ImportReply;
-const db = openDatabase(job.databaseFile);
+let db: Db | undefined;
 try {
+  db = await openDatabase(job.databaseLocation, { migrate: false, poolSize: 2 });
   const report = await importContactsCsv(createContactService(db, fixedClock(job.now)), Readable.from([Buffer.from(job.csv)]));
   reply = { ok: true, summary: summariseImport(report, job.shownRejections) };
 } catch (error) {
-  reply = { ok: false, message: error instanceof Error ? error.message : String(error), code: (error as { code?: string }).code ?? null };
+  reply = {
+    ok: false,
+    message: error instanceof Error ? error.message : String(error),
+    code: (error as { code?: unknown } | null)?.code?.toString() ?? null,
+    uniqueViolation: isUniqueViolation(error),
+    unavailable: error instanceof DatabaseUnavailableError,
+  };
 } finally {
-  db.$client.close();
+  await db?.close().catch(() => undefined);
 }
 parentPort!.postMessage(reply);

@@ -109,7 +109,7 @@ export async function importContactsCsv(
   options.onProgress?.(rows);
   if (rows === 0) return { rows, imported: 0, rejected: [{ line: 1, errors: [{ field: 'file', message: 'The file has no rows to import' }] }] };
   if (rejected.length) return { rows, imported: 0, rejected };
-  const result = contactService.createMany(inputs);
+  const result = await contactService.createMany(inputs);
   return {
     rows,
     imported: result.created,

@@ -24,50 +24,54 @@ export interface OptInView {
  * assigned arm. Afterwards the person can be contacted and assigned to new
  * experiments again, and a new opt-out can be recorded.
  */
+const LATEST_OPT_OUT = `SELECT id, occurred_at AS "occurredAt" FROM outcome_events WHERE contact_id = ? AND stage = 'opted_out' ORDER BY id DESC LIMIT 1`;
+const OPT_INS_OF = `
+  SELECT i.id, o.occurred_at AS "optedOutAt", i.reason, u.display_name AS "recordedBy", i.recorded_at AS "recordedAt"
+  FROM opt_ins i JOIN outcome_events o ON o.id = i.opt_out_event_id JOIN users u ON u.id = i.recorded_by
+  WHERE i.contact_id = ? ORDER BY i.id`;
+// One opt-in per opt-out (opt_ins_opt_out_event_id_unique): a request that loses a race to another inserts nothing.
+const INSERT_OPT_IN = `INSERT INTO opt_ins (contact_id, opt_out_event_id, reason, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (opt_out_event_id) DO NOTHING`;
+const CLEAR_OPT_OUT = 'UPDATE contacts SET opted_out_at = NULL, updated_at = ? WHERE id = ?';
+const AUDIT = 'INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (?, ?, ?, ?, ?)';
+
 export function createOptInService(db: Db, clock: Clock) {
   const contactLookup = createContactLookup(db);
   const isContactReference = contactReferenceLookup(db);
-  const latestOptOut = db.$client.prepare("SELECT id, occurred_at AS occurredAt FROM outcome_events WHERE contact_id = ? AND stage = 'opted_out' ORDER BY id DESC LIMIT 1");
-  const optInsOf = db.$client.prepare(`
-    SELECT i.id, o.occurred_at AS optedOutAt, i.reason, u.display_name AS recordedBy, i.recorded_at AS recordedAt
-    FROM opt_ins i JOIN outcome_events o ON o.id = i.opt_out_event_id JOIN users u ON u.id = i.recorded_by
-    WHERE i.contact_id = ? ORDER BY i.id`);
-  const insertOptIn = db.$client.prepare('INSERT INTO opt_ins (contact_id, opt_out_event_id, reason, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)');
-  const clearOptOut = db.$client.prepare('UPDATE contacts SET opted_out_at = NULL, updated_at = ? WHERE id = ?');
-  const audit = db.$client.prepare('INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (?, ?, ?, ?, ?)');
 
-  const list = (contactId: number, reference: string): OptInView[] =>
-    (optInsOf.all(contactId) as Omit<OptInView, 'contact'>[]).map((row) => ({ ...row, contact: reference }));
+  const list = async (contactId: number, reference: string): Promise<OptInView[]> =>
+    (await db.all<Omit<OptInView, 'contact'>>(OPT_INS_OF, [contactId])).map((row) => ({ ...row, contact: reference }));
 
-  const optInNow = (user: CurrentUser, reference: string, input: OptInInput): { created: boolean; optIn: OptInView } => {
-    const contact = contactLookup.byReference(user, reference);
+  const optInNow = async (user: CurrentUser, reference: string, input: OptInInput): Promise<{ created: boolean; optIn: OptInView }> => {
+    const contact = await contactLookup.byReference(user, reference);
     if (!contact) throw new NotFoundError('Contact');
     if (!contact.optedOutAt) {
       // A retry after opting back in returns that opt-in.
-      const previous = list(contact.id, contact.reference).at(-1);
+      const previous = (await list(contact.id, contact.reference)).at(-1);
       if (previous) return { created: false, optIn: previous };
       throw new ConflictError('This person has not opted out');
     }
-    if (containsIdentifier(input.reason, isContactReference))
+    if (await containsIdentifier(input.reason, isContactReference))
       throw new ValidationError([{ field: 'reason', message: 'Remove the person’s reference or National Insurance number from the reason' }]);
-    const optOut = latestOptOut.get(contact.id) as { id: number; occurredAt: string } | undefined;
+    const optOut = await db.get<{ id: number; occurredAt: string }>(LATEST_OPT_OUT, [contact.id]);
     if (!optOut) throw new ConflictError('No opt-out is recorded for this person');
     const at = clock.now().toISOString();
-    insertOptIn.run(contact.id, optOut.id, input.reason, user.id, at);
-    clearOptOut.run(at, contact.id);
-    audit.run(user.id, 'opt-in', 'contact', contact.reference, at);
-    return { created: true, optIn: list(contact.id, contact.reference).at(-1)! };
+    const { changes } = await db.run(INSERT_OPT_IN, [contact.id, optOut.id, input.reason, user.id, at]);
+    // Another request opted them back in at the same moment: return that opt-in, as a retry would.
+    if (changes === 0) return { created: false, optIn: (await list(contact.id, contact.reference)).at(-1)! };
+    await db.run(CLEAR_OPT_OUT, [at, contact.id]);
+    await db.run(AUDIT, [user.id, 'opt-in', 'contact', contact.reference, at]);
+    return { created: true, optIn: (await list(contact.id, contact.reference)).at(-1)! };
   };
-  const optInInTransaction = db.$client.transaction(optInNow);
 
   return {
     /** Records that an opted-out person asked to be contacted again. */
-    optIn(user: CurrentUser, reference: string, input: OptInInput): { created: boolean; optIn: OptInView } {
-      return optInInTransaction.immediate(user, reference, input);
+    optIn(user: CurrentUser, reference: string, input: OptInInput): Promise<{ created: boolean; optIn: OptInView }> {
+      return db.withTransaction(() => optInNow(user, reference, input));
     },
 
-    forContact(user: CurrentUser, reference: string): OptInView[] {
-      const contact = contactLookup.byReference(user, reference);
+    async forContact(user: CurrentUser, reference: string): Promise<OptInView[]> {
+      const contact = await contactLookup.byReference(user, reference);
       if (!contact) throw new NotFoundError('Contact');
       return list(contact.id, contact.reference);
     },

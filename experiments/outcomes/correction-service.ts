@@ -5,6 +5,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type Fie
 import { containsIdentifier } from '../../dashboard/learning-log/disclosure-check.ts';
 import { contactReferenceLookup } from '../../dashboard/learning-log/learning-note-service.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
+import { guardProgressSources } from '../progress/source-guard.ts';
 import { checkOccurredAt, checkStage, type CorrectionView, type OutcomeService, type OutcomeView } from './outcome-service.ts';
 import { COACH_CORRECTION_DAYS, CORRECTION_REASONS, type CorrectionInput } from './correction-schema.ts';
 
@@ -23,11 +24,15 @@ export type CorrectionRight = { allowed: true } | { allowed: false; status: 403 
  */
 export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeService, progress: ProgressProjection) {
   const isContactReference = contactReferenceLookup(db);
-  const correctionByKey = db.$client.prepare('SELECT id, event_id AS eventId FROM outcome_corrections WHERE idempotency_key = ?');
-  const insertCorrection = db.$client.prepare(`
+  const correctionByKey = (key: string) => db.get<{ id: number; eventId: number }>('SELECT id, event_id AS "eventId" FROM outcome_corrections WHERE idempotency_key = ?', [key]);
+  // The key is unique (outcome_corrections_idempotency_key_unique; no key, no conflict): a request that loses
+  // a race for it inserts nothing and answers as a retry does, without aborting its transaction.
+  const INSERT_CORRECTION = `
     INSERT INTO outcome_corrections (event_id, kind, occurred_at, value, detail, reason, reason_note, corrected_by, corrected_at, idempotency_key)
-    VALUES (@eventId, @kind, @occurredAt, @value, @detail, @reason, @reasonNote, @correctedBy, @correctedAt, @idempotencyKey)`);
-  const audit = db.$client.prepare('INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (?, ?, ?, ?, ?)');
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id`;
+  const AUDIT = 'INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (?, ?, ?, ?, ?)';
 
   function rightFor(user: CurrentUser, event: { view: OutcomeView; recordedBy: number }): CorrectionRight {
     if (event.view.status === 'withdrawn') return { allowed: false, status: 409, message: 'This entry has been withdrawn. If it did happen, record it again.' };
@@ -41,27 +46,27 @@ export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeS
     return { allowed: true };
   }
 
-  function load(user: CurrentUser, eventId: number) {
-    const event = outcomes.event(user, eventId);
+  async function load(user: CurrentUser, eventId: number) {
+    const event = await outcomes.event(user, eventId);
     if (!event) throw new NotFoundError('Outcome');
     return event;
   }
 
-  function checkReason(input: CorrectionInput): FieldError[] {
+  async function checkReason(input: CorrectionInput): Promise<FieldError[]> {
     const reasons = CORRECTION_REASONS[input.kind] as Record<string, string>;
     if (!(input.reason in reasons)) return [{ field: 'reason', message: `Select a reason: one of ${Object.keys(reasons).join(', ')}` }];
     const note = input.reasonNote ?? '';
     if (input.reason === 'other' && !note) return [{ field: 'reasonNote', message: 'Say briefly what was wrong' }];
-    if (note && containsIdentifier(note, isContactReference))
+    if (note && (await containsIdentifier(note, isContactReference)))
       return [{ field: 'reasonNote', message: 'Remove the person’s reference or National Insurance number: say what was wrong, not who it was about' }];
     return [];
   }
 
   /** Checks the user's right and the input; returns the record the correction would hold. */
-  function validate(user: CurrentUser, event: ReturnType<typeof load>, input: CorrectionInput) {
+  async function validate(user: CurrentUser, event: Awaited<ReturnType<typeof load>>, input: CorrectionInput) {
     const right = rightFor(user, event);
     if (!right.allowed) throw right.status === 403 ? new ForbiddenError(right.message) : new ConflictError(right.message);
-    const errors = checkReason(input);
+    const errors = await checkReason(input);
     let record = { occurredAt: null as string | null, value: null as number | null, detail: null as string | null };
     if (input.kind === 'correct') {
       const now = clock.now();
@@ -81,41 +86,53 @@ export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeS
     return { errors, record };
   }
 
-  function correctNow(user: CurrentUser, eventId: number, input: CorrectionInput): { created: boolean; correction: CorrectionView; event: OutcomeView } {
+  type CorrectResult = { created: boolean; correction: CorrectionView; event: OutcomeView };
+
+  /** A key already used: the correction it made, when it was for this event; else the 409. */
+  async function repeated(user: CurrentUser, eventId: number, previous: { id: number; eventId: number }): Promise<CorrectResult> {
+    if (previous.eventId !== eventId) throw new ConflictError('That idempotency key has already been used', [{ field: 'idempotencyKey', message: 'Use a new idempotency key' }]);
+    const { view } = await load(user, eventId);
+    return { created: false, correction: view.corrections.find((c) => c.id === previous.id)!, event: view };
+  }
+
+  async function correctNow(user: CurrentUser, eventId: number, input: CorrectionInput): Promise<CorrectResult> {
     if (input.idempotencyKey) {
-      const previous = correctionByKey.get(input.idempotencyKey) as { id: number; eventId: number } | undefined;
-      if (previous) {
-        if (previous.eventId !== eventId) throw new ConflictError('That idempotency key has already been used', [{ field: 'idempotencyKey', message: 'Use a new idempotency key' }]);
-        const { view } = load(user, eventId);
-        return { created: false, correction: view.corrections.find((c) => c.id === previous.id)!, event: view };
-      }
+      const previous = await correctionByKey(input.idempotencyKey);
+      if (previous) return repeated(user, eventId, previous);
     }
-    const event = load(user, eventId);
+    const event = await load(user, eventId);
     const latest = event.view.corrections.at(-1);
     // Withdrawing twice (a double-clicked undo) returns the first withdrawal.
     if (event.view.status === 'withdrawn' && input.kind === 'withdraw' && latest) return { created: false, correction: latest, event: event.view };
-    const { errors, record } = validate(user, event, input);
+    const { errors, record } = await validate(user, event, input);
     if (errors.length) throw new ValidationError(errors, `The correction has errors: ${errors.map((e) => e.message).join('; ')}`);
 
     const correctedAt = clock.now().toISOString();
-    const id = Number(
-      insertCorrection.run({
-        eventId,
-        kind: input.kind,
-        ...record,
-        reason: input.reason,
-        reasonNote: input.reasonNote || null,
-        correctedBy: user.id,
-        correctedAt,
-        idempotencyKey: input.idempotencyKey ?? null,
-      }).lastInsertRowid,
-    );
-    audit.run(user.id, input.kind === 'withdraw' ? 'withdraw-outcome' : 'correct-outcome', 'outcome_event', String(eventId), correctedAt);
+    await guardProgressSources(db);
+    const inserted = await db.get<{ id: number }>(INSERT_CORRECTION, [
+      eventId,
+      input.kind,
+      record.occurredAt,
+      record.value,
+      record.detail,
+      input.reason,
+      input.reasonNote || null,
+      user.id,
+      correctedAt,
+      input.idempotencyKey ?? null,
+    ]);
+    if (!inserted) {
+      // Another request used this key since it was looked up: answer as its retry.
+      const stored = input.idempotencyKey ? await correctionByKey(input.idempotencyKey) : undefined;
+      if (!stored) throw new Error('A correction with this idempotency key was neither recorded nor found');
+      return repeated(user, eventId, stored);
+    }
+    const id = Number(inserted.id);
+    await db.run(AUDIT, [user.id, input.kind === 'withdraw' ? 'withdraw-outcome' : 'correct-outcome', 'outcome_event', String(eventId), correctedAt]);
     progress.scheduleCatchUp();
-    const { view } = load(user, eventId);
+    const { view } = await load(user, eventId);
     return { created: true, correction: view.corrections.find((c) => c.id === id)!, event: view };
   }
-  const correctInTransaction = db.$client.transaction(correctNow);
 
   return {
     /**
@@ -123,8 +140,8 @@ export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeS
      * changed. Throws 403 when the user may not correct it, 409 when it cannot
      * be corrected (withdrawn, an opt-out), 400 for a bad reason or record.
      */
-    correct(user: CurrentUser, eventId: number, input: CorrectionInput): { created: boolean; correction: CorrectionView; event: OutcomeView } {
-      return correctInTransaction.immediate(user, eventId, input);
+    correct(user: CurrentUser, eventId: number, input: CorrectionInput): Promise<CorrectResult> {
+      return db.withTransaction(() => correctNow(user, eventId, input));
     },
 
     /**
@@ -132,23 +149,27 @@ export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeS
      * field errors, and the record it would hold. Throws like `correct` when the
      * user may not correct the event.
      */
-    check(user: CurrentUser, eventId: number, input: CorrectionInput): { errors: FieldError[]; event: OutcomeView; after: { occurredAt: string | null; value: number | null; detail: Record<string, unknown> | null } } {
-      const event = load(user, eventId);
-      const { errors, record } = validate(user, event, input);
+    async check(
+      user: CurrentUser,
+      eventId: number,
+      input: CorrectionInput,
+    ): Promise<{ errors: FieldError[]; event: OutcomeView; after: { occurredAt: string | null; value: number | null; detail: Record<string, unknown> | null } }> {
+      const event = await load(user, eventId);
+      const { errors, record } = await validate(user, event, input);
       return { errors, event: event.view, after: { ...record, detail: record.detail ? (JSON.parse(record.detail) as Record<string, unknown>) : null } };
     },
 
     /** Whether the user may correct this event now (for showing the links and guarding the pages). */
-    rightFor(user: CurrentUser, eventId: number): CorrectionRight & { event: OutcomeView } {
-      const event = load(user, eventId);
+    async rightFor(user: CurrentUser, eventId: number): Promise<CorrectionRight & { event: OutcomeView }> {
+      const event = await load(user, eventId);
       return { ...rightFor(user, event), event: event.view };
     },
 
     /** Which of the person's events the user may correct now: event id → right. */
-    rightsFor(user: CurrentUser, events: OutcomeView[]): Map<number, CorrectionRight> {
+    async rightsFor(user: CurrentUser, events: OutcomeView[]): Promise<Map<number, CorrectionRight>> {
       const rights = new Map<number, CorrectionRight>();
       for (const view of events) {
-        const event = outcomes.event(user, view.id);
+        const event = await outcomes.event(user, view.id);
         if (event) rights.set(view.id, rightFor(user, event));
       }
       return rights;

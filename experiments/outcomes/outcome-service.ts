@@ -1,12 +1,12 @@
-import { and, eq } from 'drizzle-orm';
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/database.ts';
-import { contacts } from '../../server/db/schema.ts';
+import { dialectSql } from '../../server/db/dialect-sql.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { contactScope, createContactLookup } from '../contacts/contact-service.ts';
 import { stageByKey } from '../vocabulary.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
+import { guardProgressSources } from '../progress/source-guard.ts';
 import { detailSchemas, type OutcomeInput } from './outcome-schema.ts';
 import { effectiveColumn, latestCorrectionJoin } from './effective-outcomes.ts';
 import { outcomeDifferences, outcomePayloadHash } from './outcome-payload.ts';
@@ -124,18 +124,35 @@ export interface RecordResult {
 }
 
 export function createOutcomeService(db: Db, clock: Clock, progress: ProgressProjection) {
-  const eventColumns = `o.id, o.contact_id AS contactId, o.stage, ${effectiveColumn('value')} AS value, ${effectiveColumn('detail')} AS detail,
-    ${effectiveColumn('occurred_at')} AS occurredAt, o.recorded_at AS recordedAt, o.recorded_by AS recordedBy, o.idempotency_key AS idempotencyKey,
-    o.value AS originalValue, o.detail AS originalDetail, o.occurred_at AS originalOccurredAt, k.kind AS latestKind, o.payload_hash AS payloadHash`;
-  const eventById = db.$client.prepare(`SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()} WHERE o.id = ?`);
-  const eventsOfContact = db.$client.prepare(`SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()} WHERE o.contact_id = ?`);
-  const correctionsOfContact = db.$client.prepare(`
-    SELECT k.id, k.event_id AS eventId, k.kind, k.reason, k.reason_note AS reasonNote, k.occurred_at AS occurredAt, k.value, k.detail,
-           u.display_name AS correctedBy, k.corrected_at AS correctedAt
+  const d = dialectSql(db.dialect);
+  const eventColumns = `o.id, o.contact_id AS "contactId", o.stage, ${effectiveColumn('value')} AS value, ${effectiveColumn('detail')} AS detail,
+    ${effectiveColumn('occurred_at')} AS "occurredAt", o.recorded_at AS "recordedAt", o.recorded_by AS "recordedBy", o.idempotency_key AS "idempotencyKey",
+    o.value AS "originalValue", o.detail AS "originalDetail", o.occurred_at AS "originalOccurredAt", k.kind AS "latestKind", o.payload_hash AS "payloadHash"`;
+  const EVENT_BY_ID = `SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()} WHERE o.id = ?`;
+  const EVENTS_OF_CONTACT = `SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()} WHERE o.contact_id = ?`;
+  const CORRECTIONS_OF_CONTACT = `
+    SELECT k.id, k.event_id AS "eventId", k.kind, k.reason, k.reason_note AS "reasonNote", k.occurred_at AS "occurredAt", k.value, k.detail,
+           u.display_name AS "correctedBy", k.corrected_at AS "correctedAt"
     FROM outcome_corrections k JOIN outcome_events o ON o.id = k.event_id JOIN users u ON u.id = k.corrected_by
-    WHERE o.contact_id = ? ORDER BY k.id`);
-  const currentOptOut = db.$client.prepare(`SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()}
-    WHERE o.contact_id = ? AND o.stage = 'opted_out' ORDER BY o.id DESC LIMIT 1`);
+    WHERE o.contact_id = ? ORDER BY k.id`;
+  const CURRENT_OPT_OUT = `SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()}
+    WHERE o.contact_id = ? AND o.stage = 'opted_out' ORDER BY o.id DESC LIMIT 1`;
+  const EVENT_BY_KEY = `SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()} WHERE o.idempotency_key = ?`;
+  // The key is unique (outcome_events_idempotency_key_unique): a request that loses a race for it inserts nothing
+  // and answers as a retry does, without aborting its transaction.
+  const INSERT_EVENT = `
+    INSERT INTO outcome_events (contact_id, stage, value, detail, occurred_at, recorded_at, recorded_by, idempotency_key, payload_hash)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id`;
+  const MARK_OPTED_OUT = 'UPDATE contacts SET opted_out_at = ?, updated_at = ? WHERE id = ? AND opted_out_at IS NULL';
+  // Withdrawn entries do not count: the funnel and the meeting come from events as they now stand.
+  const STAGES_REACHED = 'SELECT DISTINCT stage FROM effective_outcome_events WHERE contact_id = ?';
+  // The meeting an attendance is about: the latest agreed by the time it happened.
+  const MEETING_BEFORE = `
+    SELECT ${d.jsonText('detail', 'time')} AS time FROM effective_outcome_events
+    WHERE contact_id = ? AND stage = 'meeting_agreed' AND occurred_at <= ?
+    ORDER BY occurred_at DESC, id DESC LIMIT 1`;
 
   type CorrectionRow = Omit<CorrectionView, 'detail' | 'reasonLabel'> & { eventId: number; detail: string | null };
   const toCorrectionView = ({ eventId: _eventId, ...row }: CorrectionRow): CorrectionView => ({
@@ -156,29 +173,17 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
     original: row.latestKind === null ? null : { value: row.originalValue, detail: parseDetail(row.originalDetail), occurredAt: row.originalOccurredAt },
     corrections,
   });
-  const viewOf = (row: EventRow, reference: string) => {
-    const corrections = (correctionsOfContact.all(row.contactId) as CorrectionRow[]).filter((c) => c.eventId === row.id).map(toCorrectionView);
+  const viewOf = async (row: EventRow, reference: string) => {
+    const corrections = (await db.all<CorrectionRow>(CORRECTIONS_OF_CONTACT, [row.contactId])).filter((c) => c.eventId === row.id).map(toCorrectionView);
     return toView(row, reference, corrections);
   };
+  const eventByKey = (key: string) => db.get<EventRow>(EVENT_BY_KEY, [key]);
 
-  // Recording is the busiest write (many a day per coach): prepared statements throughout.
   const contactLookup = createContactLookup(db);
-  const eventByKey = db.$client.prepare(`SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()} WHERE o.idempotency_key = ?`);
-  const insertEvent = db.$client.prepare(`
-    INSERT INTO outcome_events (contact_id, stage, value, detail, occurred_at, recorded_at, recorded_by, idempotency_key, payload_hash)
-    VALUES (@contactId, @stage, @value, @detail, @occurredAt, @recordedAt, @recordedBy, @idempotencyKey, @payloadHash)`);
-  const markOptedOut = db.$client.prepare('UPDATE contacts SET opted_out_at = ?, updated_at = ? WHERE id = ? AND opted_out_at IS NULL');
-  const recordInTransaction = db.$client.transaction((user: CurrentUser, input: OutcomeInput) => record(user, input));
-  // Withdrawn entries do not count: the funnel and the meeting come from events as they now stand.
-  const stagesReached = db.$client.prepare('SELECT DISTINCT stage FROM effective_outcome_events WHERE contact_id = ?').pluck();
-  // The meeting an attendance is about: the latest agreed by the time it happened.
-  const meetingBefore = db.$client.prepare(`
-    SELECT json_extract(detail, '$.time') FROM effective_outcome_events
-    WHERE contact_id = ? AND stage = 'meeting_agreed' AND occurred_at <= ?
-    ORDER BY occurred_at DESC, id DESC LIMIT 1`).pluck();
+  type Contact = Awaited<ReturnType<typeof contactLookup.byReference>>;
 
   /** Everything wrong with an input, and the funnel stages it skips; nothing is written. */
-  function validate(user: CurrentUser, input: OutcomeInput, contact: ReturnType<typeof contactLookup.byReference>) {
+  async function validate(user: CurrentUser, input: OutcomeInput, contact: Contact) {
     const now = clock.now();
     const errors: FieldError[] = [];
     if (!contact) errors.push({ field: 'contact', message: 'No contact on your caseload has this reference' });
@@ -187,8 +192,8 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
     else errors.push(...checkOccurredAt(occurredAt, now, now.toISOString()).filter((e) => /future/.test(e.message)));
     const { errors: stageErrors, detail } = checkStage(input);
     errors.push(...stageErrors);
-    if (stageErrors.length === 0) errors.push(...checkTimes(input.stage, detail, occurredAt, now, contact?.id));
-    const reached = contact ? new Set(stagesReached.all(contact.id) as string[]) : new Set<string>();
+    if (stageErrors.length === 0) errors.push(...(await checkTimes(input.stage, detail, occurredAt, now, contact?.id)));
+    const reached = contact ? new Set((await db.all<{ stage: string }>(STAGES_REACHED, [contact.id])).map((r) => r.stage)) : new Set<string>();
     const warning = skippedStageWarning(input.stage, reached);
     return { now, occurredAt, detail, errors, warnings: warning ? [warning] : [] };
   }
@@ -198,7 +203,7 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
    * later, and no more than a week back (a late entry); attendance is
    * recorded only once the agreed meeting has started.
    */
-  function checkTimes(stage: string, detail: Record<string, unknown> | null, occurredAt: Date, now: Date, contactId: number | undefined): FieldError[] {
+  async function checkTimes(stage: string, detail: Record<string, unknown> | null, occurredAt: Date, now: Date, contactId: number | undefined): Promise<FieldError[]> {
     const errors: FieldError[] = [];
     if (stage === 'meeting_agreed' && typeof detail?.time === 'string') {
       const meeting = new Date(detail.time);
@@ -213,30 +218,32 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
       else if (meeting.getTime() > now.getTime() + MEETING_HORIZON_DAYS * DAY_MS) errors.push({ field: 'detail.time', message: 'The meeting must be within the next year' });
     }
     if (ATTENDANCE_STAGES.has(stage) && contactId !== undefined) {
-      const time = meetingBefore.get(contactId, occurredAt.toISOString()) as string | null | undefined;
+      const time = (await db.get<{ time: string | null }>(MEETING_BEFORE, [contactId, occurredAt.toISOString()]))?.time;
       if (typeof time === 'string' && new Date(time).getTime() > occurredAt.getTime())
         errors.push({ field: 'occurredAt', message: `You can only record this once the meeting has started (${ukDateTimeWords(new Date(time))})` });
     }
     return errors;
   }
 
-  function record(user: CurrentUser, input: OutcomeInput): RecordResult {
-    const contact = contactLookup.byReference(user, input.contact);
-    const previous = eventByKey.get(input.idempotencyKey) as EventRow | undefined;
-    if (previous) {
-      const owner = contactLookup.byId(user, previous.contactId);
-      // A retry is the same outcome as first sent (before any correction), or it is refused.
-      const sent = { contactId: previous.contactId, stage: previous.stage, value: previous.originalValue, detail: previous.originalDetail, occurredAt: previous.originalOccurredAt, payloadHash: previous.payloadHash };
-      const differences = owner ? outcomeDifferences(sent, contact?.id, input) : ['contact'];
-      if (differences.length > 0 || !owner) throw reusedKey(owner ? differences : []);
-      return { created: false, event: viewOf(previous, owner.reference) };
-    }
+  /** A key already recorded: the first event when this is the same outcome as first sent (before any correction), else the 409. */
+  async function repeated(user: CurrentUser, previous: EventRow, contact: Contact, input: OutcomeInput): Promise<RecordResult> {
+    const owner = await contactLookup.byId(user, previous.contactId);
+    const sent = { contactId: previous.contactId, stage: previous.stage, value: previous.originalValue, detail: previous.originalDetail, occurredAt: previous.originalOccurredAt, payloadHash: previous.payloadHash };
+    const differences = owner ? outcomeDifferences(sent, contact?.id, input) : ['contact'];
+    if (differences.length > 0 || !owner) throw reusedKey(owner ? differences : []);
+    return { created: false, event: await viewOf(previous, owner.reference) };
+  }
+
+  async function record(user: CurrentUser, input: OutcomeInput): Promise<RecordResult> {
+    const contact = await contactLookup.byReference(user, input.contact);
+    const previous = await eventByKey(input.idempotencyKey);
+    if (previous) return repeated(user, previous, contact, input);
     // An opt-out is recorded once per person: repeats, with any key, return the one in force.
     if (contact?.optedOutAt && input.stage === 'opted_out') {
-      const current = currentOptOut.get(contact.id) as EventRow | undefined;
-      if (current) return { created: false, event: viewOf(current, contact.reference) };
+      const current = await db.get<EventRow>(CURRENT_OPT_OUT, [contact.id]);
+      if (current) return { created: false, event: await viewOf(current, contact.reference) };
     }
-    const { now, occurredAt, detail, errors, warnings } = validate(user, input, contact);
+    const { now, occurredAt, detail, errors, warnings } = await validate(user, input, contact);
     if (errors.length) throw new ValidationError(errors, `The outcome has errors: ${errors.map((e) => e.message).join('; ')}`);
     if (contact!.optedOutAt && CONTACTING_STAGES.has(input.stage))
       throw new ConflictError('This person has asked not to be contacted again', [{ field: 'stage', message: 'Do not contact this person' }]);
@@ -251,11 +258,35 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
       recordedBy: user.id,
       idempotencyKey: input.idempotencyKey,
     };
-    const id = Number(insertEvent.run({ ...row, payloadHash: outcomePayloadHash(row.contactId, input) }).lastInsertRowid);
+    await guardProgressSources(db);
+    if (input.stage === 'opted_out') {
+      // Marked first: an opt-out sent at the same moment with another key (PostgreSQL) waits here for this one, finds them opted out, and returns it.
+      const { changes } = await db.run(MARK_OPTED_OUT, [row.occurredAt, row.recordedAt, row.contactId]);
+      if (changes === 0) {
+        const current = await db.get<EventRow>(CURRENT_OPT_OUT, [row.contactId]);
+        if (current) return { created: false, event: await viewOf(current, contact!.reference) };
+      }
+    }
+    const inserted = await db.get<{ id: number }>(INSERT_EVENT, [
+      row.contactId,
+      row.stage,
+      row.value,
+      row.detail,
+      row.occurredAt,
+      row.recordedAt,
+      row.recordedBy,
+      row.idempotencyKey,
+      outcomePayloadHash(row.contactId, input),
+    ]);
+    if (!inserted) {
+      // Another request recorded this key since it was looked up: answer as its retry.
+      const stored = await eventByKey(input.idempotencyKey);
+      if (!stored) throw new Error('An outcome event with this idempotency key was neither recorded nor found');
+      return repeated(user, stored, contact, input);
+    }
     progress.scheduleCatchUp();
-    if (input.stage === 'opted_out') markOptedOut.run(row.occurredAt, row.recordedAt, row.contactId);
     const view = toView(
-      { ...row, id, originalValue: row.value, originalDetail: row.detail, originalOccurredAt: row.occurredAt, latestKind: null, payloadHash: null },
+      { ...row, id: Number(inserted.id), originalValue: row.value, originalDetail: row.detail, originalOccurredAt: row.occurredAt, latestKind: null, payloadHash: null },
       contact!.reference,
     );
     return { created: true, event: view, warnings };
@@ -274,12 +305,14 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
     /**
      * Appends an outcome event. A retry with the same idempotency key and the
      * same payload returns the first event and records nothing; the same key
-     * with a different payload is a 409 and records nothing. Recording an opt-out also marks the
+     * with a different payload is a 409 and records nothing, also when the two
+     * requests arrive at the same moment. Recording an opt-out also marks the
      * person as opted out, in the same transaction; while they are opted out,
      * another opt-out (with any key) returns the first and records nothing.
+     * Joins the caller's transaction when there is one.
      */
-    record(user: CurrentUser, input: OutcomeInput): RecordResult {
-      return recordInTransaction.immediate(user, input);
+    record(user: CurrentUser, input: OutcomeInput): Promise<RecordResult> {
+      return db.withTransaction(() => record(user, input));
     },
 
     /**
@@ -288,9 +321,9 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
      * can ask the coach to confirm a skip first. A key already used has
      * nothing to check: recording it again returns the first event (or a 409).
      */
-    check(user: CurrentUser, input: OutcomeInput): { errors: FieldError[]; warnings: SkippedStageWarning[] } {
-      if (eventByKey.get(input.idempotencyKey)) return { errors: [], warnings: [] };
-      const { errors, warnings } = validate(user, input, contactLookup.byReference(user, input.contact));
+    async check(user: CurrentUser, input: OutcomeInput): Promise<{ errors: FieldError[]; warnings: SkippedStageWarning[] }> {
+      if (await eventByKey(input.idempotencyKey)) return { errors: [], warnings: [] };
+      const { errors, warnings } = await validate(user, input, await contactLookup.byReference(user, input.contact));
       return { errors, warnings };
     },
 
@@ -298,25 +331,26 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
      * The person's events as they now count, oldest first, each with its
      * corrections; withdrawn events only when asked for (the page's history).
      */
-    forContact(user: CurrentUser, reference: string, options: { includeWithdrawn?: boolean } = {}): OutcomeView[] {
-      const contact = db.select({ id: contacts.id }).from(contacts).where(and(contactScope(user), eq(contacts.reference, reference))).get();
+    async forContact(user: CurrentUser, reference: string, options: { includeWithdrawn?: boolean } = {}): Promise<OutcomeView[]> {
+      const scope = contactScope(user, 'c');
+      const contact = await db.get<{ id: number }>(`SELECT c.id FROM contacts c WHERE ${scope.sql} AND c.reference = ?`, [...scope.params, reference]);
       if (!contact) throw new NotFoundError('Contact');
       const corrections = new Map<number, CorrectionView[]>();
-      for (const row of correctionsOfContact.all(contact.id) as CorrectionRow[])
+      for (const row of await db.all<CorrectionRow>(CORRECTIONS_OF_CONTACT, [contact.id]))
         corrections.set(row.eventId, [...(corrections.get(row.eventId) ?? []), toCorrectionView(row)]);
-      return (eventsOfContact.all(contact.id) as EventRow[])
+      return (await db.all<EventRow>(EVENTS_OF_CONTACT, [contact.id]))
         .filter((row) => options.includeWithdrawn || row.latestKind !== 'withdraw')
         .sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.id - b.id))
         .map((row) => toView(row, reference, corrections.get(row.id) ?? []));
     },
 
     /** One event as it now counts, with the raw facts a correction needs (who recorded it, when); null when the user may not see it. */
-    event(user: CurrentUser, eventId: number): { view: OutcomeView; recordedBy: number; contactId: number; contactCreatedAt: string; optedOut: boolean } | null {
-      const row = eventById.get(eventId) as EventRow | undefined;
+    async event(user: CurrentUser, eventId: number): Promise<{ view: OutcomeView; recordedBy: number; contactId: number; contactCreatedAt: string; optedOut: boolean } | null> {
+      const row = await db.get<EventRow>(EVENT_BY_ID, [eventId]);
       if (!row) return null;
-      const contact = contactLookup.byId(user, row.contactId);
+      const contact = await contactLookup.byId(user, row.contactId);
       if (!contact) return null;
-      return { view: viewOf(row, contact.reference), recordedBy: row.recordedBy, contactId: row.contactId, contactCreatedAt: contact.createdAt, optedOut: contact.optedOutAt !== null };
+      return { view: await viewOf(row, contact.reference), recordedBy: row.recordedBy, contactId: row.contactId, contactCreatedAt: contact.createdAt, optedOut: contact.optedOutAt !== null };
     },
   };
 }
