@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { Clock } from '../../server/clock.ts';
-import { DatabaseUnavailableError, isPostgresUrl, type Db } from '../../server/db/database.ts';
+import { DatabaseUnavailableError, reopenLocation, type Db } from '../../server/db/database.ts';
 import { ConflictError } from '../../server/errors.ts';
 import type { ContactService } from './contact-service.ts';
 import { importContactsCsv, type ImportReport, type RejectedRow } from './contact-import.ts';
@@ -20,11 +20,10 @@ import { importContactsCsv, type ImportReport, type RejectedRow } from './contac
  * last few hundred milliseconds, while the rows are saved, waits for that
  * commit, as it would for `eiu import contacts`.)
  *
- * The worker needs the database's real location: `databaseLocation` (a file
- * path, or a PostgreSQL URL with its password, which `db.location` hides).
- * Without one, a SQLite file's `db.location` serves; an in-memory database
- * (the tests), or PostgreSQL with no location given, runs the import on the
- * event loop as before. Imports into one database run one at a time.
+ * The worker opens the database where the server opened it (`reopenLocation`:
+ * a file path, or a PostgreSQL URL with the password `db.location` hides). An
+ * in-memory database (the tests) runs the import on the event loop instead.
+ * Imports into one database run one at a time.
  */
 
 export interface ImportJob {
@@ -73,9 +72,9 @@ export function summariseImport(report: ImportReport, shownRejections: number): 
 const WORKER = new URL('./contact-import-worker.mjs', import.meta.url);
 const running = new WeakMap<Db, Promise<unknown>>();
 
-/** Where the worker can open the same database, or null when it cannot (in memory, or PostgreSQL with no real location). */
+/** Where the worker can open the same database, or null when it cannot (in memory). */
 function workerLocation(db: Db, databaseLocation: string | undefined): string | null {
-  const location = databaseLocation?.trim() || (isPostgresUrl(db.location) ? '' : db.location);
+  const location = databaseLocation?.trim() || reopenLocation(db);
   return location && location !== ':memory:' ? location : null;
 }
 

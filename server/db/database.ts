@@ -105,12 +105,25 @@ export interface OpenOptions {
  * its dialect. Use ':memory:' for a throwaway SQLite database.
  */
 export async function openDatabase(location: string, options: OpenOptions = {}): Promise<Db> {
+  let db: Db;
   if (isPostgresUrl(location)) {
     const { openPostgresDatabase } = await import('./postgres-database.ts');
-    return openPostgresDatabase(location, options);
+    db = await openPostgresDatabase(location, options);
+  } else {
+    const { openSqliteDatabase } = await import('./sqlite-database.ts');
+    db = openSqliteDatabase(location, options);
   }
-  const { openSqliteDatabase } = await import('./sqlite-database.ts');
-  return openSqliteDatabase(location, options);
+  openedAt.set(db, location);
+  return db;
+}
+
+// The location each database was opened with, password included: kept off the
+// Db object, so that logging or serialising a Db can never show a password.
+const openedAt = new WeakMap<Db, string>();
+
+/** The location to open the same database again (a worker thread, say), password included. */
+export function reopenLocation(db: Db): string {
+  return openedAt.get(db) ?? db.location;
 }
 
 /** `EIU_DB`, or the default SQLite file. */
