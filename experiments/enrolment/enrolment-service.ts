@@ -128,6 +128,14 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
     excluded.not_found = notFound.length;
     const toEnrol: { row: ContactRow; armIndex: number }[] = [];
     const none = new Set<string>();
+    // One lookup per coach or site, not per person.
+    const codes = new Map<number, string | null>();
+    const clusterOf = async (row: ContactRow) => {
+      if (experiment.randomisationUnit === 'person') return null;
+      const id = experiment.randomisationUnit === 'coach' ? row.coachId : row.siteId;
+      if (!codes.has(id)) codes.set(id, await clusterCode(experiment.randomisationUnit, row));
+      return codes.get(id)!;
+    };
     for (const row of rows) {
       let reason: ExclusionReason | null = null;
       let armIndex = -1;
@@ -136,7 +144,7 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
       else if (otherOfPhase.has(row.id)) reason = 'in_other_experiment';
       else if (!readyForJourneyPhase(experiment.journeyPhase, reached.get(row.id) ?? none)) reason = 'past_this_point';
       else {
-        const screening = screenForExperiment(experiment, row, contactAttributes(row), await clusterCode(experiment.randomisationUnit, row));
+        const screening = screenForExperiment(experiment, row, contactAttributes(row), await clusterOf(row));
         if (screening.eligible) armIndex = screening.hashed.armIndex;
         else reason = screening.reason;
       }
