@@ -29,12 +29,14 @@ export interface ClusterPlan {
   warning: string | null;
 }
 
+const clusterCounts = (column: string) => `SELECT COUNT(DISTINCT ${column}) AS clusters, COUNT(*) AS people FROM contacts WHERE opted_out_at IS NULL`;
+const CLUSTER_COUNTS = { coach: clusterCounts('coach_id'), site: clusterCounts('site_id') } as const;
+
 /** The clusters there are to randomise, and a warning when an arm would get too few. */
-export function clusterPlan(db: Db, unit: RandomisationUnit, weightShares: number[]): ClusterPlan | null {
+export async function clusterPlan(db: Db, unit: RandomisationUnit, weightShares: number[]): Promise<ClusterPlan | null> {
   // Anything else typed into the form is reported by the form's own check.
   if (unit !== 'coach' && unit !== 'site') return null;
-  const column = unit === 'coach' ? 'coach_id' : 'site_id';
-  const row = db.$client.prepare(`SELECT COUNT(DISTINCT ${column}) AS clusters, COUNT(*) AS people FROM contacts WHERE opted_out_at IS NULL`).get() as { clusters: number; people: number };
+  const row = (await db.get<{ clusters: number; people: number }>(CLUSTER_COUNTS[unit]))!;
   const shares = weightShares.length >= 2 ? weightShares : [0.5, 0.5];
   const smallestArmClusters = Math.floor(row.clusters * Math.min(...shares) + 1e-9);
   const words = clusterWords(unit);

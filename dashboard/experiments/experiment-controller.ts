@@ -13,15 +13,13 @@ const UNIT_TEXT = {
 
 const CHANGED = new Set(['launch', 'pause', 'resume', 'conclude', 'allocation', 'instructions']);
 
+const ASSIGNED_BY_ARM = 'SELECT arm_id AS "armId", COUNT(*) AS n FROM assignments WHERE experiment_id = ? GROUP BY arm_id';
+
 /** One experiment's design: editable while a draft, shown locked once launched. */
-export function get(req: Request, res: Response): void {
+export async function get(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
-  const experiment = services.experiments.get(String(req.params.key));
-  const counts = new Map(
-    (services.db.$client.prepare('SELECT arm_id AS armId, COUNT(*) AS n FROM assignments WHERE experiment_id = ? GROUP BY arm_id').all(experiment.id) as { armId: number; n: number }[]).map(
-      (r) => [r.armId, r.n],
-    ),
-  );
+  const experiment = await services.experiments.get(String(req.params.key));
+  const counts = new Map((await services.db.all<{ armId: number; n: number }>(ASSIGNED_BY_ARM, [experiment.id])).map((r) => [r.armId, r.n]));
   const arms = experiment.arms.map((arm) => ({
     ...arm,
     assigned: counts.get(arm.id) ?? 0,
@@ -36,7 +34,7 @@ export function get(req: Request, res: Response): void {
     decisionRuleText: decisionRuleInWords(experiment),
     randomisationUnitText: UNIT_TEXT[experiment.randomisationUnit],
     // The warning is for planning: once launched, the clusters are those randomised.
-    clusterPlan: experiment.status === 'draft' ? clusterPlan(services.db, experiment.randomisationUnit, experiment.arms.map((a) => a.weight)) : null,
+    clusterPlan: experiment.status === 'draft' ? await clusterPlan(services.db, experiment.randomisationUnit, experiment.arms.map((a) => a.weight)) : null,
     locked: experiment.status !== 'draft',
     saved: req.query.saved === '1',
     changed: typeof req.query.changed === 'string' && CHANGED.has(req.query.changed) ? req.query.changed : null,

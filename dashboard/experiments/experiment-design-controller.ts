@@ -46,14 +46,14 @@ function weightShares(values: ExperimentFormValues): number[] {
   return weights.map((w) => w / total);
 }
 
-function renderForm(
+async function renderForm(
   req: Request,
   res: Response,
   options: { values: ExperimentFormValues; mode: 'new' | 'edit'; errors?: PageError[]; power?: PowerResult | null; status?: number },
-) {
+): Promise<void> {
   const values = withArmDefaults(options.values);
   const key = String(req.params.key ?? '');
-  const clusters = clusterPlan(dashboardContext(res).services.db, values.randomisationUnit as never, weightShares(values));
+  const clusters = await clusterPlan(dashboardContext(res).services.db, values.randomisationUnit as never, weightShares(values));
   render(
     req,
     res,
@@ -77,10 +77,10 @@ function renderForm(
   );
 }
 
-function withIntake(req: Request, res: Response, values: ExperimentFormValues): ExperimentFormValues {
+async function withIntake(req: Request, res: Response, values: ExperimentFormValues): Promise<ExperimentFormValues> {
   if (values.powerIntake) return values;
   const { services } = dashboardContext(res);
-  const intake = currentWeeklyIntake(services.db, services.clock.now());
+  const intake = await currentWeeklyIntake(services.db, services.clock.now());
   return intake ? { ...values, powerIntake: String(intake) } : values;
 }
 
@@ -89,14 +89,14 @@ function withIntake(req: Request, res: Response, values: ExperimentFormValues): 
  * the form (so both work without JavaScript); "Save" validates and saves.
  */
 function handlePost(mode: 'new' | 'edit') {
-  return (req: Request, res: Response) => {
+  return async (req: Request, res: Response) => {
     const { services } = dashboardContext(res);
     const user = req.user!;
     const action = field(req.body, 'action');
     let values = formValuesFromBody(req.body);
     const fixedKey = mode === 'edit' ? String(req.params.key) : undefined;
     if (fixedKey) {
-      const existing = services.experiments.get(fixedKey);
+      const existing = await services.experiments.get(fixedKey);
       if (existing.status !== 'draft') return res.redirect(303, `/experiments/${fixedKey}`);
       values.key = fixedKey;
     }
@@ -117,7 +117,7 @@ function handlePost(mode: 'new' | 'edit') {
         weightShares(withArmDefaults(values)),
       );
       let power: PowerResult | null = result;
-      const clusters = clusterPlan(services.db, values.randomisationUnit as never, weightShares(withArmDefaults(values)));
+      const clusters = await clusterPlan(services.db, values.randomisationUnit as never, weightShares(withArmDefaults(values)));
       if (clusters) {
         // People needed for a cluster-randomised design: multiplied by the design effect 1 + (m − 1)·ICC.
         const cluster = clusterPowerInput(values, clusters);
@@ -132,8 +132,8 @@ function handlePost(mode: 'new' | 'edit') {
     const { input, errors } = experimentInputFromForm(values, { fixedKey });
     if (!input) return renderForm(req, res, { values, mode, errors });
     try {
-      const saved = mode === 'new' ? services.experiments.create(input, user.id) : services.experiments.updateDraft(fixedKey!, input, user.id);
-      services.audit.record(user.id, mode === 'new' ? 'create' : 'update', 'experiment', saved.key);
+      const saved = mode === 'new' ? await services.experiments.create(input, user.id) : await services.experiments.updateDraft(fixedKey!, input, user.id);
+      await services.audit.record(user.id, mode === 'new' ? 'create' : 'update', 'experiment', saved.key);
       res.redirect(303, `/experiments/${saved.key}?saved=1`);
     } catch (error) {
       if (error instanceof HttpError && error.status < 500 && error.errors.length > 0)
@@ -143,17 +143,17 @@ function handlePost(mode: 'new' | 'edit') {
   };
 }
 
-export function getNew(req: Request, res: Response): void {
-  renderForm(req, res, { values: withIntake(req, res, emptyFormValues()), mode: 'new' });
+export async function getNew(req: Request, res: Response): Promise<void> {
+  await renderForm(req, res, { values: await withIntake(req, res, emptyFormValues()), mode: 'new' });
 }
 
 export const postNew = handlePost('new');
 
-export function getEdit(req: Request, res: Response): void {
+export async function getEdit(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
-  const experiment = services.experiments.get(String(req.params.key));
+  const experiment = await services.experiments.get(String(req.params.key));
   if (experiment.status !== 'draft') return res.redirect(303, `/experiments/${experiment.key}`);
-  renderForm(req, res, { values: withIntake(req, res, formValuesFromExperiment(experiment)), mode: 'edit' });
+  await renderForm(req, res, { values: await withIntake(req, res, formValuesFromExperiment(experiment)), mode: 'edit' });
 }
 
 export const postEdit = handlePost('edit');

@@ -27,19 +27,28 @@ export const EXCLUSION_WORDS: Record<ExclusionReason, string> = {
 
 const MAX_REFERENCES = 100_000;
 
-function runningExperiment(req: Request, res: Response) {
+/** What these pages use of the staff service's sites and coaches. */
+type SiteRow = { id: number; name: string };
+type CoachRow = { id: number; name: string; code: string };
+
+const PEOPLE_BY_SITE = 'SELECT site_id AS id, COUNT(*) AS n FROM contacts GROUP BY site_id';
+const PEOPLE_BY_COACH = 'SELECT coach_id AS id, COUNT(*) AS n FROM contacts GROUP BY coach_id';
+
+async function runningExperiment(req: Request, res: Response) {
   const { services } = dashboardContext(res);
-  const experiment = services.experiments.get(String(req.params.key));
+  const experiment = await services.experiments.get(String(req.params.key));
   return experiment;
 }
 
-function renderChoose(req: Request, res: Response, options: { errors?: PageError[]; sites?: string[]; coaches?: string[]; status?: number } = {}) {
+async function renderChoose(req: Request, res: Response, options: { errors?: PageError[]; sites?: string[]; coaches?: string[]; status?: number } = {}): Promise<void> {
   const { services } = dashboardContext(res);
-  const experiment = runningExperiment(req, res);
+  const experiment = await runningExperiment(req, res);
   if (experiment.status !== 'running') return res.redirect(303, `/experiments/${experiment.key}`);
-  const sizes = (sql: string) => new Map((services.db.$client.prepare(sql).all() as { id: number; n: number }[]).map((r) => [r.id, r.n]));
-  const bySite = sizes('SELECT site_id AS id, count(*) AS n FROM contacts GROUP BY site_id');
-  const byCoach = sizes('SELECT coach_id AS id, count(*) AS n FROM contacts GROUP BY coach_id');
+  const sizes = async (sql: string) => new Map((await services.db.all<{ id: number; n: number }>(sql)).map((r) => [r.id, r.n]));
+  const bySite = await sizes(PEOPLE_BY_SITE);
+  const byCoach = await sizes(PEOPLE_BY_COACH);
+  const sites: SiteRow[] = await services.staff.sites();
+  const coaches: CoachRow[] = await services.staff.coaches();
   render(
     req,
     res,
@@ -47,8 +56,8 @@ function renderChoose(req: Request, res: Response, options: { errors?: PageError
     {
       pageTitle: 'Enrol people',
       experiment,
-      sites: services.staff.sites().map((s) => ({ value: String(s.id), text: s.name, hint: `${formatNumber(bySite.get(s.id) ?? 0)} people`, checked: options.sites?.includes(String(s.id)) })),
-      coaches: services.staff.coaches().map((c) => ({ value: String(c.id), text: `${c.name} (${c.code})`, hint: `${formatNumber(byCoach.get(c.id) ?? 0)} people`, checked: options.coaches?.includes(String(c.id)) })),
+      sites: sites.map((s) => ({ value: String(s.id), text: s.name, hint: `${formatNumber(bySite.get(s.id) ?? 0)} people`, checked: options.sites?.includes(String(s.id)) })),
+      coaches: coaches.map((c) => ({ value: String(c.id), text: `${c.name} (${c.code})`, hint: `${formatNumber(byCoach.get(c.id) ?? 0)} people`, checked: options.coaches?.includes(String(c.id)) })),
       errors: options.errors ?? [],
       backLink: { href: `/experiments/${experiment.key}` },
     },
@@ -56,13 +65,13 @@ function renderChoose(req: Request, res: Response, options: { errors?: PageError
   );
 }
 
-function renderPreview(req: Request, res: Response, selection: EnrolmentSelection, description: string) {
+async function renderPreview(req: Request, res: Response, selection: EnrolmentSelection, description: string): Promise<void> {
   const { services } = dashboardContext(res);
-  const experiment = runningExperiment(req, res);
+  const experiment = await runningExperiment(req, res);
   if (experiment.status !== 'running') return res.redirect(303, `/experiments/${experiment.key}`);
-  const preview = services.enrolments.preview(experiment.key, selection);
-  const batchId = preview.toEnrol > 0 ? services.enrolments.prepare(experiment.key, selection, description, req.user!.id, preview.toEnrol) : null;
-  services.audit.record(req.user!.id, 'preview-enrolment', 'experiment', experiment.key);
+  const preview = await services.enrolments.preview(experiment.key, selection);
+  const batchId = preview.toEnrol > 0 ? await services.enrolments.prepare(experiment.key, selection, description, req.user!.id, preview.toEnrol) : null;
+  await services.audit.record(req.user!.id, 'preview-enrolment', 'experiment', experiment.key);
   render(req, res, 'experiments/enrol-preview.njk', {
     pageTitle: preview.toEnrol > 0 ? `Enrol ${formatNumber(preview.toEnrol)} ${preview.toEnrol === 1 ? 'person' : 'people'}?` : 'Nobody to enrol',
     experiment,
@@ -75,21 +84,21 @@ function renderPreview(req: Request, res: Response, selection: EnrolmentSelectio
   });
 }
 
-export function get(req: Request, res: Response): void {
-  renderChoose(req, res);
+export async function get(req: Request, res: Response): Promise<void> {
+  await renderChoose(req, res);
 }
 
 /** Sites or caseloads chosen: the preview. */
-export function postChoose(req: Request, res: Response): void {
+export async function postChoose(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const sites = fields(req.body, 'sites');
   const coaches = fields(req.body, 'coaches');
   if (sites.length === 0 && coaches.length === 0)
     return renderChoose(req, res, { errors: [{ field: 'sites', message: 'Select at least one site or caseload, or upload a list of references' }] });
-  const siteRows = services.staff.sites().filter((s) => sites.includes(String(s.id)));
-  const coachRows = services.staff.coaches().filter((c) => coaches.includes(String(c.id)));
+  const siteRows = ((await services.staff.sites()) as SiteRow[]).filter((s) => sites.includes(String(s.id)));
+  const coachRows = ((await services.staff.coaches()) as CoachRow[]).filter((c) => coaches.includes(String(c.id)));
   const description = [...siteRows.map((s) => s.name), ...coachRows.map((c) => `${c.name}’s caseload`)].join(', ');
-  renderPreview(req, res, { siteIds: siteRows.map((s) => s.id), coachIds: coachRows.map((c) => c.id), references: [] }, description);
+  await renderPreview(req, res, { siteIds: siteRows.map((s) => s.id), coachIds: coachRows.map((c) => c.id), references: [] }, description);
 }
 
 /** Reads references from a CSV: the `reference` column if there is one, else the first column. */
@@ -118,14 +127,14 @@ export async function postUpload(req: Request, res: Response): Promise<void> {
   if (references.length === 0) return renderChoose(req, res, { errors: [{ field: 'referencesFile', message: 'The selected file has no references in it' }] });
   if (references.length > MAX_REFERENCES)
     return renderChoose(req, res, { errors: [{ field: 'referencesFile', message: `The file has more than ${formatNumber(MAX_REFERENCES)} references: split it into smaller files` }] });
-  renderPreview(req, res, { siteIds: [], coachIds: [], references }, `${formatNumber(references.length)} references from ${file.filename || 'the uploaded file'}`);
+  await renderPreview(req, res, { siteIds: [], coachIds: [], references }, `${formatNumber(references.length)} references from ${file.filename || 'the uploaded file'}`);
 }
 
-function batchOf(req: Request, res: Response) {
+async function batchOf(req: Request, res: Response) {
   const { services } = dashboardContext(res);
   const id = Number(req.params.id);
   if (!Number.isInteger(id)) throw new NotFoundError('Enrolment');
-  const batch = services.enrolments.get(id);
+  const batch = await services.enrolments.get(id);
   if (batch.experimentKey !== String(req.params.key)) throw new NotFoundError('Enrolment');
   return batch;
 }
@@ -133,23 +142,31 @@ function batchOf(req: Request, res: Response) {
 /** Confirms a previewed enrolment; a small one finishes before the page comes back. */
 export async function postConfirm(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
-  const batch = batchOf(req, res);
+  const batch = await batchOf(req, res);
   const user = req.user!;
   if (batch.status === 'previewed') {
-    const work = services.enrolments.start(batch.id, user);
-    auditRequest(res, services.audit, user.id);
-    if (batch.total <= CHUNK_SIZE) await work;
-    else work.catch((error) => console.error(`Enrolment ${batch.id} failed: ${(error as Error).message}`));
-  } else auditRequest(res, services.audit, user.id, { action: 'enrol-repeat' }); // a second click: nothing more is enrolled
+    // Started once its checks have passed (a refusal is this request's error page); it then runs in the background.
+    const { work } = await services.enrolments.begin(batch.id, user);
+    // Its failure is taken at once, so one while the audit row is written is never an unhandled rejection.
+    const failure = work.then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await auditRequest(res, services.audit, user.id);
+    if (batch.total <= CHUNK_SIZE) {
+      const error = await failure;
+      if (error) throw error;
+    } else void failure.then((error) => error && console.error(`Enrolment ${batch.id} failed: ${(error as Error).message}`));
+  } else await auditRequest(res, services.audit, user.id, { action: 'enrol-repeat' }); // a second click: nothing more is enrolled
   res.redirect(303, `/experiments/${batch.experimentKey}/enrolments/${batch.id}`);
 }
 
 /** Where an enrolment has got to. */
-export function getProgress(req: Request, res: Response): void {
+export async function getProgress(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
-  let batch = batchOf(req, res);
-  if (services.enrolments.resumeIfStalled(batch.id)) batch = services.enrolments.get(batch.id);
-  const experiment = services.experiments.get(batch.experimentKey);
+  let batch = await batchOf(req, res);
+  if (await services.enrolments.resumeIfStalled(batch.id)) batch = await services.enrolments.get(batch.id);
+  const experiment = await services.experiments.get(batch.experimentKey);
   render(req, res, 'experiments/enrol-progress.njk', {
     pageTitle: batch.status === 'finished' ? 'Enrolment finished' : batch.status === 'stopped' ? 'Enrolment stopped' : 'Enrolling people',
     experiment,

@@ -34,9 +34,9 @@ const CONFIRMATIONS: Record<LifecycleAction, { title: string; button: string; wa
 
 /** The confirmation page: launching, pausing and concluding always ask first. */
 export function get(action: LifecycleAction) {
-  return (req: Request, res: Response) => {
+  return async (req: Request, res: Response) => {
     const { services } = dashboardContext(res);
-    const experiment = services.experiments.get(String(req.params.key));
+    const experiment = await services.experiments.get(String(req.params.key));
     render(req, res, 'experiments/confirm.njk', {
       pageTitle: CONFIRMATIONS[action].title,
       confirmation: CONFIRMATIONS[action],
@@ -48,14 +48,14 @@ export function get(action: LifecycleAction) {
 }
 
 export function post(action: LifecycleAction) {
-  return (req: Request, res: Response) => {
+  return async (req: Request, res: Response) => {
     const { services } = dashboardContext(res);
     const user = req.user!;
     const key = String(req.params.key);
     // A second click or a refresh finds the experiment already there: show it rather than an error.
-    if (services.experiments.get(key).status === TARGET[action]) return res.redirect(303, `/experiments/${key}?changed=${action}`);
-    const experiment = services.experiments.transition(key, action);
-    services.audit.record(user.id, action, 'experiment', experiment.key);
+    if ((await services.experiments.get(key)).status === TARGET[action]) return res.redirect(303, `/experiments/${key}?changed=${action}`);
+    const experiment = await services.experiments.transition(key, action);
+    await services.audit.record(user.id, action, 'experiment', experiment.key);
     res.redirect(303, `/experiments/${experiment.key}?changed=${action}`);
   };
 }

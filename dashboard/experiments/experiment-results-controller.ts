@@ -8,15 +8,15 @@ import { plannedSizeWarning, resultsView } from './results-view.ts';
  * experiment report. `?metric=` adds a later-phase metric (for example still
  * engaged at 8 weeks) read by this experiment's arms.
  */
-export function get(req: Request, res: Response): void {
+export async function get(req: Request, res: Response): Promise<void> {
   const { services, buildReport } = dashboardContext(res);
-  const experiment = services.experiments.get(String(req.params.key));
+  const experiment = await services.experiments.get(String(req.params.key));
   if (experiment.status === 'draft') return res.redirect(303, `/experiments/${experiment.key}`);
   const own = new Set<string>([experiment.primaryMetric, ...experiment.secondaryMetrics, ...experiment.guardrailMetrics]);
   const laterMetrics = STAGES.filter((s) => s.phase > experiment.journeyPhase && !own.has(s.key)).map((s) => ({ value: s.key, text: s.label }));
   const metric = typeof req.query.metric === 'string' && laterMetrics.some((m) => m.value === req.query.metric) ? req.query.metric : null;
-  const report = buildReport(services.db, experiment.key, { asOf: services.clock.now(), ...(metric ? { extraMetrics: [metric] } : {}) });
-  services.audit.record(req.user!.id, 'view-results', 'experiment', experiment.key);
+  const report = await buildReport(services.db, experiment.key, { asOf: services.clock.now(), ...(metric ? { extraMetrics: [metric] } : {}) });
+  await services.audit.record(req.user!.id, 'view-results', 'experiment', experiment.key);
   render(req, res, 'experiments/results.njk', {
     pageTitle: `Results: ${experiment.name}`,
     experiment,

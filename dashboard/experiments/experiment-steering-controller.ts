@@ -111,28 +111,28 @@ function renderAllocationForm(req: Request, res: Response, experiment: Experimen
   );
 }
 
-export function getAllocation(req: Request, res: Response): void {
+export async function getAllocation(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
-  const experiment = services.experiments.get(String(req.params.key));
+  const experiment = await services.experiments.get(String(req.params.key));
   if (!steerable(experiment)) return res.redirect(303, `/experiments/${experiment.key}`);
   renderAllocationForm(req, res, experiment, { weights: currentRatio(experiment), addLevels: {}, addName: '', addWeight: '1', addInstructions: null, addScript: null, reason: '' });
 }
 
 /** "Review" shows the confirmation page; "Confirm" makes the change. */
-export function postAllocation(req: Request, res: Response): void {
+export async function postAllocation(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
-  const experiment = services.experiments.get(String(req.params.key));
+  const experiment = await services.experiments.get(String(req.params.key));
   if (!steerable(experiment)) return res.redirect(303, `/experiments/${experiment.key}`);
   const values = valuesFromBody(req.body, experiment);
   const { input, errors, adding } = allocationInput(values, experiment);
   if (!input) return renderAllocationForm(req, res, experiment, values, errors);
   try {
     if (field(req.body, 'action') === 'confirm') {
-      services.experiments.changeAllocation(experiment.key, input, req.user!.id);
-      services.audit.record(req.user!.id, 'change-allocation', 'experiment', experiment.key);
+      await services.experiments.changeAllocation(experiment.key, input, req.user!.id);
+      await services.audit.record(req.user!.id, 'change-allocation', 'experiment', experiment.key);
       return res.redirect(303, `/experiments/${experiment.key}?changed=allocation`);
     }
-    const plan = services.experiments.planAllocation(experiment.key, input);
+    const plan = await services.experiments.planAllocation(experiment.key, input);
     const added = input.addArms[0];
     render(req, res, 'experiments/allocation-confirm.njk', {
       pageTitle: 'Change the allocation?',
@@ -166,9 +166,9 @@ function renderInstructions(req: Request, res: Response, experiment: ExperimentV
   );
 }
 
-export function getInstructions(req: Request, res: Response): void {
+export async function getInstructions(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
-  const experiment = services.experiments.get(String(req.params.key));
+  const experiment = await services.experiments.get(String(req.params.key));
   if (experiment.status === 'draft') return res.redirect(303, `/experiments/${experiment.key}/edit#instructions`);
   if (!steerable(experiment)) return res.redirect(303, `/experiments/${experiment.key}`);
   const instructions: Record<string, string> = {};
@@ -181,9 +181,9 @@ export function getInstructions(req: Request, res: Response): void {
   renderInstructions(req, res, experiment, { instructions, scripts, reason: '' });
 }
 
-export function postInstructions(req: Request, res: Response): void {
+export async function postInstructions(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
-  const experiment = services.experiments.get(String(req.params.key));
+  const experiment = await services.experiments.get(String(req.params.key));
   if (!steerable(experiment)) return res.redirect(303, `/experiments/${experiment.key}`);
   const raw = (req.body ?? {}) as Record<string, unknown>;
   const text = (name: string) => (typeof raw[name] === 'string' ? (raw[name] as string).trim() : '');
@@ -193,14 +193,14 @@ export function postInstructions(req: Request, res: Response): void {
     reason: field(req.body, 'reason'),
   };
   try {
-    const { changed } = services.experiments.changeInstructions(
+    const { changed } = await services.experiments.changeInstructions(
       experiment.key,
       experiment.arms.map((a) => ({ armKey: a.key, instructions: values.instructions[a.key], script: values.scripts[a.key] })),
       values.reason,
       req.user!.id,
     );
     if (changed.length === 0) return renderInstructions(req, res, experiment, values, [{ field: `instructions-${experiment.arms[0].key}`, message: 'Nothing has changed: change an arm’s instructions or script, or cancel' }]);
-    services.audit.record(req.user!.id, 'change-instructions', 'experiment', experiment.key);
+    await services.audit.record(req.user!.id, 'change-instructions', 'experiment', experiment.key);
     res.redirect(303, `/experiments/${experiment.key}?changed=instructions`);
   } catch (error) {
     if (error instanceof HttpError && error.status < 500 && error.errors.length > 0) return renderInstructions(req, res, experiment, values, error.errors, error.status);

@@ -1,4 +1,5 @@
 import type { Db } from '../../server/db/database.ts';
+import { dialectSql } from '../../server/db/dialect-sql.ts';
 import type { ExperimentView } from '../../experiments/experiment/experiment-service.ts';
 import { metricByKey } from '../../experiments/metrics.ts';
 import { sampleRatioMismatch } from '../../analysis/sample-ratio-mismatch.ts';
@@ -26,11 +27,11 @@ interface ArmCount {
 export function createExperimentSummaryReadModel(db: Db) {
   // Per arm: people assigned ('_assigned') and people who reached each stage after
   // assignment, summed from progress_tallies (a few index reads per experiment).
-  const tallies = db.$client.prepare(`
-    SELECT arm_id AS armId, stage, SUM(people) AS n FROM progress_tallies
-    WHERE experiment_id = ? AND dimension = '' AND dimension_value = '' AND stage IN (SELECT value FROM json_each(?))
-    GROUP BY arm_id, stage`);
-  const phaseCounts = db.$client.prepare('SELECT arm_id AS armId, COUNT(*) AS n FROM assignments WHERE experiment_id = ? AND phase_id = ? GROUP BY arm_id');
+  const tallies = `
+    SELECT arm_id AS "armId", stage, SUM(people) AS n FROM progress_tallies
+    WHERE experiment_id = ? AND dimension = '' AND dimension_value = '' AND stage IN ${dialectSql(db.dialect).jsonList('text')}
+    GROUP BY arm_id, stage`;
+  const phaseCounts = 'SELECT arm_id AS "armId", COUNT(*) AS n FROM assignments WHERE experiment_id = ? AND phase_id = ? GROUP BY arm_id';
 
   /** An always-valid p-value below 0.05, guarded against empty arms. */
   function clearlyDifferent(arm: { n: number; successes: number }, control: { n: number; successes: number }, plannedTotal: number): boolean {
@@ -44,11 +45,11 @@ export function createExperimentSummaryReadModel(db: Db) {
   }
 
   return {
-    summarise(experiment: ExperimentView, now: Date): ExperimentSummary {
-      catchUpProgress(db);
+    async summarise(experiment: ExperimentView, now: Date): Promise<ExperimentSummary> {
+      await catchUpProgress(db);
       const stages = [ASSIGNED, experiment.primaryMetric, ...experiment.guardrailMetrics];
       const byStage = new Map<string, Map<number, number>>(stages.map((stage) => [stage, new Map()]));
-      for (const row of tallies.all(experiment.id, JSON.stringify(stages)) as (ArmCount & { stage: string })[]) byStage.get(row.stage)?.set(row.armId, row.n);
+      for (const row of await db.all<ArmCount & { stage: string }>(tallies, [experiment.id, JSON.stringify(stages)])) byStage.get(row.stage)?.set(row.armId, row.n);
       const reached = (stage: string) => byStage.get(stage) ?? new Map<number, number>();
       const counts = reached(ASSIGNED);
       const assigned = [...counts.values()].reduce((a, b) => a + b, 0);
@@ -64,7 +65,7 @@ export function createExperimentSummaryReadModel(db: Db) {
       const open = experiment.arms.filter((a) => a.weight > 0);
       if (assigned > 0 && open.length >= 2 && experiment.randomisationUnit === 'person') {
         const inPhase =
-          experiment.phases.length === 1 ? counts : new Map((phaseCounts.all(experiment.id, experiment.phase.id) as ArmCount[]).map((r) => [r.armId, r.n]));
+          experiment.phases.length === 1 ? counts : new Map((await db.all<ArmCount>(phaseCounts, [experiment.id, experiment.phase.id])).map((r) => [r.armId, r.n]));
         const observed = open.map((a) => inPhase.get(a.id) ?? 0);
         if (observed.reduce((a, b) => a + b, 0) > 0 && sampleRatioMismatch(observed, open.map((a) => a.weight)).flagged)
           warnings.push('Sample-ratio mismatch: arm sizes do not match the planned split');

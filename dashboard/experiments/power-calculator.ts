@@ -227,10 +227,10 @@ export function calculatePower(input: PowerInput, weightShares: number[]): { res
 }
 
 /** People added to the cohort per week, averaged over the last four weeks (null when none). */
-export function currentWeeklyIntake(db: Db, now: Date): number | null {
+export async function currentWeeklyIntake(db: Db, now: Date): Promise<number | null> {
   const since = new Date(now.getTime() - 28 * 86_400_000).toISOString();
-  const row = db.$client.prepare('SELECT COUNT(*) AS n FROM contacts WHERE created_at >= ?').get(since) as { n: number };
+  const row = (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts WHERE created_at >= ?', [since]))!;
   if (row.n > 0) return Math.round(row.n / 4);
-  const assigned = db.$client.prepare('SELECT COUNT(*) AS n FROM assignments WHERE assigned_at >= ?').get(since) as { n: number };
+  const assigned = (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM assignments WHERE assigned_at >= ?', [since]))!;
   return assigned.n > 0 ? Math.round(assigned.n / 4) : null;
 }

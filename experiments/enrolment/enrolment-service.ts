@@ -1,5 +1,6 @@
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/database.ts';
+import { dialectSql } from '../../server/db/dialect-sql.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { ConflictError, HttpError, NotFoundError } from '../../server/errors.ts';
 import type { Role } from '../vocabulary.ts';
@@ -18,7 +19,8 @@ import { JOURNEY_POINT_STAGES, readyForJourneyPhase } from '../assignment/journe
  * the enrolment then runs through the assignment service (so every rule of
  * permanent assignment applies) in chunks of CHUNK_SIZE per transaction, with
  * the event loop let go between chunks, so other users are never held up.
- * See docs/decisions/0036.
+ * Starting or resuming a batch claims it with a conditional update, so only one
+ * server instance runs it. See docs/decisions/0036.
  */
 
 export const CHUNK_SIZE = 500;
@@ -66,57 +68,59 @@ const normalised = (reference: string) => reference.trim().toUpperCase().replace
 
 const emptyExclusions = (): Record<ExclusionReason, number> => Object.fromEntries(EXCLUSION_REASONS.map((r) => [r, 0])) as Record<ExclusionReason, number>;
 
+const CONTACT_COLUMNS = `id, reference, coach_id AS "coachId", site_id AS "siteId", health_group AS "healthGroup", age_band AS "ageBand", sex,
+  ethnicity_group AS "ethnicityGroup", caring, time_on_benefits AS "timeOnBenefits", previous_work AS "previousWork",
+  benefit_type AS "benefitType", preferred_channel AS "preferredChannel", adjustments, opted_out_at AS "optedOutAt",
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+const ASSIGNED_HERE = 'SELECT contact_id AS id FROM assignments WHERE experiment_id = ?';
+// Someone in another experiment of the same journey phase that has not concluded gets no second arm (as for coaches).
+const IN_OTHER_OF_PHASE = `SELECT DISTINCT a.contact_id AS id FROM assignments a JOIN experiments e ON e.id = a.experiment_id
+  WHERE e.journey_phase = ? AND e.status != 'concluded' AND e.id != ?`;
+const INSERT_BATCH = `INSERT INTO enrolment_batches (experiment_id, selection, description, status, total, created_by, created_at)
+  VALUES (?, ?, ?, 'previewed', ?, ?, ?) RETURNING id`;
+const BATCH_ROW = `SELECT b.id, e.key AS "experimentKey", b.selection, b.description, b.status, b.total, b.done, b.assigned, b.not_assigned AS "notAssigned",
+    b.message, b.created_by AS "createdBy", b.created_at AS "createdAt", b.started_at AS "startedAt", b.heartbeat_at AS "heartbeatAt", b.finished_at AS "finishedAt"
+  FROM enrolment_batches b JOIN experiments e ON e.id = b.experiment_id WHERE b.id = ?`;
+// Claims the batch: it lands only if the batch is still as its starter saw it, so of two instances starting or resuming it, one runs it.
+const MARK_STARTED = `UPDATE enrolment_batches SET status = 'running', total = ?, not_assigned = ?, started_at = COALESCE(started_at, CAST(? AS TEXT)), heartbeat_at = ?
+  WHERE id = ? AND status = ? AND heartbeat_at IS NOT DISTINCT FROM ?`;
+const SAVE_PROGRESS = 'UPDATE enrolment_batches SET done = ?, assigned = ?, not_assigned = ?, heartbeat_at = ? WHERE id = ?';
+const FINISH = 'UPDATE enrolment_batches SET status = ?, message = ?, finished_at = ?, heartbeat_at = ? WHERE id = ?';
+const USER_ROW = 'SELECT id, username, display_name AS "displayName", role FROM users WHERE id = ?';
+
+/** The state a starter saw the batch in, which it must still be in for the start to land. */
+interface Claim {
+  status: 'previewed' | 'running';
+  heartbeatAt: string | null;
+}
+
+type StoredBatch = EnrolmentBatch & { selection: EnrolmentSelection; heartbeatAt: string | null };
+
 export function createEnrolmentService(db: Db, clock: Clock, experiments: ExperimentService, assignments: AssignmentService) {
-  const sqlite = db.$client;
+  const d = dialectSql(db.dialect);
   const clusterCode = createClusterCodes(db);
-  const selectContacts = sqlite.prepare(`
-    SELECT id, reference, coach_id AS coachId, site_id AS siteId, health_group AS healthGroup, age_band AS ageBand, sex,
-      ethnicity_group AS ethnicityGroup, caring, time_on_benefits AS timeOnBenefits, previous_work AS previousWork,
-      benefit_type AS benefitType, preferred_channel AS preferredChannel, adjustments, opted_out_at AS optedOutAt,
-      created_at AS createdAt, updated_at AS updatedAt
-    FROM contacts
-    WHERE site_id IN (SELECT value FROM json_each(@sites))
-       OR coach_id IN (SELECT value FROM json_each(@coaches))
-       OR replace(upper(reference), '-', '') IN (SELECT value FROM json_each(@references))
-    ORDER BY id`);
-  const assignedHere = sqlite.prepare('SELECT contact_id AS id FROM assignments WHERE experiment_id = ?').pluck();
-  // Someone in another experiment of the same journey phase that has not concluded gets no second arm (as for coaches).
-  const inOtherOfPhase = sqlite
-    .prepare(
-      `SELECT DISTINCT a.contact_id FROM assignments a JOIN experiments e ON e.id = a.experiment_id
-       WHERE e.journey_phase = ? AND e.status != 'concluded' AND e.id != ?`,
-    )
-    .pluck();
-  const reachedStages = sqlite.prepare(
-    `SELECT DISTINCT contact_id AS contactId, stage FROM outcome_events WHERE stage IN (SELECT value FROM json_each(?))`,
-  );
-  const insertBatch = sqlite.prepare(`
-    INSERT INTO enrolment_batches (experiment_id, selection, description, status, total, created_by, created_at)
-    VALUES (?, ?, ?, 'previewed', ?, ?, ?) RETURNING id`);
-  const batchRow = sqlite.prepare(`
-    SELECT b.id, e.key AS experimentKey, b.selection, b.description, b.status, b.total, b.done, b.assigned, b.not_assigned AS notAssigned,
-      b.message, b.created_by AS createdBy, b.created_at AS createdAt, b.started_at AS startedAt, b.heartbeat_at AS heartbeatAt, b.finished_at AS finishedAt
-    FROM enrolment_batches b JOIN experiments e ON e.id = b.experiment_id WHERE b.id = ?`);
-  const markStarted = sqlite.prepare(`UPDATE enrolment_batches SET status = 'running', total = ?, not_assigned = ?, started_at = coalesce(started_at, ?), heartbeat_at = ? WHERE id = ?`);
-  const saveProgress = sqlite.prepare('UPDATE enrolment_batches SET done = ?, assigned = ?, not_assigned = ?, heartbeat_at = ? WHERE id = ?');
-  const finish = sqlite.prepare('UPDATE enrolment_batches SET status = ?, message = ?, finished_at = ?, heartbeat_at = ? WHERE id = ?');
-  const userRow = sqlite.prepare('SELECT id, username, display_name AS displayName, role FROM users WHERE id = ?');
+  const selectContacts = `SELECT ${CONTACT_COLUMNS} FROM contacts
+    WHERE site_id IN ${d.jsonList('integer')}
+       OR coach_id IN ${d.jsonList('integer')}
+       OR replace(upper(reference), '-', '') IN ${d.jsonList('text')}
+    ORDER BY id`;
+  const reachedStages = `SELECT DISTINCT contact_id AS "contactId", stage FROM outcome_events WHERE stage IN ${d.jsonList('text')}`;
   const running = new Map<number, Promise<EnrolmentBatch>>();
 
   /** Sorts the people a selection names into those to put forward and the reasons the others are left out. */
-  function classify(experiment: ExperimentView, selection: EnrolmentSelection) {
+  async function classify(experiment: ExperimentView, selection: EnrolmentSelection) {
     const typed = new Map<string, string>();
     for (const reference of selection.references) if (normalised(reference) && !typed.has(normalised(reference))) typed.set(normalised(reference), reference.trim());
     const wanted = [...typed.keys()];
-    const rows = (selectContacts.all({ sites: JSON.stringify(selection.siteIds), coaches: JSON.stringify(selection.coachIds), references: JSON.stringify(wanted) }) as (Omit<ContactRow, 'caring'> & { caring: number })[]).map(
-      (row) => ({ ...row, caring: row.caring === 1 }) as ContactRow,
-    );
+    const rows = (
+      await db.all<Omit<ContactRow, 'caring'> & { caring: number }>(selectContacts, [JSON.stringify(selection.siteIds), JSON.stringify(selection.coachIds), JSON.stringify(wanted)])
+    ).map((row) => ({ ...row, caring: row.caring === 1 }) as ContactRow);
     const found = new Set(rows.map((r) => normalised(r.reference)));
     const notFound = wanted.filter((r) => !found.has(r)).map((r) => typed.get(r)!);
-    const already = new Set(assignedHere.all(experiment.id) as number[]);
-    const otherOfPhase = new Set(inOtherOfPhase.all(experiment.journeyPhase, experiment.id) as number[]);
+    const already = new Set((await db.all<{ id: number }>(ASSIGNED_HERE, [experiment.id])).map((r) => r.id));
+    const otherOfPhase = new Set((await db.all<{ id: number }>(IN_OTHER_OF_PHASE, [experiment.journeyPhase, experiment.id])).map((r) => r.id));
     const reached = new Map<number, Set<string>>();
-    for (const { contactId, stage } of reachedStages.all(JSON.stringify(JOURNEY_POINT_STAGES)) as { contactId: number; stage: string }[]) {
+    for (const { contactId, stage } of await db.all<{ contactId: number; stage: string }>(reachedStages, [JSON.stringify(JOURNEY_POINT_STAGES)])) {
       if (!reached.has(contactId)) reached.set(contactId, new Set());
       reached.get(contactId)!.add(stage);
     }
@@ -124,6 +128,14 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
     excluded.not_found = notFound.length;
     const toEnrol: { row: ContactRow; armIndex: number }[] = [];
     const none = new Set<string>();
+    // One lookup per coach or site, not per person.
+    const codes = new Map<number, string | null>();
+    const clusterOf = async (row: ContactRow) => {
+      if (experiment.randomisationUnit === 'person') return null;
+      const id = experiment.randomisationUnit === 'coach' ? row.coachId : row.siteId;
+      if (!codes.has(id)) codes.set(id, await clusterCode(experiment.randomisationUnit, row));
+      return codes.get(id)!;
+    };
     for (const row of rows) {
       let reason: ExclusionReason | null = null;
       let armIndex = -1;
@@ -132,7 +144,7 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
       else if (otherOfPhase.has(row.id)) reason = 'in_other_experiment';
       else if (!readyForJourneyPhase(experiment.journeyPhase, reached.get(row.id) ?? none)) reason = 'past_this_point';
       else {
-        const screening = screenForExperiment(experiment, row, contactAttributes(row), clusterCode(experiment.randomisationUnit, row));
+        const screening = screenForExperiment(experiment, row, contactAttributes(row), await clusterOf(row));
         if (screening.eligible) armIndex = screening.hashed.armIndex;
         else reason = screening.reason;
       }
@@ -142,59 +154,77 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
     return { rows, toEnrol, excluded, notFound };
   }
 
-  function toBatch(row: Record<string, unknown> | undefined): EnrolmentBatch & { selection: EnrolmentSelection; heartbeatAt: string | null } {
+  async function storedBatch(batchId: number): Promise<StoredBatch> {
+    const row = await db.get<Record<string, unknown>>(BATCH_ROW, [batchId]);
     if (!row) throw new NotFoundError('Enrolment');
     return { ...(row as unknown as EnrolmentBatch & { heartbeatAt: string | null }), selection: JSON.parse(row.selection as string), notAssigned: JSON.parse(row.notAssigned as string) };
   }
 
-  async function run(batchId: number, user: CurrentUser, chunkSize: number): Promise<EnrolmentBatch> {
-    const batch = toBatch(batchRow.get(batchId) as never);
-    const experiment = experiments.get(batch.experimentKey);
-    const { toEnrol, excluded } = classify(experiment, batch.selection);
+  async function run(batchId: number, user: CurrentUser, chunkSize: number, claim: Claim): Promise<EnrolmentBatch> {
+    const batch = await storedBatch(batchId);
+    const experiment = await experiments.get(batch.experimentKey);
+    const { toEnrol, excluded } = await classify(experiment, batch.selection);
     // A resumed batch keeps what it did; people it already assigned are now simply "already in".
     const resumed = batch.status === 'running';
-    const counts: Partial<Record<ExclusionReason, number>> = resumed ? batch.notAssigned : Object.fromEntries(Object.entries(excluded).filter(([, n]) => n > 0));
+    let counts: Partial<Record<ExclusionReason, number>> = resumed ? batch.notAssigned : Object.fromEntries(Object.entries(excluded).filter(([, n]) => n > 0));
     let done = resumed ? batch.done : 0;
     let assigned = resumed ? batch.assigned : 0;
     const at = () => clock.now().toISOString();
-    markStarted.run(done + toEnrol.length, JSON.stringify(counts), at(), at(), batchId);
+    const { changes } = await db.run(MARK_STARTED, [done + toEnrol.length, JSON.stringify(counts), at(), at(), batchId, claim.status, claim.heartbeatAt]);
+    // Another instance started or resumed it first: that one runs it.
+    if (changes === 0) return storedBatch(batchId);
     try {
       for (let start = 0; start < toEnrol.length; start += chunkSize) {
         const chunk = toEnrol.slice(start, start + chunkSize);
-        sqlite
-          .transaction(() => {
-            for (const { row } of chunk) {
-              const result = assignments.assign(user, experiment.key, row.reference);
-              if (result.assigned) assigned += result.created ? 1 : 0;
-              else counts[result.reason] = (counts[result.reason] ?? 0) + 1;
-            }
-            done += chunk.length;
-            saveProgress.run(done, assigned, JSON.stringify(counts), at(), batchId);
-          })
-          .immediate();
+        // The tallies move only once the chunk has committed (PostgreSQL may run a chunk again after a deadlock).
+        const tally = await db.withTransaction(async () => {
+          const next = { done: done + chunk.length, assigned, counts: { ...counts } };
+          for (const { row } of chunk) {
+            const result = await assignments.assign(user, experiment.key, row.reference);
+            if (result.assigned) next.assigned += result.created ? 1 : 0;
+            else next.counts[result.reason] = (next.counts[result.reason] ?? 0) + 1;
+          }
+          await db.run(SAVE_PROGRESS, [next.done, next.assigned, JSON.stringify(next.counts), at(), batchId]);
+          return next;
+        });
+        ({ done, assigned, counts } = tally);
         // Let other requests in between chunks.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      finish.run('finished', null, at(), at(), batchId);
+      await db.run(FINISH, ['finished', null, at(), at(), batchId]);
     } catch (error) {
       const message = error instanceof HttpError && error.status < 500 ? error.message : 'The enrolment stopped because of an unexpected error';
-      finish.run('stopped', message, at(), at(), batchId);
+      await db.run(FINISH, ['stopped', message, at(), at(), batchId]);
       if (!(error instanceof HttpError && error.status < 500)) throw error;
     }
-    return toBatch(batchRow.get(batchId) as never);
+    return storedBatch(batchId);
   }
 
-  function launch(batchId: number, user: CurrentUser, chunkSize: number): Promise<EnrolmentBatch> {
-    const work = run(batchId, user, chunkSize).finally(() => running.delete(batchId));
+  function launch(batchId: number, user: CurrentUser, chunkSize: number, claim: Claim): Promise<EnrolmentBatch> {
+    const work = run(batchId, user, chunkSize, claim).finally(() => running.delete(batchId));
     running.set(batchId, work);
     return work;
   }
 
+  /**
+   * Checks a previewed enrolment may start and starts it in the background;
+   * resolves once it has started, with its promise (settled when the last chunk
+   * is in). Starting it twice does nothing more.
+   */
+  async function begin(batchId: number, user: CurrentUser, options: { chunkSize?: number } = {}): Promise<{ work: Promise<EnrolmentBatch> }> {
+    const batch = await storedBatch(batchId);
+    const inFlight = running.get(batchId);
+    if (inFlight) return { work: inFlight };
+    if (batch.status !== 'previewed') return { work: Promise.resolve(batch) };
+    if (batch.createdBy !== user.id) throw new ConflictError('Only the analyst who previewed this enrolment can confirm it');
+    return { work: launch(batchId, user, options.chunkSize ?? CHUNK_SIZE, { status: 'previewed', heartbeatAt: batch.heartbeatAt }) };
+  }
+
   return {
     /** What enrolling this selection would do now, writing nothing. */
-    preview(experimentKey: string, selection: EnrolmentSelection): EnrolmentPreview {
-      const experiment = experiments.get(experimentKey);
-      const { rows, toEnrol, excluded, notFound } = classify(experiment, selection);
+    async preview(experimentKey: string, selection: EnrolmentSelection): Promise<EnrolmentPreview> {
+      const experiment = await experiments.get(experimentKey);
+      const { rows, toEnrol, excluded, notFound } = await classify(experiment, selection);
       const phase = experiment.phase;
       // Permuted blocks: the next arms depend on the order people arrive in, and showing
       // them would reveal the block sequence, so the preview gives the split the weights expect.
@@ -208,40 +238,40 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
     },
 
     /** Keeps a previewed selection, so the confirmation enrols exactly what was previewed. */
-    prepare(experimentKey: string, selection: EnrolmentSelection, description: string, userId: number, expected: number): number {
-      const experiment = experiments.get(experimentKey);
+    async prepare(experimentKey: string, selection: EnrolmentSelection, description: string, userId: number, expected: number): Promise<number> {
+      const experiment = await experiments.get(experimentKey);
       if (experiment.status !== 'running') throw new ConflictError(`The experiment is ${experiment.status}, so nobody new can be enrolled`);
-      return (insertBatch.get(experiment.id, JSON.stringify(selection), description, expected, userId, clock.now().toISOString()) as { id: number }).id;
+      return (await db.get<{ id: number }>(INSERT_BATCH, [experiment.id, JSON.stringify(selection), description, expected, userId, clock.now().toISOString()]))!.id;
     },
+
+    begin,
 
     /**
      * Starts a previewed enrolment in the background and returns its promise
      * (settled when the last chunk is in). Starting it twice does nothing more.
      */
-    start(batchId: number, user: CurrentUser, options: { chunkSize?: number } = {}): Promise<EnrolmentBatch> {
-      const batch = toBatch(batchRow.get(batchId) as never);
-      const inFlight = running.get(batchId);
-      if (inFlight) return inFlight;
-      if (batch.status !== 'previewed') return Promise.resolve(batch);
-      if (batch.createdBy !== user.id) throw new ConflictError('Only the analyst who previewed this enrolment can confirm it');
-      return launch(batchId, user, options.chunkSize ?? CHUNK_SIZE);
+    async start(batchId: number, user: CurrentUser, options: { chunkSize?: number } = {}): Promise<EnrolmentBatch> {
+      return (await begin(batchId, user, options)).work;
     },
 
-    get(batchId: number): EnrolmentBatch {
-      const { selection: _selection, heartbeatAt: _heartbeat, ...batch } = toBatch(batchRow.get(batchId) as never);
+    async get(batchId: number): Promise<EnrolmentBatch> {
+      const { selection: _selection, heartbeatAt: _heartbeat, ...batch } = await storedBatch(batchId);
       return batch;
     },
 
     /**
      * Picks up a batch whose process stopped mid-way (no progress for a minute
      * and not running here): assignment is idempotent, so it carries on safely.
+     * Of several instances noticing it at once, one carries it on.
      */
-    resumeIfStalled(batchId: number): boolean {
-      const batch = toBatch(batchRow.get(batchId) as never);
+    async resumeIfStalled(batchId: number): Promise<boolean> {
+      const batch = await storedBatch(batchId);
       if (batch.status !== 'running' || running.has(batchId)) return false;
       if (batch.heartbeatAt && clock.now().getTime() - new Date(batch.heartbeatAt).getTime() < STALLED_MS) return false;
-      const row = userRow.get(batch.createdBy) as { id: number; username: string; displayName: string; role: Role };
-      launch(batchId, { ...row, coachId: null }, CHUNK_SIZE).catch((error) => console.error(`Enrolment ${batchId} failed: ${(error as Error).message}`));
+      const row = (await db.get<{ id: number; username: string; displayName: string; role: Role }>(USER_ROW, [batch.createdBy]))!;
+      launch(batchId, { ...row, coachId: null }, CHUNK_SIZE, { status: 'running', heartbeatAt: batch.heartbeatAt }).catch((error) =>
+        console.error(`Enrolment ${batchId} failed: ${(error as Error).message}`),
+      );
       return true;
     },
 

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, isNull } from 'drizzle-orm';
 import { evalCondition } from '@growthbook/growthbook';
 import type { Clock } from '../../server/clock.ts';
-import { inTransaction, type Db } from '../../server/db/database.ts';
-import { experimentArms, experimentPhases, experiments } from '../../server/db/schema.ts';
+import { isUniqueViolation, type Db } from '../../server/db/database.ts';
+import type { experimentArms, experimentPhases, experiments } from '../../server/db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
 import { ALWAYS_GUARDRAILS, type DecisionRule, type ExperimentStatus, type JourneyPhase, type RandomisationMethod, type RandomisationUnit, type SpendingFunction, type StageKey } from '../vocabulary.ts';
 import { CONTACT_ATTRIBUTE_KEYS } from '../contacts/contact-attributes.ts';
@@ -11,6 +10,7 @@ import { integerRatio } from '../assignment/permuted-blocks.ts';
 import type { AllocationInput, ExperimentInput } from './experiment-schema.ts';
 import { MAX_NESTING_DEPTH, tooDeepField } from '../../server/middleware/body-shape.ts';
 import { createArmInstructionStore, type ArmInstructionVersion } from './arm-instruction-store.ts';
+import { rowLockSql } from './row-lock.ts';
 
 export interface Factor {
   key: string;
@@ -250,11 +250,63 @@ function clusterDesignErrors(input: ExperimentInput): FieldError[] {
   return errors;
 }
 
+type ExperimentRow = typeof experiments.$inferSelect;
+type ArmRow = Omit<typeof experimentArms.$inferSelect, 'isControl'> & { isControl: number };
+type PhaseRow = typeof experimentPhases.$inferSelect;
+
+const EXPERIMENT_COLUMNS = `id, key, name, hypothesis, journey_phase AS "journeyPhase", status, factors, eligibility,
+  primary_metric AS "primaryMetric", secondary_metrics AS "secondaryMetrics", guardrail_metrics AS "guardrailMetrics",
+  planned_sample_size AS "plannedSampleSize", decision_rule AS "decisionRule", alpha_spending AS "alphaSpending",
+  randomisation, randomisation_unit AS "randomisationUnit", strata, created_by AS "createdBy", created_at AS "createdAt",
+  updated_at AS "updatedAt", launched_at AS "launchedAt", concluded_at AS "concludedAt"`;
+const ARMS_OF = `SELECT id, experiment_id AS "experimentId", key, name, is_control AS "isControl", levels, position
+  FROM experiment_arms WHERE experiment_id = ? ORDER BY position, id`;
+const PHASES_OF = `SELECT id, experiment_id AS "experimentId", number, seed, arm_ids AS "armIds", weights, coverage,
+  started_at AS "startedAt", ended_at AS "endedAt", reason
+  FROM experiment_phases WHERE experiment_id = ? ORDER BY number`;
+const ALL_EXPERIMENTS = `SELECT ${EXPERIMENT_COLUMNS} FROM experiments ORDER BY created_at, id`;
+const KEY_TAKEN = 'SELECT id FROM experiments WHERE key = ?';
+const INSERT_EXPERIMENT = `INSERT INTO experiments (key, name, hypothesis, journey_phase, factors, eligibility, primary_metric,
+    secondary_metrics, guardrail_metrics, planned_sample_size, decision_rule, alpha_spending, randomisation,
+    randomisation_unit, strata, status, created_by, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?) RETURNING ${EXPERIMENT_COLUMNS}`;
+const UPDATE_DESIGN = `UPDATE experiments SET name = ?, hypothesis = ?, journey_phase = ?, factors = ?, eligibility = ?,
+    primary_metric = ?, secondary_metrics = ?, guardrail_metrics = ?, planned_sample_size = ?, decision_rule = ?,
+    alpha_spending = ?, randomisation = ?, randomisation_unit = ?, strata = ?, updated_at = ?
+  WHERE id = ?`;
+const INSERT_ARM = `INSERT INTO experiment_arms (experiment_id, key, name, is_control, levels, position)
+  VALUES (?, ?, ?, ?, ?, ?) RETURNING id`;
+const INSERT_PHASE = `INSERT INTO experiment_phases (experiment_id, number, seed, arm_ids, weights, coverage, started_at, reason)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+const DELETE_PHASES = 'DELETE FROM experiment_phases WHERE experiment_id = ?';
+const DELETE_ARMS = 'DELETE FROM experiment_arms WHERE experiment_id = ?';
+const SET_STATUS: Record<LifecycleAction, string> = {
+  launch: 'UPDATE experiments SET status = ?, updated_at = ?, launched_at = ? WHERE id = ?',
+  pause: 'UPDATE experiments SET status = ?, updated_at = ? WHERE id = ?',
+  resume: 'UPDATE experiments SET status = ?, updated_at = ? WHERE id = ?',
+  conclude: 'UPDATE experiments SET status = ?, updated_at = ?, concluded_at = ? WHERE id = ?',
+};
+const START_FIRST_PHASE = 'UPDATE experiment_phases SET started_at = ? WHERE experiment_id = ? AND number = 1';
+const END_OPEN_PHASES = 'UPDATE experiment_phases SET ended_at = ? WHERE experiment_id = ? AND ended_at IS NULL';
+const EDIT_PHASE = 'UPDATE experiment_phases SET arm_ids = ?, weights = ?, coverage = ?, reason = ? WHERE id = ?';
+const END_PHASE = 'UPDATE experiment_phases SET ended_at = ? WHERE id = ?';
+const TOUCH = 'UPDATE experiments SET updated_at = ? WHERE id = ?';
+// What an experiment's view depends on once created: its status and updated_at
+// (set by every change) and its newest phase (a new phase on any allocation change).
+// One indexed lookup, so hot paths can reuse a view until this changes, even when
+// another connection or service instance made the change.
+const FINGERPRINT = `SELECT e.id, e.status, e.updated_at AS "updatedAt",
+    (SELECT MAX(p.id) FROM experiment_phases p WHERE p.experiment_id = e.id) AS "phaseId"
+  FROM experiments e WHERE e.key = ?`;
+
 export function createExperimentService(db: Db, clock: Clock) {
   const now = () => clock.now().toISOString();
   const instructionStore = createArmInstructionStore(db);
+  const byKey = `SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE key = ?`;
+  // Writers lock the experiment's row first, so changes to one experiment take turns on PostgreSQL too.
+  const lockedByKey = `${byKey}${rowLockSql(db.dialect).forUpdate}`;
 
-  function toPhaseView(row: typeof experimentPhases.$inferSelect, armsById: Map<number, { key: string }>): PhaseView {
+  function toPhaseView(row: PhaseRow, armsById: Map<number, { key: string }>): PhaseView {
     const armIds = parseJson<number[]>(row.armIds);
     return {
       id: row.id,
@@ -269,15 +321,15 @@ export function createExperimentService(db: Db, clock: Clock) {
     };
   }
 
-  function toView(row: typeof experiments.$inferSelect): ExperimentView {
-    const armRows = db.select().from(experimentArms).where(eq(experimentArms.experimentId, row.id)).orderBy(asc(experimentArms.position)).all();
-    const phaseRows = db.select().from(experimentPhases).where(eq(experimentPhases.experimentId, row.id)).orderBy(asc(experimentPhases.number)).all();
+  async function toView(row: ExperimentRow): Promise<ExperimentView> {
+    const armRows = await db.all<ArmRow>(ARMS_OF, [row.id]);
+    const phaseRows = await db.all<PhaseRow>(PHASES_OF, [row.id]);
+    const instructions = await instructionStore.latest(row.id);
     const armsById = new Map(armRows.map((a) => [a.id, a]));
     const phases = phaseRows.map((p) => toPhaseView(p, armsById));
     const current = phases[phases.length - 1];
     const currentArmIds = parseJson<number[]>(phaseRows[phaseRows.length - 1].armIds);
     const ownGuardrails = parseJson<StageKey[]>(row.guardrailMetrics);
-    const instructions = instructionStore.latest(row.id);
     return {
       id: row.id,
       key: row.key,
@@ -302,64 +354,63 @@ export function createExperimentService(db: Db, clock: Clock) {
       concludedAt: row.concludedAt,
       arms: armRows.map((a) => {
         const index = currentArmIds.indexOf(a.id);
-        return { id: a.id, key: a.key, name: a.name, isControl: a.isControl, levels: parseJson(a.levels), weight: index >= 0 ? current.weights[index] : 0, instructions: instructions.get(a.id) ?? null };
+        return { id: a.id, key: a.key, name: a.name, isControl: a.isControl === 1, levels: parseJson(a.levels), weight: index >= 0 ? current.weights[index] : 0, instructions: instructions.get(a.id) ?? null };
       }),
       phase: current,
       phases,
     };
   }
 
-  function rowByKey(key: string) {
-    const row = db.select().from(experiments).where(eq(experiments.key, key)).get();
+  /** The experiment's row; `lock` (inside a transaction) holds it until the transaction ends. */
+  async function rowByKey(key: string, lock = false): Promise<ExperimentRow> {
+    const row = await db.get<ExperimentRow>(lock ? lockedByKey : byKey, [key]);
     if (!row) throw new NotFoundError('Experiment');
     return row;
   }
 
-  function insertArms(experimentId: number, arms: ArmDraft[], firstPosition: number, userId: number | null, at: string): number[] {
-    return arms.map((arm, i) => {
-      const id = db
-        .insert(experimentArms)
-        .values({ experimentId, key: arm.key, name: arm.name, isControl: arm.isControl, levels: JSON.stringify(arm.levels), position: firstPosition + i })
-        .returning({ id: experimentArms.id })
-        .get().id;
-      if (arm.instructions?.trim()) instructionStore.add(id, 1, { instructions: arm.instructions.trim(), script: (arm.script ?? '').trim() }, null, userId, at);
-      return id;
-    });
+  async function insertArms(experimentId: number, arms: ArmDraft[], firstPosition: number, userId: number | null, at: string): Promise<number[]> {
+    const ids: number[] = [];
+    for (const [i, arm] of arms.entries()) {
+      const { id } = (await db.get<{ id: number }>(INSERT_ARM, [experimentId, arm.key, arm.name, arm.isControl, JSON.stringify(arm.levels), firstPosition + i]))!;
+      if (arm.instructions?.trim()) await instructionStore.add(id, 1, { instructions: arm.instructions.trim(), script: (arm.script ?? '').trim() }, null, userId, at);
+      ids.push(id);
+    }
+    return ids;
   }
 
   /** A draft's arms and its first phase (with a random seed unless the analyst gave one). */
-  function insertDesign(experimentId: number, input: ExperimentInput, arms: ArmDraft[], at: string, userId: number | null) {
-    const armIds = insertArms(experimentId, arms, 0, userId, at);
-    db.insert(experimentPhases)
-      .values({
-        experimentId,
-        number: 1,
-        seed: input.seed ?? newAllocationSeed(),
-        armIds: JSON.stringify(armIds),
-        weights: JSON.stringify(normalise(arms.map((a) => a.weight))),
-        coverage: input.coverage,
-        startedAt: at,
-      })
-      .run();
+  async function insertDesign(experimentId: number, input: ExperimentInput, arms: ArmDraft[], at: string, userId: number | null) {
+    const armIds = await insertArms(experimentId, arms, 0, userId, at);
+    await db.run(INSERT_PHASE, [
+      experimentId,
+      1,
+      input.seed ?? newAllocationSeed(),
+      JSON.stringify(armIds),
+      JSON.stringify(normalise(arms.map((a) => a.weight))),
+      input.coverage,
+      at,
+      null,
+    ]);
   }
 
-  function designColumns(input: ExperimentInput) {
-    return {
-      name: input.name,
-      hypothesis: input.hypothesis,
-      journeyPhase: input.journeyPhase,
-      factors: JSON.stringify(input.factors),
-      eligibility: JSON.stringify(input.eligibility),
-      primaryMetric: input.primaryMetric,
-      secondaryMetrics: JSON.stringify(input.secondaryMetrics),
-      guardrailMetrics: JSON.stringify(input.guardrailMetrics.filter((m) => !ALWAYS_GUARDRAILS.includes(m))),
-      plannedSampleSize: input.plannedSampleSize ?? null,
-      decisionRule: input.decisionRule ?? null,
-      alphaSpending: input.alphaSpending ?? 'obf',
-      randomisation: input.randomisation,
-      randomisationUnit: input.randomisationUnit ?? 'person',
-      strata: JSON.stringify(input.strata),
-    };
+  /** The design's columns, in the order INSERT_EXPERIMENT and UPDATE_DESIGN list them. */
+  function designColumns(input: ExperimentInput): unknown[] {
+    return [
+      input.name,
+      input.hypothesis,
+      input.journeyPhase,
+      JSON.stringify(input.factors),
+      JSON.stringify(input.eligibility),
+      input.primaryMetric,
+      JSON.stringify(input.secondaryMetrics),
+      JSON.stringify(input.guardrailMetrics.filter((m) => !ALWAYS_GUARDRAILS.includes(m))),
+      input.plannedSampleSize ?? null,
+      input.decisionRule ?? null,
+      input.alphaSpending ?? 'obf',
+      input.randomisation,
+      input.randomisationUnit ?? 'person',
+      JSON.stringify(input.strata),
+    ];
   }
 
   function planOrThrow(input: ExperimentInput): ArmDraft[] {
@@ -369,96 +420,107 @@ export function createExperimentService(db: Db, clock: Clock) {
     return arms;
   }
 
-  // What an experiment's view depends on once created: its status and updated_at
-  // (set by every change) and its newest phase (a new phase on any allocation change).
-  // Read in one indexed lookup, so hot paths can reuse a view until this changes,
-  // even when another connection or service instance made the change.
-  const fingerprintStatement = db.$client
-    .prepare(
-      `SELECT e.id || '|' || e.status || '|' || e.updated_at || '|' ||
-              (SELECT max(p.id) FROM experiment_phases p WHERE p.experiment_id = e.id)
-       FROM experiments e WHERE e.key = ?`,
-    )
-    .pluck();
+  async function fingerprintOf(key: string): Promise<string> {
+    const row = await db.get<{ id: number; status: string; updatedAt: string; phaseId: number | null }>(FINGERPRINT, [key]);
+    if (!row) throw new NotFoundError('Experiment');
+    return `${row.id}|${row.status}|${row.updatedAt}|${row.phaseId}`;
+  }
+
   const viewCache = new Map<string, { fingerprint: string; view: ExperimentView }>();
 
+  /** Runs a change in one transaction; this instance's cached view of the experiment is dropped once it has landed (or failed). */
+  async function changing<T>(key: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await db.withTransaction(work);
+    } finally {
+      viewCache.delete(key);
+    }
+  }
+
   return {
-    get(key: string): ExperimentView {
-      return toView(rowByKey(key));
+    async get(key: string): Promise<ExperimentView> {
+      return toView(await rowByKey(key));
     },
 
     /**
      * The same view as `get`, reused while the experiment is unchanged: for hot
-     * paths such as assignment. The view is frozen; treat it as read-only.
+     * paths such as assignment. One indexed lookup of the experiment's
+     * fingerprint per call (so a change made by another instance is seen at
+     * once); the definition is read again only when the fingerprint has moved,
+     * and kept only if it did not move while it was read. Changes made through
+     * this service drop the cached view at once. The view is frozen; treat it
+     * as read-only.
      */
-    getCurrent(key: string): ExperimentView {
-      const fingerprint = fingerprintStatement.get(key) as string | undefined;
-      if (fingerprint === undefined) throw new NotFoundError('Experiment');
+    async getCurrent(key: string): Promise<ExperimentView> {
+      let fingerprint = await fingerprintOf(key);
       const cached = viewCache.get(key);
       if (cached?.fingerprint === fingerprint) return cached.view;
-      const view = deepFreeze(toView(rowByKey(key)));
-      viewCache.set(key, { fingerprint, view });
-      return view;
+      for (;;) {
+        const view = deepFreeze(await toView(await rowByKey(key)));
+        const after = await fingerprintOf(key);
+        if (after === fingerprint) {
+          viewCache.set(key, { fingerprint, view });
+          return view;
+        }
+        // Changed while it was read (its reads may straddle the change): read it again.
+        fingerprint = after;
+      }
     },
 
-    list(): ExperimentView[] {
-      return db.select().from(experiments).orderBy(asc(experiments.createdAt), asc(experiments.id)).all().map(toView);
+    async list(): Promise<ExperimentView[]> {
+      const views: ExperimentView[] = [];
+      for (const row of await db.all<ExperimentRow>(ALL_EXPERIMENTS)) views.push(await toView(row));
+      return views;
     },
 
-    create(input: ExperimentInput, userId: number | null): ExperimentView {
+    async create(input: ExperimentInput, userId: number | null): Promise<ExperimentView> {
       const arms = planOrThrow(input);
-      return inTransaction(db, () => {
-        if (db.select({ id: experiments.id }).from(experiments).where(eq(experiments.key, input.key)).get())
-          throw new ConflictError('An experiment with that key already exists', [{ field: 'key', message: 'Choose a key no other experiment uses' }]);
+      const taken = () => new ConflictError('An experiment with that key already exists', [{ field: 'key', message: 'Choose a key no other experiment uses' }]);
+      return changing(input.key, async () => {
+        if (await db.get(KEY_TAKEN, [input.key])) throw taken();
         const at = now();
-        const row = db
-          .insert(experiments)
-          .values({ key: input.key, ...designColumns(input), status: 'draft', createdBy: userId, createdAt: at, updatedAt: at })
-          .returning()
-          .get();
-        insertDesign(row.id, input, arms, at, userId);
+        let row: ExperimentRow;
+        try {
+          row = (await db.get<ExperimentRow>(INSERT_EXPERIMENT, [input.key, ...designColumns(input), userId, at, at]))!;
+        } catch (error) {
+          // Another instance created the same key after the check above.
+          if (isUniqueViolation(error)) throw taken();
+          throw error;
+        }
+        await insertDesign(row.id, input, arms, at, userId);
         return toView(row);
       });
     },
 
     /** Replaces the design of a draft. A launched experiment's design is locked. */
-    updateDraft(key: string, input: ExperimentInput, userId: number | null = null): ExperimentView {
-      const existing = rowByKey(key);
-      if (existing.status !== 'draft')
-        throw new ConflictError('The design is locked because the experiment has launched; change the allocation to start a new phase instead');
-      if (input.key !== key) throw new ValidationError([{ field: 'key', message: 'The key of an experiment cannot change' }]);
-      const arms = planOrThrow(input);
-      return inTransaction(db, () => {
-        db.delete(experimentPhases).where(eq(experimentPhases.experimentId, existing.id)).run();
-        instructionStore.deleteForExperiment(existing.id);
-        db.delete(experimentArms).where(eq(experimentArms.experimentId, existing.id)).run();
-        db.update(experiments).set({ ...designColumns(input), updatedAt: now() }).where(eq(experiments.id, existing.id)).run();
-        insertDesign(existing.id, input, arms, now(), userId);
-        return toView(rowByKey(key));
+    async updateDraft(key: string, input: ExperimentInput, userId: number | null = null): Promise<ExperimentView> {
+      return changing(key, async () => {
+        const existing = await rowByKey(key, true);
+        if (existing.status !== 'draft')
+          throw new ConflictError('The design is locked because the experiment has launched; change the allocation to start a new phase instead');
+        if (input.key !== key) throw new ValidationError([{ field: 'key', message: 'The key of an experiment cannot change' }]);
+        const arms = planOrThrow(input);
+        await db.run(DELETE_PHASES, [existing.id]);
+        await instructionStore.deleteForExperiment(existing.id);
+        await db.run(DELETE_ARMS, [existing.id]);
+        await db.run(UPDATE_DESIGN, [...designColumns(input), now(), existing.id]);
+        await insertDesign(existing.id, input, arms, now(), userId);
+        return toView(await rowByKey(key));
       });
     },
 
-    transition(key: string, action: LifecycleAction): ExperimentView {
-      return inTransaction(db, () => {
-        const row = rowByKey(key);
+    async transition(key: string, action: LifecycleAction): Promise<ExperimentView> {
+      return changing(key, async () => {
+        const row = await rowByKey(key, true);
         const rule = TRANSITIONS[action];
         if (!rule.from.includes(row.status as ExperimentStatus))
           throw new ConflictError(`A ${row.status} experiment cannot be ${action === 'conclude' ? 'concluded' : `${action}d`}; it must be ${rule.from.join(' or ')}`);
         const at = now();
-        db.update(experiments)
-          .set({
-            status: rule.to,
-            updatedAt: at,
-            ...(action === 'launch' ? { launchedAt: at } : {}),
-            ...(action === 'conclude' ? { concludedAt: at } : {}),
-          })
-          .where(eq(experiments.id, row.id))
-          .run();
-        if (action === 'launch')
-          db.update(experimentPhases).set({ startedAt: at }).where(and(eq(experimentPhases.experimentId, row.id), eq(experimentPhases.number, 1))).run();
-        if (action === 'conclude')
-          db.update(experimentPhases).set({ endedAt: at }).where(and(eq(experimentPhases.experimentId, row.id), isNull(experimentPhases.endedAt))).run();
-        return toView(rowByKey(key));
+        const stamped = action === 'launch' || action === 'conclude';
+        await db.run(SET_STATUS[action], stamped ? [rule.to, at, at, row.id] : [rule.to, at, row.id]);
+        if (action === 'launch') await db.run(START_FIRST_PHASE, [at, row.id]);
+        if (action === 'conclude') await db.run(END_OPEN_PHASES, [at, row.id]);
+        return toView(await rowByKey(key));
       });
     },
 
@@ -466,8 +528,8 @@ export function createExperimentService(db: Db, clock: Clock) {
      * What a change of weights, coverage or arms would do, checked exactly as
      * changeAllocation checks it, without writing: for the confirmation page.
      */
-    planAllocation(key: string, input: AllocationInput): AllocationPlan {
-      const view = toView(rowByKey(key));
+    async planAllocation(key: string, input: AllocationInput): Promise<AllocationPlan> {
+      const view = await toView(await rowByKey(key));
       const { added, allKeys, open } = checkAllocation(view, input);
       const total = open.reduce((sum, a) => sum + a.w, 0);
       const names = new Map([...view.arms.map((a) => [a.key, a] as const)]);
@@ -495,39 +557,24 @@ export function createExperimentService(db: Db, clock: Clock) {
      * after launch it closes the current phase and opens a new one with a new
      * seed (as GrowthBook advises), so earlier assignments keep their phase.
      */
-    changeAllocation(key: string, input: AllocationInput, userId: number | null = null): ExperimentView {
-      return inTransaction(db, () => {
-        const view = toView(rowByKey(key));
+    async changeAllocation(key: string, input: AllocationInput, userId: number | null = null): Promise<ExperimentView> {
+      return changing(key, async () => {
+        const view = await toView(await rowByKey(key, true));
         const { added, open } = checkAllocation(view, input);
         const at = now();
-        const newIds = insertArms(view.id, added, view.arms.length, userId, at);
+        const newIds = await insertArms(view.id, added, view.arms.length, userId, at);
         const idByKey = new Map([...view.arms.map((a) => [a.key, a.id] as const), ...added.map((a, i) => [a.key, newIds[i]] as const)]);
         const armIds = open.map((a) => idByKey.get(a.k)!);
         const phaseWeights = normalise(open.map((a) => a.w));
         const coverage = input.coverage ?? view.phase.coverage;
         if (view.status === 'draft') {
-          db.update(experimentPhases)
-            .set({ armIds: JSON.stringify(armIds), weights: JSON.stringify(phaseWeights), coverage, reason: input.reason })
-            .where(eq(experimentPhases.id, view.phase.id))
-            .run();
+          await db.run(EDIT_PHASE, [JSON.stringify(armIds), JSON.stringify(phaseWeights), coverage, input.reason, view.phase.id]);
         } else {
-          const number = view.phase.number + 1;
-          db.update(experimentPhases).set({ endedAt: at }).where(eq(experimentPhases.id, view.phase.id)).run();
-          db.insert(experimentPhases)
-            .values({
-              experimentId: view.id,
-              number,
-              seed: newAllocationSeed(),
-              armIds: JSON.stringify(armIds),
-              weights: JSON.stringify(phaseWeights),
-              coverage,
-              startedAt: at,
-              reason: input.reason,
-            })
-            .run();
+          await db.run(END_PHASE, [at, view.phase.id]);
+          await db.run(INSERT_PHASE, [view.id, view.phase.number + 1, newAllocationSeed(), JSON.stringify(armIds), JSON.stringify(phaseWeights), coverage, at, input.reason]);
         }
-        db.update(experiments).set({ updatedAt: at }).where(eq(experiments.id, view.id)).run();
-        return toView(rowByKey(key));
+        await db.run(TOUCH, [at, view.id]);
+        return toView(await rowByKey(key));
       });
     },
 
@@ -537,9 +584,9 @@ export function createExperimentService(db: Db, clock: Clock) {
      * (with the reason), and people assigned before keep the version they had.
      * Returns the keys of the arms that changed.
      */
-    changeInstructions(key: string, changes: InstructionChange[], reason: string | null, userId: number | null): { experiment: ExperimentView; changed: string[] } {
-      return inTransaction(db, () => {
-        const view = toView(rowByKey(key));
+    async changeInstructions(key: string, changes: InstructionChange[], reason: string | null, userId: number | null): Promise<{ experiment: ExperimentView; changed: string[] }> {
+      return changing(key, async () => {
+        const view = await toView(await rowByKey(key, true));
         if (view.status === 'concluded') throw new ConflictError('A concluded experiment’s instructions cannot change');
         const errors: FieldError[] = [];
         for (const change of changes) {
@@ -557,24 +604,24 @@ export function createExperimentService(db: Db, clock: Clock) {
           const text = { instructions: change.instructions.trim(), script: change.script.trim() };
           if (arm.instructions && arm.instructions.instructions === text.instructions && arm.instructions.script === text.script) continue;
           if (view.status === 'draft') {
-            instructionStore.deleteVersionsOf(arm.id);
-            instructionStore.add(arm.id, 1, text, null, userId, at);
+            await instructionStore.deleteVersionsOf(arm.id);
+            await instructionStore.add(arm.id, 1, text, null, userId, at);
           } else {
-            instructionStore.add(arm.id, (arm.instructions?.version ?? 0) + 1, text, reason?.trim() ?? null, userId, at);
+            await instructionStore.add(arm.id, (arm.instructions?.version ?? 0) + 1, text, reason?.trim() ?? null, userId, at);
           }
           changed.push(arm.key);
         }
-        if (changed.length) db.update(experiments).set({ updatedAt: at }).where(eq(experiments.id, view.id)).run();
-        return { experiment: toView(rowByKey(key)), changed };
+        if (changed.length) await db.run(TOUCH, [at, view.id]);
+        return { experiment: await toView(await rowByKey(key)), changed };
       });
     },
 
     /** The version of an arm's instructions in force at a moment (the person's assignment), or null if none was written. */
-    instructionsAt(armId: number, at: string): ArmInstructionVersion | null {
+    async instructionsAt(armId: number, at: string): Promise<ArmInstructionVersion | null> {
       return instructionStore.inForceAt(armId, at);
     },
 
-    instructionHistory(armId: number): ArmInstructionVersion[] {
+    async instructionHistory(armId: number): Promise<ArmInstructionVersion[]> {
       return instructionStore.history(armId);
     },
   };
