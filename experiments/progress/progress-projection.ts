@@ -1,6 +1,7 @@
 import type { Db, Dialect } from '../../server/db/database.ts';
 import { dialectSql } from '../../server/db/dialect-sql.ts';
-import { BREAKDOWN_COLUMNS, STAGES } from '../vocabulary.ts';
+import { STAGES } from '../vocabulary.ts';
+import { ASSIGNED, DIMENSIONS, NOT_RECORDED, OVERALL } from './read-model-names.ts';
 import { effectiveColumn, latestCorrectionJoin, notWithdrawn } from '../outcomes/effective-outcomes.ts';
 import { settledSourceIds } from './source-guard.ts';
 
@@ -60,16 +61,7 @@ export const unixDay = (julianDay: number) => Math.trunc(julianDay - 2_440_587.5
  */
 export const unixDaySql = (dialect: Dialect, julian: string) => dialectSql(dialect).floorInteger(`${julian} - 2440587.5 + ${DAY_OFFSET}`);
 
-export const ASSIGNED = '_assigned';
-export const OVERALL = '';
-
-/** Breakdowns kept for the primary metric: name → column of assignment_progress. */
-export const DIMENSIONS = { ...BREAKDOWN_COLUMNS, coach: 'coach_id' } as const;
-/**
- * The subgroup of a person whose characteristics are not held: an erased
- * person's are removed, so they move here in every breakdown (docs/decisions/0033).
- */
-export const NOT_RECORDED = 'not_recorded';
+export { ASSIGNED, DIMENSIONS, NOT_RECORDED, OVERALL };
 const dimensionValueSql = (column: string) =>
   column === 'caring'
     ? `CASE caring WHEN 1 THEN 'caring' WHEN 0 THEN 'not caring' ELSE '${NOT_RECORDED}' END`
