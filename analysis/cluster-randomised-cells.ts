@@ -1,7 +1,37 @@
-import type { Db } from '../server/db/database.ts';
 import { stageByKey } from '../experiments/vocabulary.ts';
-import { unixDaySql } from '../experiments/progress/progress-projection.ts';
 import type { ClusterArmStats } from './types.ts';
+
+/**
+ * What the cluster-level analysis of one binary stage needs from the read
+ * model, counted by the coach or site code stored on each assignment and by
+ * UTC day (days since 1970-01-01), so that the cells at the end of any day can
+ * be worked out without going back to the database (the weekly series asks for
+ * every week's). The read model fills it (experiments/progress/report-read-model.ts).
+ */
+export interface ClusterProgress {
+  stage: string;
+  windowDays: number | null;
+  /**
+   * People assigned per cluster, arm and day of assignment; with a window, also
+   * how many of them reached the stage within `windowDays` of assignment.
+   */
+  assigned: { cluster: string; armId: number; day: number; people: number; reachedInWindow: number }[];
+  /**
+   * Without a window: people reaching the stage per cluster, arm and day, the
+   * day being the later of the day they were assigned and the day they reached
+   * it (so a count up to a day holds only people assigned by then). Empty with a window.
+   */
+  reached: { cluster: string; armId: number; day: number; people: number }[];
+}
+
+/** Checks a stage and window before the read model counts them. */
+export function checkClusterStage(stage: string, windowDays: number | null): void {
+  if (!stageByKey.has(stage)) throw new RangeError(`Unknown stage ${stage}`);
+  if (windowDays !== null && !(Number.isInteger(windowDays) && windowDays >= 0)) throw new RangeError('windowDays must be a whole number of days');
+}
+
+/** Text order by UTF-16 code units, the same on every engine and locale. */
+const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Per-cluster-per-arm counts of one binary stage for a cluster-randomised
@@ -15,35 +45,32 @@ import type { ClusterArmStats } from './types.ts';
  * by the end of `lastDay` and those who reached the stage by then (the day
  * tallies' rule); with a window, people assigned at least `windowDays` before
  * and those who reached the stage within `windowDays` of assignment (the
- * report's windowed rule). One grouped scan of the experiment's rows.
+ * report's windowed rule). Pure: a function of the read model's counts.
  *
  * @example
- * clusterRandomisedCells(db, { experimentId: 3, stage: 'responded', lastDay: 20_700, windowDays: null, armKeyById: new Map([[7, 'standard'], [8, 'warm']]) });
+ * clusterRandomisedCells(progress, { lastDay: 20_700, armKeyById: new Map([[7, 'standard'], [8, 'warm']]) });
  * // [{ cluster: 'WC01', arm: 'warm', n: 12, successes: 5 }, { cluster: 'WC02', arm: 'standard', n: 9, successes: 2 }, ...]
  */
-export function clusterRandomisedCells(
-  db: Db,
-  options: { experimentId: number; stage: string; lastDay: number; windowDays: number | null; armKeyById: Map<number, string> },
-): ClusterArmStats[] {
-  if (!stageByKey.has(options.stage)) throw new RangeError(`Unknown stage ${options.stage}`);
-  const column = `p.${options.stage}_day`;
-  const assignedDay = unixDaySql('p.assigned_day');
-  const window = options.windowDays;
-  if (window !== null && !(Number.isInteger(window) && window >= 0)) throw new RangeError('windowDays must be a whole number of days');
-  const inCount = window === null ? `${assignedDay} <= @lastDay` : `${assignedDay} <= @lastDay - ${window}`;
-  const reached =
-    window === null
-      ? `${column} IS NOT NULL AND ${unixDaySql(`p.assigned_day + ${column}`)} <= @lastDay`
-      : `${column} IS NOT NULL AND ${column} <= ${window}`;
-  const rows = db.$client
-    .prepare(
-      `SELECT a.cluster AS cluster, p.arm_id AS armId, SUM(${inCount}) AS n, SUM(${inCount} AND ${reached}) AS successes
-       FROM assignment_progress p JOIN assignments a ON a.id = p.assignment_id
-       WHERE p.experiment_id = @experimentId AND a.cluster IS NOT NULL
-       GROUP BY a.cluster, p.arm_id ORDER BY a.cluster, p.arm_id`,
-    )
-    .all({ experimentId: options.experimentId, lastDay: options.lastDay }) as { cluster: string; armId: number; n: number; successes: number }[];
-  return rows
+export function clusterRandomisedCells(progress: ClusterProgress, options: { lastDay: number; armKeyById: Map<number, string> }): ClusterArmStats[] {
+  checkClusterStage(progress.stage, progress.windowDays);
+  const window = progress.windowDays;
+  const cutOff = window === null ? options.lastDay : options.lastDay - window;
+  const cells = new Map<string, { cluster: string; armId: number; n: number; successes: number }>();
+  const cell = (cluster: string, armId: number) => {
+    const id = `${cluster}\u0000${armId}`;
+    let found = cells.get(id);
+    if (!found) cells.set(id, (found = { cluster, armId, n: 0, successes: 0 }));
+    return found;
+  };
+  for (const row of progress.assigned) {
+    if (row.day > cutOff) continue;
+    const target = cell(row.cluster, row.armId);
+    target.n += row.people;
+    if (window !== null) target.successes += row.reachedInWindow;
+  }
+  if (window === null) for (const row of progress.reached) if (row.day <= cutOff) cell(row.cluster, row.armId).successes += row.people;
+  return [...cells.values()]
+    .sort((a, b) => byCode(a.cluster, b.cluster) || a.armId - b.armId)
     .filter((row) => row.n > 0 && options.armKeyById.has(row.armId))
     .map((row) => ({ cluster: row.cluster, arm: options.armKeyById.get(row.armId)!, n: row.n, successes: row.successes }));
 }

@@ -1,9 +1,7 @@
-import type { Db } from '../server/db/database.ts';
-import { fixedClock } from '../server/clock.ts';
-import { createExperimentService, type ExperimentView } from '../experiments/experiment/experiment-service.ts';
+import type { ExperimentView } from '../experiments/experiment/experiment-service.ts';
 import { metricByKey, type MetricDefinition } from '../experiments/metrics.ts';
 import { FUNNEL_PATH, stageByKey } from '../experiments/vocabulary.ts';
-import { ASSIGNED, DIMENSIONS, OVERALL, catchUpProgress, unixDaySql } from '../experiments/progress/progress-projection.ts';
+import { ASSIGNED, DIMENSIONS, OVERALL } from '../experiments/progress/read-model-names.ts';
 import { isoDateOfDay, utcDayOf, weekContainingDay } from '../experiments/calendar/reporting-calendar.ts';
 import { analyseBinaryMetric, type BinaryMetricResult } from './analyse-binary-metric.ts';
 import { describeNumeric, welchTTest } from './welch.ts';
@@ -19,7 +17,7 @@ import { sampleRatioMismatch } from './sample-ratio-mismatch.ts';
 import { subgroupEffects } from './subgroups.ts';
 import { clusteredComparison } from './clustering.ts';
 import { clusterRandomisedComparison, type ClusterRandomisedComparisonResult } from './cluster-randomised-comparison.ts';
-import { clusterRandomisedCells } from './cluster-randomised-cells.ts';
+import { clusterRandomisedCells, type ClusterProgress } from './cluster-randomised-cells.ts';
 import { factorialSummary } from './factorial-summary.ts';
 import { describeComparison } from './plain-english.ts';
 import type { BinaryArmStats, Interval, NumericArmStats } from './types.ts';
@@ -65,26 +63,54 @@ interface ArmInfo {
   isControl: boolean;
 }
 
-const dayColumn = (stage: string) => {
-  if (!stageByKey.has(stage)) throw new RangeError(`Unknown stage ${stage}`);
-  return `${stage}_day`;
-};
+/** The tallies of an experiment up to the report day, summed over days, by dimension, subgroup, stage and arm. */
+export interface TallyTotalRow {
+  dimension: string;
+  dimensionValue: string;
+  stage: string;
+  armId: number;
+  people: number;
+  valueSum: number;
+  valueSumSquares: number;
+}
+
+/** The overall tallies by day of the stages the weekly looks need (ASSIGNED and the primary metric). */
+export interface TallyDailyRow {
+  stage: string;
+  armId: number;
+  day: number;
+  people: number;
+}
 
 /**
- * The full report for one experiment, by assigned arm (intention to treat):
- * every metric with intervals, tests and adjusted p-values; the funnel; the
- * effect week by week; CONSORT-style flow; subgroup and work-coach breakdowns;
- * the sample-ratio check; and guardrail warnings. All counting happens in
- * SQLite over the `assignment_progress` read model; the statistics are the
- * pure functions in analysis/.
+ * Everything the report counts, read from the database in one go by the read
+ * model (experiments/progress/report-read-model.ts): the report is a pure function of it.
  */
-export function buildExperimentReport(db: Db, experimentKey: string, options: ReportOptions = {}): ExperimentReport {
-  const asOf = options.asOf ?? new Date();
-  const asOfDay = utcDayOf(asOf);
-  const experiment = createExperimentService(db, fixedClock(asOf.toISOString())).get(experimentKey);
-  const arms: ArmInfo[] = experiment.arms.map((a) => ({ id: a.id, key: a.key, name: a.name, isControl: a.isControl }));
-  const control = arms.find((a) => a.isControl)!;
+export interface ExperimentReportData {
+  experiment: ExperimentView;
+  /** The moment the report is as of (it counts whole UTC days up to the day of this moment). */
+  asOf: Date;
+  tallies: { totals: TallyTotalRow[]; daily: TallyDailyRow[] };
+  /**
+   * For each metric with a window: per arm, people assigned at least `window`
+   * days before the report day, and those of them who reached the stage within the window.
+   */
+  windowed: { stage: string; armId: number; n: number; successes: number }[];
+  /** Work coaches' codes by id, for the coach breakdown. */
+  coachCodes: { id: number; code: string }[];
+  /** Screened people not assigned by the end of the report day, by reason. */
+  screenings: { reason: string; n: number }[];
+  /** People (clusters, for a cluster-randomised design) assigned to each arm in the current phase. */
+  phaseAssignments: { armId: number; n: number }[];
+  /**
+   * Cluster-randomised designs only: clusters randomised so far and, when the
+   * primary metric is binary, its counts by cluster.
+   */
+  clusters: { count: number; progress: ClusterProgress | null } | null;
+}
 
+/** The metrics a report covers, in order (primary, secondary, extra, guardrails; each once), with their windows. */
+export function reportMetrics(experiment: Pick<ExperimentView, 'primaryMetric' | 'secondaryMetrics' | 'guardrailMetrics'>, options: ReportOptions = {}) {
   const metricRoles: [string, MetricRole][] = [
     [experiment.primaryMetric, 'primary'],
     ...experiment.secondaryMetrics.map((m) => [m, 'secondary'] as [string, MetricRole]),
@@ -92,24 +118,43 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
     ...experiment.guardrailMetrics.map((m) => [m, 'guardrail'] as [string, MetricRole]),
   ];
   const seen = new Set<string>();
-  const metrics = metricRoles
+  return metricRoles
     .filter(([key]) => (seen.has(key) ? false : (seen.add(key), true)))
     .map(([key, role]) => {
       const definition = metricByKey.get(key);
       if (!definition) throw new RangeError(`Unknown metric ${key}`);
       return { definition, role, windowDays: options.windows?.[key] ?? null };
     });
+}
 
-  catchUpProgress(db);
-  const tallies = loadTallies(db, experiment.id, asOfDay, [ASSIGNED, experiment.primaryMetric]);
-  const windowed = windowedCounts(db, experiment.id, asOfDay, metrics.filter((m) => m.windowDays !== null));
+/**
+ * The full report for one experiment, by assigned arm (intention to treat):
+ * every metric with intervals, tests and adjusted p-values; the funnel; the
+ * effect week by week; CONSORT-style flow; subgroup and work-coach breakdowns;
+ * the sample-ratio check; and guardrail warnings. A pure function of what the
+ * read model counted over `assignment_progress` and its day tallies (`data`;
+ * `buildExperimentReport` in experiments/progress/report-read-model.ts reads
+ * and builds in one call); the statistics are the pure functions in analysis/.
+ */
+export function composeExperimentReport(data: ExperimentReportData, options: ReportOptions = {}): ExperimentReport {
+  const { experiment, asOf } = data;
+  const asOfDay = utcDayOf(asOf);
+  const arms: ArmInfo[] = experiment.arms.map((a) => ({ id: a.id, key: a.key, name: a.name, isControl: a.isControl }));
+  const control = arms.find((a) => a.isControl)!;
+  const metrics = reportMetrics(experiment, options);
+
+  const tallies = talliesFrom(data.tallies);
+  const windowed = (stage: string, armId: number) => {
+    const row = data.windowed.find((r) => r.stage === stage && r.armId === armId);
+    return { n: row?.n ?? 0, successes: row?.successes ?? 0 };
+  };
 
   const plannedTotal = experiment.plannedSampleSize ?? undefined;
   const weights = experiment.arms.map((a) => a.weight);
   const primaryIsBinary = metrics[0].definition.kind === 'binary';
-  const breakdowns = primaryIsBinary ? breakdownsFor(db, tallies, experiment.primaryMetric, arms, control, options.minSubgroupSize ?? 10) : { subgroups: [], coaches: null };
+  const breakdowns = primaryIsBinary ? breakdownsFor(data.coachCodes, tallies, experiment.primaryMetric, arms, control, options.minSubgroupSize ?? 10) : { subgroups: [], coaches: null };
   // Whole coaches or sites randomised (decision 0037): the primary metric is analysed with them as the unit.
-  const clusterAt = experiment.randomisationUnit !== 'person' && primaryIsBinary ? clusterRandomisedAnalysis(db, experiment, arms, control, metrics[0].windowDays) : null;
+  const clusterAt = experiment.randomisationUnit !== 'person' && primaryIsBinary ? clusterRandomisedAnalysis(clusterProgressOf(data), arms, control) : null;
   const clusterNow = clusterAt ? clusterAt(asOfDay) : null;
   const launchDay = experiment.launchedAt ? utcDayOf(new Date(experiment.launchedAt)) : null;
   const lastLookDay = experiment.concludedAt ? Math.min(asOfDay, utcDayOf(new Date(experiment.concludedAt))) : asOfDay;
@@ -154,8 +199,8 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
     analysed: primary.arms[i].n,
   }));
 
-  const screening = screeningCounts(db, experiment.id, asOfDay, assignedByArm.reduce((a, b) => a + b, 0));
-  const srm = sampleRatioCheck(db, experiment, arms);
+  const screening = screeningCounts(data.screenings, assignedByArm.reduce((a, b) => a + b, 0));
+  const srm = sampleRatioCheck(data.phaseAssignments, experiment, arms);
   const weekly = launchDay === null || primary.kind !== 'binary' ? [] : weeklySeries(tallies, experiment.primaryMetric, arms, control, launchDay, asOfDay, decisions, primary.higherIsBetter, clusterAt);
 
   const warnings: string[] = [];
@@ -191,10 +236,16 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
     coaches: breakdowns.coaches,
     factorial: factorialFor(experiment, arms, primary),
     ...(experiment.randomisationUnit !== 'person'
-      ? { clusterRandomised: { unit: experiment.randomisationUnit, clusters: clusterCount(db, experiment.id), analysis: clusterNow } }
+      ? { clusterRandomised: { unit: experiment.randomisationUnit, clusters: data.clusters?.count ?? 0, analysis: clusterNow } }
       : {}),
     warnings,
   };
+}
+
+function clusterProgressOf(data: ExperimentReportData): ClusterProgress {
+  const progress = data.clusters?.progress;
+  if (!progress || progress.stage !== data.experiment.primaryMetric) throw new RangeError('A cluster-randomised report needs its primary metric counted by cluster');
+  return progress;
 }
 
 /**
@@ -202,10 +253,10 @@ export function buildExperimentReport(db: Db, experimentKey: string, options: Re
  * primary metric as things stood at the end of any day (null while it cannot
  * be computed yet, for example with one cluster in an arm).
  */
-function clusterRandomisedAnalysis(db: Db, experiment: ExperimentView, arms: ArmInfo[], control: ArmInfo, windowDays: number | null) {
+function clusterRandomisedAnalysis(progress: ClusterProgress, arms: ArmInfo[], control: ArmInfo) {
   const armKeyById = new Map(arms.map((arm) => [arm.id, arm.key]));
   return (lastDay: number): ClusterRandomisedComparisonResult | null => {
-    const cells = clusterRandomisedCells(db, { experimentId: experiment.id, stage: experiment.primaryMetric, lastDay, windowDays, armKeyById });
+    const cells = clusterRandomisedCells(progress, { lastDay, armKeyById });
     try {
       return clusterRandomisedComparison(cells, { control: control.key });
     } catch {
@@ -213,11 +264,6 @@ function clusterRandomisedAnalysis(db: Db, experiment: ExperimentView, arms: Arm
       return null;
     }
   };
-}
-
-/** Clusters randomised so far (distinct coach or site codes on the assignments). */
-function clusterCount(db: Db, experimentId: number): number {
-  return db.$client.prepare('SELECT COUNT(DISTINCT cluster) FROM assignments WHERE experiment_id = ? AND cluster IS NOT NULL').pluck().get(experimentId) as number;
 }
 
 /** Open-ended monitoring with no planned size: the confidence sequence is tuned to this many people per comparison. */
@@ -486,16 +532,7 @@ function funnelReport(arms: ArmInfo[], assigned: number[], count: (arm: ArmInfo,
 }
 
 /** People put forward but not assigned, by reason, up to the end of the report day. */
-function screeningCounts(db: Db, experimentId: number, asOfDay: number, assigned: number): ExperimentReport['screening'] {
-  const rows = db.$client
-    .prepare(
-      // Someone screened out (say, opted out) and assigned later (after opting back in) counts once, as assigned.
-      `SELECT reason, COUNT(*) AS n FROM screenings s
-       WHERE experiment_id = ? AND ${unixDaySql('julianday(screened_at)')} <= ?
-         AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.experiment_id = s.experiment_id AND a.contact_id = s.contact_id AND ${unixDaySql('julianday(a.assigned_at)')} <= ?)
-       GROUP BY reason`,
-    )
-    .all(experimentId, asOfDay, asOfDay) as { reason: string; n: number }[];
+function screeningCounts(rows: ExperimentReportData['screenings'], assigned: number): ExperimentReport['screening'] {
   const count = (reason: string) => rows.find((r) => r.reason === reason)?.n ?? 0;
   const notEligible = count('not_eligible');
   const optedOut = count('opted_out');
@@ -504,13 +541,12 @@ function screeningCounts(db: Db, experimentId: number, asOfDay: number, assigned
   return { screened, notEligible, optedOut, outsideCoverage, eligible: screened - notEligible - optedOut, assigned };
 }
 
-/** Sample-ratio check on the current phase only: earlier phases had other weights. */
-function sampleRatioCheck(db: Db, experiment: ExperimentView, arms: ArmInfo[]) {
-  // Cluster-randomised: the weights share out clusters, not people (whose numbers follow the clusters' sizes).
-  const counted = experiment.randomisationUnit === 'person' ? 'COUNT(*)' : 'COUNT(DISTINCT cluster)';
-  const rows = db.$client
-    .prepare(`SELECT arm_id AS armId, ${counted} AS n FROM assignments WHERE experiment_id = ? AND phase_id = ? GROUP BY arm_id`)
-    .all(experiment.id, experiment.phase.id) as { armId: number; n: number }[];
+/**
+ * Sample-ratio check on the current phase only: earlier phases had other weights.
+ * Cluster-randomised, the weights share out clusters, not people (whose numbers
+ * follow the clusters' sizes), and the read model counts clusters.
+ */
+function sampleRatioCheck(rows: ExperimentReportData['phaseAssignments'], experiment: ExperimentView, arms: ArmInfo[]) {
   const open = experiment.phase.armKeys.map((key, i) => ({ key, weight: experiment.phase.weights[i], id: arms.find((a) => a.key === key)!.id }));
   const observed = open.map((a) => rows.find((r) => r.armId === a.id)?.n ?? 0);
   const total = observed.reduce((a, b) => a + b, 0);
@@ -524,26 +560,14 @@ interface Tally {
   valueSum: number;
   valueSumSquares: number;
 }
-type Tallies = ReturnType<typeof loadTallies>;
+type Tallies = ReturnType<typeof talliesFrom>;
 
 /**
- * Reads an experiment's day-level tallies up to the report day: a few thousand
+ * An experiment's day-level tallies up to the report day: a few thousand
  * rows however many people, which is what keeps the report fast at a million.
  */
-function loadTallies(db: Db, experimentId: number, asOfDay: number, dailyStages: string[]) {
-  const totals = db.$client
-    .prepare(
-      `SELECT dimension, dimension_value AS dimensionValue, stage, arm_id AS armId, SUM(people) AS people,
-              TOTAL(value_sum) AS valueSum, TOTAL(value_sum_squares) AS valueSumSquares
-       FROM progress_tallies WHERE experiment_id = ? AND day <= ? GROUP BY 1, 2, 3, 4`,
-    )
-    .all(experimentId, asOfDay) as (Tally & { dimension: string; dimensionValue: string; stage: string; armId: number })[];
-  const daily = db.$client
-    .prepare(
-      `SELECT stage, arm_id AS armId, day, people FROM progress_tallies
-       WHERE experiment_id = ? AND dimension = '' AND day <= ? AND stage IN (${dailyStages.map(() => '?').join(', ')}) AND people <> 0`,
-    )
-    .all(experimentId, asOfDay, ...dailyStages) as { stage: string; armId: number; day: number; people: number }[];
+function talliesFrom(rows: ExperimentReportData['tallies']) {
+  const { totals, daily } = rows;
   const key = (...parts: (string | number)[]) => parts.join('\u0000');
   const byKey = new Map(totals.map((row) => [key(row.dimension, row.dimensionValue, row.stage, row.armId), row]));
   const dimensionValues = new Map<string, Set<string>>();
@@ -556,33 +580,8 @@ function loadTallies(db: Db, experimentId: number, asOfDay: number, dailyStages:
     /** The same within one subgroup of a breakdown. */
     within: (dimension: string, value: string, stage: string, armId: number): Tally => byKey.get(key(dimension, value, stage, armId)) ?? empty,
     values: (dimension: string) => [...(dimensionValues.get(dimension) ?? [])].sort(),
-    /** Overall counts by day of one of `dailyStages`, for the weekly series. */
+    /** Overall counts by day of ASSIGNED or the primary metric, for the weekly series. */
     daily: (stage: string, armId: number) => daily.filter((r) => r.stage === stage && r.armId === armId),
-  };
-}
-
-/**
- * Counts for metrics with a window, which the day tallies cannot give: people
- * assigned at least `window` days before the report day, and those of them who
- * reached the stage within `window` days of assignment. Scans the experiment's rows.
- */
-function windowedCounts(db: Db, experimentId: number, asOfDay: number, metrics: { definition: MetricDefinition; windowDays: number | null }[]) {
-  if (metrics.length === 0) return () => ({ n: 0, successes: 0 });
-  const parts = metrics.flatMap((m, i) => {
-    const window = Number(m.windowDays);
-    const column = dayColumn(m.definition.key);
-    return [
-      `SUM(${unixDaySql('assigned_day')} <= @asOfDay - ${window}) AS n${i}`,
-      `SUM(${unixDaySql('assigned_day')} <= @asOfDay - ${window} AND ${column} IS NOT NULL AND ${column} <= ${window}) AS s${i}`,
-    ];
-  });
-  const rows = db.$client
-    .prepare(`SELECT arm_id AS armId, ${parts.join(', ')} FROM assignment_progress WHERE experiment_id = @experimentId GROUP BY arm_id`)
-    .all({ experimentId, asOfDay }) as Record<string, number>[];
-  return (stage: string, armId: number) => {
-    const i = metrics.findIndex((m) => m.definition.key === stage);
-    const row = rows.find((r) => r.armId === armId);
-    return { n: row?.[`n${i}`] ?? 0, successes: row?.[`s${i}`] ?? 0 };
   };
 }
 
@@ -649,7 +648,7 @@ function weeklySeries(
 }
 
 /** Subgroup effects by each characteristic and the work-coach (cluster) analysis, primary metric. */
-function breakdownsFor(db: Db, tallies: Tallies, primaryMetric: string, arms: ArmInfo[], control: ArmInfo, minPerArm: number) {
+function breakdownsFor(coachList: ExperimentReportData['coachCodes'], tallies: Tallies, primaryMetric: string, arms: ArmInfo[], control: ArmInfo, minPerArm: number) {
   const groupsOf = (dimension: string) =>
     tallies.values(dimension).map((value) => ({
       subgroup: value,
@@ -668,7 +667,7 @@ function breakdownsFor(db: Db, tallies: Tallies, primaryMetric: string, arms: Ar
     subgroups.push({ characteristic, subgroups: result.subgroups, heterogeneity: result.heterogeneity.map((h) => ({ arm: h.arm, statistic: h.statistic, df: h.df, pValue: h.pValue })) });
   }
 
-  const coachCodes = new Map((db.$client.prepare('SELECT id, code FROM work_coaches').all() as { id: number; code: string }[]).map((c) => [String(c.id), c.code]));
+  const coachCodes = new Map(coachList.map((c) => [String(c.id), c.code]));
   const perCoach = groupsOf('coach')
     .map((g) => ({ coach: coachCodes.get(g.subgroup) ?? g.subgroup, arms: g.arms }))
     .sort((a, b) => a.coach.localeCompare(b.coach));

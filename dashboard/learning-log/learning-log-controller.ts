@@ -9,12 +9,12 @@ function service(res: Response) {
   return createLearningNoteService(services.db, services.clock);
 }
 
-function renderLog(req: Request, res: Response, options: { values?: { note: string; tag: string }; errors?: PageError[] } = {}) {
+async function renderLog(req: Request, res: Response, options: { values?: { note: string; tag: string }; errors?: PageError[] } = {}): Promise<void> {
   const { services } = dashboardContext(res);
   const page = Math.max(1, Math.floor(Number(req.query.page) || 1));
-  const { notes, total } = service(res).list({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const { notes, total } = await service(res).list({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   const tagItems = [{ value: '', text: 'Not about a particular experiment' }];
-  for (const experiment of services.experiments.list().filter((e) => e.status !== 'draft')) {
+  for (const experiment of (await services.experiments.list()).filter((e) => e.status !== 'draft')) {
     tagItems.push({ value: experiment.key, text: `${experiment.name}: any arm` });
     for (const arm of experiment.arms) tagItems.push({ value: `${experiment.key}/${arm.key}`, text: `${experiment.name}: ${arm.name}` });
   }
@@ -43,15 +43,15 @@ function renderLog(req: Request, res: Response, options: { values?: { note: stri
 }
 
 /** The team's reflective notes, newest first, with a short form to add one. */
-export function get(req: Request, res: Response): void {
-  renderLog(req, res);
+export async function get(req: Request, res: Response): Promise<void> {
+  await renderLog(req, res);
 }
 
-export function post(req: Request, res: Response): void {
+export async function post(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const values = { note: String(req.body?.note ?? ''), tag: field(req.body, 'tag') };
-  const { note, errors } = service(res).add(req.user!, values);
+  const { note, errors } = await service(res).add(req.user!, values);
   if (!note) return renderLog(req, res, { values, errors });
-  services.audit.record(req.user!.id, 'create', 'learning-note', note.id);
+  await services.audit.record(req.user!.id, 'create', 'learning-note', note.id);
   res.redirect(303, '/learning-log?added=1');
 }

@@ -1,10 +1,9 @@
-import { desc, eq, and, gte, lt, count } from 'drizzle-orm';
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/database.ts';
-import { experimentArms, experiments, learningNotes, users } from '../../server/db/schema.ts';
+import { dialectSql } from '../../server/db/dialect-sql.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import type { PageError } from '../page-context.ts';
-import { containsIdentifier } from './disclosure-check.ts';
+import { containsIdentifier, referenceCandidates } from './disclosure-check.ts';
 
 export const MAX_NOTE_LENGTH = 1000;
 
@@ -17,14 +16,47 @@ export interface LearningNoteView {
   createdAt: string;
 }
 
+// Compared through the contacts_reference_compact_idx index on this expression.
+const COMPACT_REFERENCE = "replace(upper(reference), '-', '')";
+const REFERENCE_EXISTS = `SELECT 1 AS found FROM contacts WHERE ${COMPACT_REFERENCE} = ? LIMIT 1`;
+
 /**
  * Finds a contact reference however it was written: compared without case,
  * spaces, dashes or dots, through the contacts_reference_compact_idx index.
+ * One query per candidate; `contactReferencesIn` checks a whole text in one.
  */
-export function contactReferenceLookup(db: Db): (compact: string) => boolean {
-  const exists = db.$client.prepare("SELECT 1 FROM contacts WHERE replace(upper(reference), '-', '') = ? LIMIT 1");
-  return (compact) => exists.get(compact) !== undefined;
+export function contactReferenceLookup(db: Db): (compact: string) => Promise<boolean> {
+  return async (compact) => (await db.get(REFERENCE_EXISTS, [compact])) !== undefined;
 }
+
+/**
+ * Which of the ways a text could hold a contact reference are real ones (one
+ * query), as the synchronous check `checkDisclosure` and `containsIdentifier` take.
+ */
+export async function contactReferencesIn(db: Db, text: string): Promise<(compact: string) => boolean> {
+  const candidates = [...new Set(referenceCandidates(text).map((c) => c.compact))];
+  if (candidates.length === 0) return () => false;
+  const rows = await db.all<{ compact: string }>(
+    `SELECT DISTINCT ${COMPACT_REFERENCE} AS compact FROM contacts WHERE ${COMPACT_REFERENCE} IN ${dialectSql(db.dialect).jsonList('text')}`,
+    [JSON.stringify(candidates)],
+  );
+  const found = new Set(rows.map((row) => row.compact));
+  return (compact) => found.has(compact);
+}
+
+const SELECT_NOTES = `
+  SELECT n.id AS id, n.note AS note, u.display_name AS author, e.name AS experiment, a.name AS arm, n.created_at AS "createdAt"
+  FROM learning_notes n
+  JOIN users u ON u.id = n.author_id
+  LEFT JOIN experiments e ON e.id = n.experiment_id
+  LEFT JOIN experiment_arms a ON a.id = n.arm_id`;
+const NOTE_BY_ID = `${SELECT_NOTES} WHERE n.id = ?`;
+const NOTES_PAGE = `${SELECT_NOTES} ORDER BY n.created_at DESC, n.id DESC LIMIT ? OFFSET ?`;
+const NOTES_BETWEEN = `${SELECT_NOTES} WHERE n.created_at >= ? AND n.created_at < ? ORDER BY n.created_at, n.id`;
+const NOTE_COUNT = 'SELECT COUNT(*) AS n FROM learning_notes';
+const EXPERIMENT_BY_KEY = 'SELECT id FROM experiments WHERE key = ?';
+const ARM_BY_KEY = 'SELECT id FROM experiment_arms WHERE experiment_id = ? AND key = ?';
+const ADD_NOTE = 'INSERT INTO learning_notes (author_id, note, experiment_id, arm_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id';
 
 /**
  * The team's daily learning log: short reflective notes, optionally tagged to
@@ -34,64 +66,41 @@ export function contactReferenceLookup(db: Db): (compact: string) => boolean {
  * or something shaped like a National Insurance number, however spaced, is refused.
  */
 export function createLearningNoteService(db: Db, clock: Clock) {
-  const isContactReference = contactReferenceLookup(db);
-  const identifiesSomeone = (note: string) => containsIdentifier(note, isContactReference);
-
-  const select = () =>
-    db
-      .select({
-        id: learningNotes.id,
-        note: learningNotes.note,
-        author: users.displayName,
-        experiment: experiments.name,
-        arm: experimentArms.name,
-        createdAt: learningNotes.createdAt,
-      })
-      .from(learningNotes)
-      .innerJoin(users, eq(users.id, learningNotes.authorId))
-      .leftJoin(experiments, eq(experiments.id, learningNotes.experimentId))
-      .leftJoin(experimentArms, eq(experimentArms.id, learningNotes.armId));
+  const identifiesSomeone = async (note: string) => containsIdentifier(note, await contactReferencesIn(db, note));
 
   return {
     /** Checks and adds a note; returns field errors (named after the form's fields) instead of throwing. */
-    add(user: CurrentUser, input: { note: string; tag: string }): { note: LearningNoteView | null; errors: PageError[] } {
+    async add(user: CurrentUser, input: { note: string; tag: string }): Promise<{ note: LearningNoteView | null; errors: PageError[] }> {
       const errors: PageError[] = [];
       const note = input.note.trim();
       if (!note) errors.push({ field: 'note', message: 'Enter your note' });
       else if (note.length > MAX_NOTE_LENGTH) errors.push({ field: 'note', message: `Notes must be ${MAX_NOTE_LENGTH.toLocaleString('en-GB')} characters or fewer` });
-      else if (identifiesSomeone(note))
+      else if (await identifiesSomeone(note))
         errors.push({ field: 'note', message: 'Remove the person’s reference or National Insurance number: notes are shared with the whole team' });
       let experimentId: number | null = null;
       let armId: number | null = null;
       if (input.tag) {
         const [experimentKey, armKey] = input.tag.split('/');
-        const experiment = db.select({ id: experiments.id }).from(experiments).where(eq(experiments.key, experimentKey)).get();
-        const arm = experiment && armKey ? db.select({ id: experimentArms.id }).from(experimentArms).where(and(eq(experimentArms.experimentId, experiment.id), eq(experimentArms.key, armKey))).get() : undefined;
+        const experiment = await db.get<{ id: number }>(EXPERIMENT_BY_KEY, [experimentKey]);
+        const arm = experiment && armKey ? await db.get<{ id: number }>(ARM_BY_KEY, [experiment.id, armKey]) : undefined;
         if (!experiment || (armKey && !arm)) errors.push({ field: 'tag', message: 'Select an experiment and arm from the list' });
         experimentId = experiment?.id ?? null;
         armId = arm?.id ?? null;
       }
       if (errors.length) return { note: null, errors };
-      const row = db
-        .insert(learningNotes)
-        .values({ authorId: user.id, note, experimentId, armId, createdAt: clock.now().toISOString() })
-        .returning({ id: learningNotes.id })
-        .get();
-      return { note: select().where(eq(learningNotes.id, row.id)).get()!, errors: [] };
+      const row = (await db.get<{ id: number }>(ADD_NOTE, [user.id, note, experimentId, armId, clock.now().toISOString()]))!;
+      return { note: (await db.get<LearningNoteView>(NOTE_BY_ID, [row.id]))!, errors: [] };
     },
 
-    list(options: { limit: number; offset: number }): { notes: LearningNoteView[]; total: number } {
-      const notes = select().orderBy(desc(learningNotes.createdAt), desc(learningNotes.id)).limit(options.limit).offset(options.offset).all();
-      const total = db.select({ n: count() }).from(learningNotes).get()!.n;
+    async list(options: { limit: number; offset: number }): Promise<{ notes: LearningNoteView[]; total: number }> {
+      const notes = await db.all<LearningNoteView>(NOTES_PAGE, [options.limit, options.offset]);
+      const total = (await db.get<{ n: number }>(NOTE_COUNT))!.n;
       return { notes, total };
     },
 
     /** Notes written in [from, to), oldest first: for the analyst writing that week's learning summary. */
-    between(from: Date, to: Date): LearningNoteView[] {
-      return select()
-        .where(and(gte(learningNotes.createdAt, from.toISOString()), lt(learningNotes.createdAt, to.toISOString())))
-        .orderBy(learningNotes.createdAt, learningNotes.id)
-        .all();
+    async between(from: Date, to: Date): Promise<LearningNoteView[]> {
+      return db.all<LearningNoteView>(NOTES_BETWEEN, [from.toISOString(), to.toISOString()]);
     },
   };
 }

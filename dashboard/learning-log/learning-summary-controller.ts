@@ -1,11 +1,10 @@
 import type { Request, Response } from 'express';
 import { NotFoundError } from '../../server/errors.ts';
-import { sites } from '../../server/db/schema.ts';
 import { dashboardContext, field, fields, render, type PageError } from '../page-context.ts';
 import { formatDate } from '../format.ts';
 import { latestCompletedWeek, weekContaining, weekEndingOn, type ReportWeek } from '../../experiments/calendar/reporting-calendar.ts';
 import { checkDisclosure, type DisclosureWarning } from './disclosure-check.ts';
-import { contactReferenceLookup, createLearningNoteService } from './learning-note-service.ts';
+import { contactReferencesIn, createLearningNoteService } from './learning-note-service.ts';
 import { createLearningSummaryService, draftDigest, MAX_SUMMARY_LENGTH, type LearningSummary } from './learning-summary-service.ts';
 
 /** How many recent weeks the list offers, so a week with notes but no summary yet is easy to find. */
@@ -29,11 +28,11 @@ function weekFrom(req: Request, res: Response): ReportWeek {
   return week;
 }
 
-function warningsFor(res: Response, text: string): DisclosureWarning[] {
+async function warningsFor(res: Response, text: string): Promise<DisclosureWarning[]> {
   const { db } = services(res);
   if (!text.trim()) return [];
-  const placeNames = db.select({ name: sites.name }).from(sites).all().map((s) => s.name);
-  return checkDisclosure(text, { placeNames, isContactReference: contactReferenceLookup(db) });
+  const placeNames = (await db.all<{ name: string }>('SELECT name FROM sites ORDER BY id')).map((s) => s.name);
+  return checkDisclosure(text, { placeNames, isContactReference: await contactReferencesIn(db, text) });
 }
 
 function statusOf(summary: LearningSummary | null): { text: string; colour: string } {
@@ -43,25 +42,23 @@ function statusOf(summary: LearningSummary | null): { text: string; colour: stri
 }
 
 /** The weeks an analyst may want to summarise: the recent ones and any with a summary. */
-export function getList(req: Request, res: Response): void {
+export async function getList(req: Request, res: Response): Promise<void> {
   const s = services(res);
   const current = weekContaining(s.clock.now());
-  const byWeek = new Map(s.summaries.list().map((row) => [row.weekEnding, row]));
+  const byWeek = new Map((await s.summaries.list()).map((row) => [row.weekEnding, row]));
   const weeks = new Set(byWeek.keys());
   for (let i = 0; i < RECENT_WEEKS; i++) weeks.add(new Date(current.end.getTime() - DAY - i * 7 * DAY).toISOString().slice(0, 10));
-  const rows = [...weeks]
-    .sort()
-    .reverse()
-    .map((weekEnding) => {
-      const week = weekEndingOn(weekEnding)!;
-      const summary = byWeek.has(weekEnding) ? s.summaries.get(weekEnding) : null;
-      return {
-        weekEnding,
-        current: weekEnding === current.weekEnding,
-        notes: s.notes.between(week.start, week.end).length,
-        status: statusOf(summary),
-      };
+  const rows: { weekEnding: string; current: boolean; notes: number; status: { text: string; colour: string } }[] = [];
+  for (const weekEnding of [...weeks].sort().reverse()) {
+    const week = weekEndingOn(weekEnding)!;
+    const summary = byWeek.has(weekEnding) ? await s.summaries.get(weekEnding) : null;
+    rows.push({
+      weekEnding,
+      current: weekEnding === current.weekEnding,
+      notes: (await s.notes.between(week.start, week.end)).length,
+      status: statusOf(summary),
     });
+  }
   render(req, res, 'learning-log/summaries.njk', {
     pageTitle: 'Weekly learning summaries',
     rows,
@@ -69,16 +66,17 @@ export function getList(req: Request, res: Response): void {
   });
 }
 
-function renderWeek(
+async function renderWeek(
   req: Request,
   res: Response,
   week: ReportWeek,
   options: { text?: string; selected?: string[]; copied?: number; errors?: PageError[]; status?: number } = {},
-) {
+): Promise<void> {
   const s = services(res);
-  const summary = s.summaries.get(week.weekEnding);
+  const summary = await s.summaries.get(week.weekEnding);
   const text = options.text ?? summary?.text ?? '';
-  const notes = s.notes.between(week.start, week.end);
+  const notes = await s.notes.between(week.start, week.end);
+  const warnings = await warningsFor(res, text);
   const unsaved = options.text !== undefined && options.text.trim() !== (summary?.text ?? '');
   render(
     req,
@@ -92,7 +90,7 @@ function renderWeek(
       text,
       unsaved,
       notes: notes.map((n) => ({ ...n, checked: options.selected?.includes(String(n.id)) ?? false })),
-      warnings: warningsFor(res, text),
+      warnings,
       maxLength: MAX_SUMMARY_LENGTH,
       saved: req.query.saved === '1' && !options.errors?.length && options.text === undefined,
       approvedNow: req.query.approved === '1' && options.text === undefined,
@@ -105,28 +103,29 @@ function renderWeek(
 }
 
 /** A week's summary: write it, or copy notes from that week's learning log into it and edit them. */
-export function getWeek(req: Request, res: Response): void {
-  renderWeek(req, res, weekFrom(req, res));
+export async function getWeek(req: Request, res: Response): Promise<void> {
+  await renderWeek(req, res, weekFrom(req, res));
 }
 
-export function postWeek(req: Request, res: Response): void {
+export async function postWeek(req: Request, res: Response): Promise<void> {
   const week = weekFrom(req, res);
   const s = services(res);
   const typed = String(req.body?.text ?? '');
   if (field(req.body, 'action') === 'copy-notes') {
     const selected = fields(req.body, 'notes');
-    const chosen = s.notes.between(week.start, week.end).filter((n) => selected.includes(String(n.id)));
+    const chosen = (await s.notes.between(week.start, week.end)).filter((n) => selected.includes(String(n.id)));
     if (!chosen.length) return renderWeek(req, res, week, { text: typed, errors: [{ field: 'notes', message: 'Select the notes to copy into the draft' }] });
     // Copied, not saved: the analyst edits the raw notes into safe, aggregate language first.
     const text = [typed.trim(), ...chosen.map((n) => n.note)].filter(Boolean).join('\n\n');
     return renderWeek(req, res, week, { text, selected, copied: chosen.length });
   }
-  const { summary, errors } = s.summaries.saveDraft(req.user!, week.weekEnding, typed);
+  const { summary, errors } = await s.summaries.saveDraft(req.user!, week.weekEnding, typed);
   if (!summary) return renderWeek(req, res, week, { text: typed, errors });
   res.redirect(303, `/learning-log/summaries/${week.weekEnding}?saved=1`);
 }
 
-function renderApprove(req: Request, res: Response, week: ReportWeek, summary: LearningSummary, options: { errors?: PageError[]; status?: number } = {}) {
+async function renderApprove(req: Request, res: Response, week: ReportWeek, summary: LearningSummary, options: { errors?: PageError[]; status?: number } = {}): Promise<void> {
+  const warnings = await warningsFor(res, summary.text);
   render(
     req,
     res,
@@ -136,7 +135,7 @@ function renderApprove(req: Request, res: Response, week: ReportWeek, summary: L
       week,
       summary,
       digest: draftDigest(summary.text),
-      warnings: warningsFor(res, summary.text),
+      warnings,
       errors: options.errors ?? [],
       backLink: { href: `/learning-log/summaries/${week.weekEnding}` },
     },
@@ -145,17 +144,17 @@ function renderApprove(req: Request, res: Response, week: ReportWeek, summary: L
 }
 
 /** The confirmation: the text exactly as ministers will read it, and the warnings to check. */
-export function getApprove(req: Request, res: Response): void {
+export async function getApprove(req: Request, res: Response): Promise<void> {
   const week = weekFrom(req, res);
-  const summary = services(res).summaries.get(week.weekEnding);
+  const summary = await services(res).summaries.get(week.weekEnding);
   if (!summary || summary.status === 'approved') return res.redirect(303, `/learning-log/summaries/${week.weekEnding}`);
-  renderApprove(req, res, week, summary);
+  await renderApprove(req, res, week, summary);
 }
 
-export function postApprove(req: Request, res: Response): void {
+export async function postApprove(req: Request, res: Response): Promise<void> {
   const week = weekFrom(req, res);
   const s = services(res);
-  const summary = s.summaries.get(week.weekEnding);
+  const summary = await s.summaries.get(week.weekEnding);
   // A second click, or a draft removed meanwhile: show the week rather than an error.
   if (!summary || summary.status === 'approved') return res.redirect(303, `/learning-log/summaries/${week.weekEnding}${summary ? '?approved=1' : ''}`);
   const digest = field(req.body, 'digest');
@@ -164,11 +163,11 @@ export function postApprove(req: Request, res: Response): void {
       status: 409,
       errors: [{ field: 'summary-text', message: 'The draft changed since you opened this page. Read it again before approving' }],
     });
-  if (warningsFor(res, summary.text).length > 0 && field(req.body, 'checked') !== 'yes')
+  if ((await warningsFor(res, summary.text)).length > 0 && field(req.body, 'checked') !== 'yes')
     return renderApprove(req, res, week, summary, { errors: [{ field: 'checked', message: 'Confirm that you have checked the warnings, or go back and edit the draft' }] });
-  const result = s.summaries.approve(req.user!, week.weekEnding, digest);
+  const result = await s.summaries.approve(req.user!, week.weekEnding, digest);
   if (!result.approved && result.reason === 'changed')
-    return renderApprove(req, res, week, s.summaries.get(week.weekEnding)!, {
+    return renderApprove(req, res, week, (await s.summaries.get(week.weekEnding))!, {
       status: 409,
       errors: [{ field: 'summary-text', message: 'The draft changed since you opened this page. Read it again before approving' }],
     });

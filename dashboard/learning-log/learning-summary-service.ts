@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
-import { desc, eq } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { Clock } from '../../server/clock.ts';
-import { inTransaction, type Db } from '../../server/db/database.ts';
-import { learningSummaries, learningSummaryApprovals, users } from '../../server/db/schema.ts';
+import type { Db } from '../../server/db/database.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { createAuditService } from '../../server/audit-service.ts';
 import { ForbiddenError, NotFoundError } from '../../server/errors.ts';
@@ -47,6 +44,28 @@ function normalise(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').trim();
 }
 
+const LATEST_APPROVAL = `
+  SELECT l.text AS text, l.approved_at AS "approvedAt", l.approved_by AS "approvedBy", u.display_name AS "approvedByName"
+  FROM learning_summary_approvals l JOIN users u ON u.id = l.approved_by
+  WHERE l.summary_id = ? ORDER BY l.id DESC LIMIT 1`;
+const SUMMARY_BY_WEEK = `
+  SELECT s.id AS id, s.week_ending AS "weekEnding", s.text AS text, s.status AS status, s.created_by AS "createdBy",
+    s.updated_by AS "updatedBy", updater.display_name AS "updatedByName", s.created_at AS "createdAt", s.updated_at AS "updatedAt"
+  FROM learning_summaries s JOIN users updater ON updater.id = s.updated_by
+  WHERE s.week_ending = ?`;
+const UPDATE_DRAFT = "UPDATE learning_summaries SET text = ?, status = 'draft', updated_by = ?, updated_at = ? WHERE id = ?";
+const INSERT_DRAFT = `
+  INSERT INTO learning_summaries (week_ending, text, status, created_by, updated_by, created_at, updated_at)
+  VALUES (?, ?, 'draft', ?, ?, ?, ?)`;
+const INSERT_APPROVAL = 'INSERT INTO learning_summary_approvals (summary_id, text, approved_by, approved_at) VALUES (?, ?, ?, ?)';
+const MARK_APPROVED = "UPDATE learning_summaries SET status = 'approved', approved_by = ?, approved_at = ? WHERE id = ?";
+const SUMMARY_ID = 'SELECT id FROM learning_summaries WHERE week_ending = ?';
+const LIST = `
+  SELECT week_ending AS "weekEnding", status, updated_at AS "updatedAt", approved_at AS "approvedAt"
+  FROM learning_summaries ORDER BY week_ending DESC`;
+
+type Approval = ApprovedLearning & { approvedBy: number; approvedByName: string };
+
 /**
  * The analysts' weekly learning summary: the only learning text that reaches
  * ministers. A week has one row, whose text is either a draft or the approved
@@ -57,7 +76,6 @@ function normalise(text: string): string {
  */
 export function createLearningSummaryService(db: Db, clock: Clock) {
   const audit = createAuditService(db, clock);
-  const updater = alias(users, 'updater');
 
   function requireAnalyst(user: CurrentUser) {
     if (user.role !== 'analyst') throw new ForbiddenError('Only analysts can write or approve the weekly learning summary');
@@ -67,36 +85,14 @@ export function createLearningSummaryService(db: Db, clock: Clock) {
     if (!weekEndingOn(weekEnding)) throw new NotFoundError('Week');
   }
 
-  function latestApproval(summaryId: number) {
-    return db
-      .select({ text: learningSummaryApprovals.text, approvedAt: learningSummaryApprovals.approvedAt, approvedBy: learningSummaryApprovals.approvedBy, approvedByName: users.displayName })
-      .from(learningSummaryApprovals)
-      .innerJoin(users, eq(users.id, learningSummaryApprovals.approvedBy))
-      .where(eq(learningSummaryApprovals.summaryId, summaryId))
-      .orderBy(desc(learningSummaryApprovals.id))
-      .limit(1)
-      .get();
+  async function latestApproval(summaryId: number): Promise<Approval | undefined> {
+    return db.get<Approval>(LATEST_APPROVAL, [summaryId]);
   }
 
-  function get(weekEnding: string): LearningSummary | null {
-    const row = db
-      .select({
-        id: learningSummaries.id,
-        weekEnding: learningSummaries.weekEnding,
-        text: learningSummaries.text,
-        status: learningSummaries.status,
-        createdBy: learningSummaries.createdBy,
-        updatedBy: learningSummaries.updatedBy,
-        updatedByName: updater.displayName,
-        createdAt: learningSummaries.createdAt,
-        updatedAt: learningSummaries.updatedAt,
-      })
-      .from(learningSummaries)
-      .innerJoin(updater, eq(updater.id, learningSummaries.updatedBy))
-      .where(eq(learningSummaries.weekEnding, weekEnding))
-      .get();
+  async function get(weekEnding: string): Promise<LearningSummary | null> {
+    const row = await db.get<Omit<LearningSummary, 'approved'>>(SUMMARY_BY_WEEK, [weekEnding]);
     if (!row) return null;
-    return { ...row, status: row.status as LearningSummaryStatus, approved: latestApproval(row.id) ?? null };
+    return { ...row, status: row.status as LearningSummaryStatus, approved: (await latestApproval(row.id)) ?? null };
   }
 
   return {
@@ -107,24 +103,21 @@ export function createLearningSummaryService(db: Db, clock: Clock) {
      * there changes nothing (so re-saving an approved summary does not
      * withdraw it); returns field errors instead of throwing.
      */
-    saveDraft(user: CurrentUser, weekEnding: string, input: string): { summary: LearningSummary | null; errors: PageError[] } {
+    async saveDraft(user: CurrentUser, weekEnding: string, input: string): Promise<{ summary: LearningSummary | null; errors: PageError[] }> {
       requireAnalyst(user);
       requireWeek(weekEnding);
       const text = normalise(input);
       if (!text) return { summary: null, errors: [{ field: 'text', message: 'Enter the summary of what the unit learned this week' }] };
       if (text.length > MAX_SUMMARY_LENGTH)
         return { summary: null, errors: [{ field: 'text', message: `The summary must be ${MAX_SUMMARY_LENGTH.toLocaleString('en-GB')} characters or fewer` }] };
-      return inTransaction(db, () => {
-        const existing = get(weekEnding);
+      return db.withTransaction(async () => {
+        const existing = await get(weekEnding);
         if (existing && existing.text === text) return { summary: existing, errors: [] };
         const now = clock.now().toISOString();
-        if (existing) {
-          db.update(learningSummaries).set({ text, status: 'draft', updatedBy: user.id, updatedAt: now }).where(eq(learningSummaries.id, existing.id)).run();
-        } else {
-          db.insert(learningSummaries).values({ weekEnding, text, status: 'draft', createdBy: user.id, updatedBy: user.id, createdAt: now, updatedAt: now }).run();
-        }
-        audit.record(user.id, 'save-draft', 'learning-summary', weekEnding);
-        return { summary: get(weekEnding)!, errors: [] };
+        if (existing) await db.run(UPDATE_DRAFT, [text, user.id, now, existing.id]);
+        else await db.run(INSERT_DRAFT, [weekEnding, text, user.id, user.id, now, now]);
+        await audit.record(user.id, 'save-draft', 'learning-summary', weekEnding);
+        return { summary: (await get(weekEnding))!, errors: [] };
       });
     },
 
@@ -133,37 +126,33 @@ export function createLearningSummaryService(db: Db, clock: Clock) {
      * draftDigest of the text the analyst checked: if the draft has changed
      * since, nothing is approved.
      */
-    approve(user: CurrentUser, weekEnding: string, digest: string): ApproveResult {
+    async approve(user: CurrentUser, weekEnding: string, digest: string): Promise<ApproveResult> {
       requireAnalyst(user);
       requireWeek(weekEnding);
-      return inTransaction(db, () => {
-        const summary = get(weekEnding);
-        if (!summary) return { approved: false, reason: 'missing' } as const;
-        if (summary.status === 'approved') return { approved: false, reason: 'already-approved' } as const;
-        if (draftDigest(summary.text) !== digest) return { approved: false, reason: 'changed' } as const;
+      return db.withTransaction(async (): Promise<ApproveResult> => {
+        const summary = await get(weekEnding);
+        if (!summary) return { approved: false, reason: 'missing' };
+        if (summary.status === 'approved') return { approved: false, reason: 'already-approved' };
+        if (draftDigest(summary.text) !== digest) return { approved: false, reason: 'changed' };
         const now = clock.now().toISOString();
-        db.insert(learningSummaryApprovals).values({ summaryId: summary.id, text: summary.text, approvedBy: user.id, approvedAt: now }).run();
-        db.update(learningSummaries).set({ status: 'approved', approvedBy: user.id, approvedAt: now }).where(eq(learningSummaries.id, summary.id)).run();
-        audit.record(user.id, 'approve', 'learning-summary', weekEnding);
-        return { approved: true, summary: get(weekEnding)! } as const;
+        await db.run(INSERT_APPROVAL, [summary.id, summary.text, user.id, now]);
+        await db.run(MARK_APPROVED, [user.id, now, summary.id]);
+        await audit.record(user.id, 'approve', 'learning-summary', weekEnding);
+        return { approved: true, summary: (await get(weekEnding))! };
       });
     },
 
     /** The text ministers see for the week: its latest approval, or null when none was ever approved. */
-    approvedFor(weekEnding: string): ApprovedLearning | null {
-      const row = db.select({ id: learningSummaries.id }).from(learningSummaries).where(eq(learningSummaries.weekEnding, weekEnding)).get();
-      const approval = row ? latestApproval(row.id) : undefined;
+    async approvedFor(weekEnding: string): Promise<ApprovedLearning | null> {
+      const row = await db.get<{ id: number }>(SUMMARY_ID, [weekEnding]);
+      const approval = row ? await latestApproval(row.id) : undefined;
       return approval ? { text: approval.text, approvedAt: approval.approvedAt } : null;
     },
 
     /** Every week that has a summary, newest first, for the analysts' list. */
-    list(): { weekEnding: string; status: LearningSummaryStatus; updatedAt: string; approvedAt: string | null }[] {
-      return db
-        .select({ weekEnding: learningSummaries.weekEnding, status: learningSummaries.status, updatedAt: learningSummaries.updatedAt, approvedAt: learningSummaries.approvedAt })
-        .from(learningSummaries)
-        .orderBy(desc(learningSummaries.weekEnding))
-        .all()
-        .map((row) => ({ ...row, status: row.status as LearningSummaryStatus }));
+    async list(): Promise<{ weekEnding: string; status: LearningSummaryStatus; updatedAt: string; approvedAt: string | null }[]> {
+      const rows = await db.all<{ weekEnding: string; status: string; updatedAt: string; approvedAt: string | null }>(LIST);
+      return rows.map((row) => ({ ...row, status: row.status as LearningSummaryStatus }));
     },
   };
 }

@@ -16,7 +16,7 @@ import { auditRequest } from '../../server/middleware/request-audit.ts';
  * differenced out of what a minister sees. Analysts can also preview the week
  * so far, which is never stored.
  */
-/** Built once per dashboard (it prepares its statements), not on every request. */
+/** Built once per dashboard, not on every request. */
 const reportServices = new WeakMap<DashboardContext, ReturnType<typeof createWeeklyReportService>>();
 
 function reportService(context: DashboardContext) {
@@ -35,23 +35,23 @@ function reportService(context: DashboardContext) {
  * approved summary (decision 0027): reports freeze minutes after the week ends,
  * usually before the analysts have written it.
  */
-function withApprovedLearning<T extends { report: MinisterReport }>(context: DashboardContext, snapshot: T): T {
-  const learning = reportService(context).learningFor(snapshot.report.weekEnding);
+async function withApprovedLearning<T extends { report: MinisterReport }>(context: DashboardContext, snapshot: T): Promise<T> {
+  const learning = await reportService(context).learningFor(snapshot.report.weekEnding);
   return { ...snapshot, report: { ...snapshot.report, learning } };
 }
 
 /** The frozen report of a completed week; freezes any due weeks first (the schedule may not have run yet). */
-function frozenWeek(context: DashboardContext, weekEnding: string) {
+async function frozenWeek(context: DashboardContext, weekEnding: string) {
   const service = reportService(context);
-  service.freezeDueWeeks();
-  const snapshot = service.snapshots.get(weekEnding);
-  return snapshot ? withApprovedLearning(context, snapshot) : null;
+  await service.freezeDueWeeks();
+  const snapshot = await service.snapshots.get(weekEnding);
+  return snapshot ? await withApprovedLearning(context, snapshot) : null;
 }
 
-function renderReport(req: Request, res: Response, report: MinisterReport, frozenAt: string | null, provisional = false) {
+async function renderReport(req: Request, res: Response, report: MinisterReport, frozenAt: string | null, provisional = false) {
   const context = dashboardContext(res);
-  const snapshots = reportService(context).snapshots.list();
-  context.services.audit.record(req.user!.id, 'view', 'weekly-report', report.weekEnding);
+  const snapshots = await reportService(context).snapshots.list();
+  await context.services.audit.record(req.user!.id, 'view', 'weekly-report', report.weekEnding);
   render(req, res, 'report/report.njk', {
     pageTitle: provisional ? 'This week so far (provisional, analysts only)' : `Weekly uplift report: week ending ${formatDate(report.weekEnding)}`,
     report,
@@ -63,56 +63,58 @@ function renderReport(req: Request, res: Response, report: MinisterReport, froze
 }
 
 /** The latest frozen week's report: the ministers' start page. */
-export function getLatest(req: Request, res: Response): void {
+export async function getLatest(req: Request, res: Response): Promise<void> {
   const context = dashboardContext(res);
   const service = reportService(context);
-  service.freezeDueWeeks();
-  const latest = service.snapshots.list()[0];
+  await service.freezeDueWeeks();
+  const latest = (await service.snapshots.list())[0];
   if (!latest) {
     render(req, res, 'report/no-report.njk', { pageTitle: 'Weekly uplift report' });
     return;
   }
-  const snapshot = withApprovedLearning(context, service.snapshots.get(latest.weekEnding)!);
-  renderReport(req, res, snapshot.report, snapshot.frozenAt);
+  const snapshot = await withApprovedLearning(context, (await service.snapshots.get(latest.weekEnding))!);
+  await renderReport(req, res, snapshot.report, snapshot.frozenAt);
 }
 
 /** This week so far, for analysts only: built live, clearly provisional, never frozen. */
-export function getCurrent(req: Request, res: Response): void {
+export async function getCurrent(req: Request, res: Response): Promise<void> {
   const context = dashboardContext(res);
-  renderReport(req, res, reportService(context).weekSoFar(), null, true);
+  await renderReport(req, res, await reportService(context).weekSoFar(), null, true);
 }
 
-export function getWeeks(req: Request, res: Response): void {
+export async function getWeeks(req: Request, res: Response): Promise<void> {
   const context = dashboardContext(res);
   const service = reportService(context);
-  service.freezeDueWeeks();
-  const weeks = service.snapshots.list();
-  context.services.audit.record(req.user!.id, 'view', 'weekly-report', 'history');
+  await service.freezeDueWeeks();
+  const weeks = await service.snapshots.list();
+  const reports: MinisterReport[] = [];
+  for (const w of weeks) reports.push((await service.snapshots.get(w.weekEnding))!.report);
+  await context.services.audit.record(req.user!.id, 'view', 'weekly-report', 'history');
   render(req, res, 'report/weeks.njk', {
     pageTitle: 'Earlier weekly reports',
     weeks,
-    history: historyView(weeks.map((w) => service.snapshots.get(w.weekEnding)!.report).reverse()),
+    history: historyView(reports.reverse()),
   });
 }
 
-function snapshotFor(req: Request, res: Response) {
+async function snapshotFor(req: Request, res: Response) {
   const context = dashboardContext(res);
   const week = weekEndingOn(String(req.params.weekEnding));
   if (!week) throw new NotFoundError('Weekly report');
-  const snapshot = frozenWeek(context, week.weekEnding);
+  const snapshot = await frozenWeek(context, week.weekEnding);
   if (!snapshot) throw new NotFoundError('Weekly report');
   return snapshot;
 }
 
-export function getWeek(req: Request, res: Response): void {
-  const snapshot = snapshotFor(req, res);
-  renderReport(req, res, snapshot.report, snapshot.frozenAt);
+export async function getWeek(req: Request, res: Response): Promise<void> {
+  const snapshot = await snapshotFor(req, res);
+  await renderReport(req, res, snapshot.report, snapshot.frozenAt);
 }
 
 /** The same rounded and withheld figures as the page, one row per figure. */
-export function getCsv(req: Request, res: Response): void {
-  const { report, frozenAt } = snapshotFor(req, res);
-  auditRequest(res, dashboardContext(res).services.audit, req.user!.id, { entityId: report.weekEnding });
+export async function getCsv(req: Request, res: Response): Promise<void> {
+  const { report, frozenAt } = await snapshotFor(req, res);
+  await auditRequest(res, dashboardContext(res).services.audit, req.user!.id, { entityId: report.weekEnding });
   const rows: (string | number)[][] = [['week_ending', 'experiment', 'section', 'arm', 'measure', 'value', 'interval']];
   const add = (experiment: string, section: string, arm: string, measure: string, value: string | number, interval = '') =>
     rows.push([report.weekEnding, experiment, section, arm, measure, value, interval]);

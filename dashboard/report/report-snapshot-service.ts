@@ -1,35 +1,32 @@
-import { desc, eq } from 'drizzle-orm';
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/database.ts';
-import { reportSnapshots } from '../../server/db/schema.ts';
 import type { MinisterReport } from './weekly-report-builder.ts';
+
+const GET = 'SELECT content, created_at AS "frozenAt" FROM report_snapshots WHERE week_ending = ?';
+const FREEZE = 'INSERT INTO report_snapshots (week_ending, content, created_at) VALUES (?, ?, ?) ON CONFLICT (week_ending) DO NOTHING';
+const LIST = 'SELECT week_ending AS "weekEnding", created_at AS "frozenAt" FROM report_snapshots ORDER BY week_ending DESC';
 
 /**
  * Frozen weekly reports. A week's report is written once and never changed,
  * so what a minister read on Monday is what anyone reads later.
  */
 export function createReportSnapshotService(db: Db, clock: Clock) {
+  async function get(weekEnding: string): Promise<{ report: MinisterReport; frozenAt: string } | null> {
+    const row = await db.get<{ content: string; frozenAt: string }>(GET, [weekEnding]);
+    return row ? { report: JSON.parse(row.content) as MinisterReport, frozenAt: row.frozenAt } : null;
+  }
+
   return {
-    get(weekEnding: string): { report: MinisterReport; frozenAt: string } | null {
-      const row = db.select().from(reportSnapshots).where(eq(reportSnapshots.weekEnding, weekEnding)).get();
-      return row ? { report: JSON.parse(row.content) as MinisterReport, frozenAt: row.createdAt } : null;
-    },
+    get,
 
     /** Stores the week's report unless one is already frozen (which then wins). */
-    freeze(report: MinisterReport): { report: MinisterReport; frozenAt: string } {
-      db.insert(reportSnapshots)
-        .values({ weekEnding: report.weekEnding, content: JSON.stringify(report), createdAt: clock.now().toISOString() })
-        .onConflictDoNothing({ target: reportSnapshots.weekEnding })
-        .run();
-      return this.get(report.weekEnding)!;
+    async freeze(report: MinisterReport): Promise<{ report: MinisterReport; frozenAt: string }> {
+      await db.run(FREEZE, [report.weekEnding, JSON.stringify(report), clock.now().toISOString()]);
+      return (await get(report.weekEnding))!;
     },
 
-    list(): { weekEnding: string; frozenAt: string }[] {
-      return db
-        .select({ weekEnding: reportSnapshots.weekEnding, frozenAt: reportSnapshots.createdAt })
-        .from(reportSnapshots)
-        .orderBy(desc(reportSnapshots.weekEnding))
-        .all();
+    async list(): Promise<{ weekEnding: string; frozenAt: string }[]> {
+      return db.all<{ weekEnding: string; frozenAt: string }>(LIST);
     },
   };
 }
