@@ -1,7 +1,7 @@
 import type { Db } from '../server/db/database.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createServices } from '../server/services.ts';
-import { buildExperimentReport } from '../analysis/experiment-report.ts';
+import { buildExperimentReport } from '../experiments/progress/report-read-model.ts';
 import { guardProgressSources } from '../experiments/progress/source-guard.ts';
 import type { BenchSection } from './core.ts';
 import { mulberry32 } from '../seed/mulberry32.ts';

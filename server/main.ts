@@ -82,7 +82,7 @@ try {
 // Freezes each week's ministers' report shortly after the week ends, catching up
 // on any weeks missed while the server was down (decision 0015).
 const services = app.locals.services;
-const stopFreezing = startWeeklyFreezeSchedule(
+const stopFreezing = await startWeeklyFreezeSchedule(
   createWeeklyReportService({ db, clock: services.clock, experiments: services.experiments, buildReport: defaultReportBuilder }),
   { onError: (error) => console.error(`Weekly report freeze failed: ${(error as Error).message}`) },
 );

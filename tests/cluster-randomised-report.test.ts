@@ -3,9 +3,9 @@ import type { Db } from '../server/db/database.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createServices, type Services } from '../server/services.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';
-import { buildExperimentReport } from '../analysis/experiment-report.ts';
+import { buildExperimentReport } from '../experiments/progress/report-read-model.ts';
 import { robustIntervalAt } from '../analysis/clustering.ts';
-import { clusterRandomisedCells } from '../analysis/cluster-randomised-cells.ts';
+import { readClusterRandomisedCells } from '../experiments/progress/report-read-model.ts';
 import { expectClose, expectIntervalClose } from '../analysis/expect-close.ts';
 import { utcDayOf } from '../experiments/calendar/reporting-calendar.ts';
 import { contactFixture } from './support/test-server.ts';
@@ -96,7 +96,7 @@ describe('the report of a coach-randomised experiment', () => {
   it('counts each coach in the one arm their caseload was given', async () => {
     const report = await buildExperimentReport(db, 'coach-letters', { asOf });
     const experiment = await services.experiments.get('coach-letters');
-    const cells = await clusterRandomisedCells(db, { experimentId: experiment.id, stage: 'responded', lastDay: utcDayOf(asOf), windowDays: null, armKeyById: new Map(experiment.arms.map((a) => [a.id, a.key])) });
+    const cells = await readClusterRandomisedCells(db, { experimentId: experiment.id, stage: 'responded', lastDay: utcDayOf(asOf), windowDays: null, armKeyById: new Map(experiment.arms.map((a) => [a.id, a.key])) });
     expect(cells.map((cell) => [cell.cluster, cell.arm, cell.n, cell.successes])).toEqual(
       COACHES.map((coach, c) => {
         const own = people.filter((p) => p.c === c);

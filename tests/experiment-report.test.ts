@@ -3,7 +3,7 @@ import type { Db } from '../server/db/database.ts';
 import { fixedClock } from '../server/clock.ts';
 import { createServices, type Services } from '../server/services.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';
-import { buildExperimentReport } from '../analysis/experiment-report.ts';
+import { buildExperimentReport } from '../experiments/progress/report-read-model.ts';
 import { analyseBinaryMetric } from '../analysis/analyse-binary-metric.ts';
 import { contactFixture } from './support/test-server.ts';
 import { openTestDatabase } from './support/test-database.ts';

@@ -3,7 +3,7 @@ import { factorialSummary } from '../analysis/factorial-summary.ts';
 import type { ExperimentReport } from '../analysis/report-types.ts';
 import { subgroupEffects } from '../analysis/subgroups.ts';
 import type { BinaryArmStats } from '../analysis/types.ts';
-import { buildExperimentReport } from '../analysis/experiment-report.ts';
+import { buildExperimentReport } from '../experiments/progress/report-read-model.ts';
 import { factorialView } from '../dashboard/experiments/factorial-view.ts';
 import { subgroupsView } from '../dashboard/experiments/subgroups-view.ts';
 import { createNunjucksEnvironment } from '../dashboard/nunjucks-environment.ts';

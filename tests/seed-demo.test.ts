@@ -6,7 +6,7 @@ import { CHARACTERISTICS, STAGE_KEYS } from '../experiments/vocabulary.ts';
 import { DEMO_SITES, seedDemoData } from '../seed/demo.ts';
 import { DEMO_LEARNING_NOTES } from '../seed/learning-notes.ts';
 import { checkDisclosure } from '../dashboard/learning-log/disclosure-check.ts';
-import { contactReferenceLookup } from '../dashboard/learning-log/learning-note-service.ts';
+import { contactReferencesIn } from '../dashboard/learning-log/learning-note-service.ts';
 import { openTestDatabase } from './support/test-database.ts';
 
 /** Seeding 300 people into a fresh database (in memory, or PostgreSQL under EIU_TEST_PG), as `npm start` does with 3,000. */
@@ -193,11 +193,10 @@ describe('the demo data', () => {
     expect(summaries.length).toBeGreaterThanOrEqual(8);
     expect(summaries.at(-1)!.week_ending).toBe('2026-11-22');
     const siteNames = DEMO_SITES.map((site) => site.name);
-    const isContactReference = await contactReferenceLookup(first.db);
     for (const summary of summaries) {
       expect({ week: summary.week_ending, status: summary.status, role: summary.role }).toEqual({ week: summary.week_ending, status: 'approved', role: 'analyst' });
       for (const note of DEMO_LEARNING_NOTES) expect(summary.text).not.toContain(note.note);
-      expect({ week: summary.week_ending, warnings: await checkDisclosure(summary.text, { placeNames: siteNames, isContactReference }) }).toEqual({ week: summary.week_ending, warnings: [] });
+      expect({ week: summary.week_ending, warnings: await checkDisclosure(summary.text, { placeNames: siteNames, isContactReference: await contactReferencesIn(first.db, summary.text) }) }).toEqual({ week: summary.week_ending, warnings: [] });
     }
     const audited = await all<{ n: number }>(first.db, "SELECT COUNT(*) AS n FROM audit_log WHERE entity = 'learning-summary' AND action = 'approve'");
     expect(audited[0].n).toBe(summaries.length);

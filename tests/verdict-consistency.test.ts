@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../server/db/database.ts';
 import { openTestDatabase } from './support/test-database.ts';
 import { seedDemoData } from '../seed/demo.ts';
-import { buildExperimentReport } from '../analysis/experiment-report.ts';
+import { buildExperimentReport } from '../experiments/progress/report-read-model.ts';
 import type { ComparisonResult, ExperimentReport } from '../analysis/report-types.ts';
 import { decideComparison, type DecisionPlan } from '../analysis/decision-rule.ts';
 import { scoreDifferenceInterval, scoreDifferenceTest } from '../analysis/score-difference-interval.ts';

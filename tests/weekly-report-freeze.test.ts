@@ -3,7 +3,7 @@ import { startTestServer, type TestServer } from './support/test-server.ts';
 import { seedTrial, TRIAL_KEY } from './browser/support/fixtures.ts';
 import { createWeeklyReportService, FREEZE_JOB, startWeeklyFreezeSchedule } from '../dashboard/report/weekly-report-service.ts';
 import { defaultReportBuilder } from '../dashboard/report-source.ts';
-import { buildExperimentReport } from '../analysis/experiment-report.ts';
+import { buildExperimentReport } from '../experiments/progress/report-read-model.ts';
 import { withJobLease } from '../server/jobs/job-lease.ts';
 import type { CurrentUser } from '../server/auth/auth-service.ts';
 import { column } from './support/sql.ts';

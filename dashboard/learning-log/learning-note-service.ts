@@ -21,15 +21,6 @@ const COMPACT_REFERENCE = "replace(upper(reference), '-', '')";
 const REFERENCE_EXISTS = `SELECT 1 AS found FROM contacts WHERE ${COMPACT_REFERENCE} = ? LIMIT 1`;
 
 /**
- * Finds a contact reference however it was written: compared without case,
- * spaces, dashes or dots, through the contacts_reference_compact_idx index.
- * One query per candidate; `contactReferencesIn` checks a whole text in one.
- */
-export function contactReferenceLookup(db: Db): (compact: string) => Promise<boolean> {
-  return async (compact) => (await db.get(REFERENCE_EXISTS, [compact])) !== undefined;
-}
-
-/**
  * Which of the ways a text could hold a contact reference are real ones (one
  * query), as the synchronous check `checkDisclosure` and `containsIdentifier` take.
  */

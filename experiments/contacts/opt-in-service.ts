@@ -3,7 +3,7 @@ import type { Db } from '../../server/db/database.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../server/errors.ts';
 import { containsIdentifier } from '../../dashboard/learning-log/disclosure-check.ts';
-import { contactReferenceLookup } from '../../dashboard/learning-log/learning-note-service.ts';
+import { contactReferencesIn } from '../../dashboard/learning-log/learning-note-service.ts';
 import type { OptInInput } from '../outcomes/correction-schema.ts';
 import { createContactLookup } from './contact-service.ts';
 
@@ -37,7 +37,6 @@ const AUDIT = 'INSERT INTO audit_log (user_id, action, entity, entity_id, at) VA
 
 export function createOptInService(db: Db, clock: Clock) {
   const contactLookup = createContactLookup(db);
-  const isContactReference = contactReferenceLookup(db);
 
   const list = async (contactId: number, reference: string): Promise<OptInView[]> =>
     (await db.all<Omit<OptInView, 'contact'>>(OPT_INS_OF, [contactId])).map((row) => ({ ...row, contact: reference }));
@@ -51,7 +50,7 @@ export function createOptInService(db: Db, clock: Clock) {
       if (previous) return { created: false, optIn: previous };
       throw new ConflictError('This person has not opted out');
     }
-    if (await containsIdentifier(input.reason, isContactReference))
+    if (await containsIdentifier(input.reason, await contactReferencesIn(db, input.reason)))
       throw new ValidationError([{ field: 'reason', message: 'Remove the person’s reference or National Insurance number from the reason' }]);
     const optOut = await db.get<{ id: number; occurredAt: string }>(LATEST_OPT_OUT, [contact.id]);
     if (!optOut) throw new ConflictError('No opt-out is recorded for this person');

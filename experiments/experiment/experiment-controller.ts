@@ -6,7 +6,7 @@ import { parseInput } from '../../server/middleware/validation.ts';
 import { allocationInputSchema, experimentInputSchema } from './experiment-schema.ts';
 import type { LifecycleAction } from './experiment-service.ts';
 import { isMetricKey } from '../metrics.ts';
-import { buildExperimentReport } from '../../analysis/experiment-report.ts';
+import { buildExperimentReport } from '../progress/report-read-model.ts';
 import { auditRequest, personLevel } from '../../server/middleware/request-audit.ts';
 import { assignmentResultFor, experimentFor } from './allocation-concealment.ts';
 

@@ -3,7 +3,7 @@ import type { Db } from '../../server/db/database.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
 import { containsIdentifier } from '../../dashboard/learning-log/disclosure-check.ts';
-import { contactReferenceLookup } from '../../dashboard/learning-log/learning-note-service.ts';
+import { contactReferencesIn } from '../../dashboard/learning-log/learning-note-service.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { guardProgressSources } from '../progress/source-guard.ts';
 import { checkOccurredAt, checkStage, type CorrectionView, type OutcomeService, type OutcomeView } from './outcome-service.ts';
@@ -23,7 +23,6 @@ export type CorrectionRight = { allowed: true } | { allowed: false; status: 403 
  * and the reports' read model takes it in (experiments/progress).
  */
 export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeService, progress: ProgressProjection) {
-  const isContactReference = contactReferenceLookup(db);
   const correctionByKey = (key: string) => db.get<{ id: number; eventId: number }>('SELECT id, event_id AS "eventId" FROM outcome_corrections WHERE idempotency_key = ?', [key]);
   // The key is unique (outcome_corrections_idempotency_key_unique; no key, no conflict): a request that loses
   // a race for it inserts nothing and answers as a retry does, without aborting its transaction.
@@ -57,7 +56,7 @@ export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeS
     if (!(input.reason in reasons)) return [{ field: 'reason', message: `Select a reason: one of ${Object.keys(reasons).join(', ')}` }];
     const note = input.reasonNote ?? '';
     if (input.reason === 'other' && !note) return [{ field: 'reasonNote', message: 'Say briefly what was wrong' }];
-    if (note && (await containsIdentifier(note, isContactReference)))
+    if (note && (await containsIdentifier(note, await contactReferencesIn(db, note))))
       return [{ field: 'reasonNote', message: 'Remove the person’s reference or National Insurance number: say what was wrong, not who it was about' }];
     return [];
   }

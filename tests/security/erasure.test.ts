@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { apiClient, startTestServer, TEST_NOW, type TestServer } from '../support/test-server.ts';
 import { seedTrial, TEST_PASSWORD, TRIAL_KEY } from '../browser/support/fixtures.ts';
 import { hiddenField, pageClient, pageText } from '../browser/support/page-client.ts';
-import { buildExperimentReport } from '../../analysis/experiment-report.ts';
+import { buildExperimentReport } from '../../experiments/progress/report-read-model.ts';
 import type { ExperimentReport } from '../../analysis/report-types.ts';
 import { NOT_RECORDED } from '../../experiments/progress/progress-projection.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';

@@ -7,7 +7,7 @@ import { DEFAULT_RETENTION, retentionPolicyFromEnv, type RetentionPolicy } from 
 import { createRetentionService, RETENTION_JOB, startRetentionSchedule } from '../../server/retention/retention-service.ts';
 import { purgeAuditLogBefore } from '../../server/retention/audit-retention.ts';
 import { withJobLease } from '../../server/jobs/job-lease.ts';
-import { buildExperimentReport } from '../../analysis/experiment-report.ts';
+import { buildExperimentReport } from '../../experiments/progress/report-read-model.ts';
 import { contactFixture, startTestServer } from '../support/test-server.ts';
 import { pageText } from '../browser/support/page-client.ts';
 import { describeDays } from '../../dashboard/info/info-controller.ts';
