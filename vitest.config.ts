@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // `EIU_TEST_PG=postgres://… npm test` runs the whole suite on PostgreSQL
 // (tests/support/test-database.ts), and with it tests/postgres: several server
-// instances over one PostgreSQL server, each file on a server of its own.
+// instances over one PostgreSQL server, and the PostgreSQL layer itself.
 const onPostgres = Boolean(process.env.EIU_TEST_PG);
 
 export default defineConfig({

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/database.ts';
 import { ConflictError, NotFoundError } from '../../server/errors.ts';
@@ -86,10 +85,6 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
     WHERE phase_id = ? AND stratum = ?${rowLockSql(db.dialect).forUpdate}`;
   const contactLookup = createContactLookup(db);
   const clusterCode = createClusterCodes(db);
-  // The context the service was built in, outside any transaction: the catch-up an
-  // assignment asks for runs from here, so its timer can never join a transaction
-  // still open around the assignment (the API's audit row, an enrolment chunk).
-  const outsideTransactions = AsyncLocalStorage.snapshot();
 
   async function existing(experiment: ExperimentView, contactId: number, reference: string): Promise<AssignmentView | null> {
     const row = await db.get<StoredRow>(EXISTING, [experiment.id, contactId]);
@@ -220,16 +215,6 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
   }
 
   /** Asks the read model to take new assignments in shortly, from outside any transaction. */
-  function scheduleCatchUp() {
-    try {
-      Promise.resolve(outsideTransactions(() => progress.scheduleCatchUp())).catch((error: unknown) =>
-        console.error(`[progress] scheduling a catch-up failed, readers will catch up: ${(error as Error).message}`),
-      );
-    } catch (error) {
-      console.error(`[progress] scheduling a catch-up failed, readers will catch up: ${(error as Error).message}`);
-    }
-  }
-
   return {
     /**
      * Assigns a person to an arm, once and for ever: asking again returns the
@@ -241,7 +226,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
      */
     async assign(user: CurrentUser, experimentKey: string, reference: string): Promise<AssignmentResult> {
       const result = await db.withTransaction(() => assignNow(user, experimentKey, reference));
-      if (result.assigned && result.created) scheduleCatchUp();
+      if (result.assigned && result.created) progress.scheduleCatchUp();
       return result;
     },
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Db } from '../../server/db/database.ts';
-import { openTestDatabase, testEngine } from '../../tests/support/test-database.ts';
+import { openTestDatabase } from '../../tests/support/test-database.ts';
 import { guardProgressSources } from './source-guard.ts';
 import { ASSIGNED, CATCH_UP_JOB, NOT_RECORDED, progressProjectionFor, unixDay, toJulianDay } from './progress-projection.ts';
 
@@ -120,33 +120,6 @@ describe('the progress read model', () => {
     expect(held).toEqual({ ran: true, result: false });
     expect(await reader).toBe(1);
     expect(await people(ASSIGNED)).toBe(1);
-  });
-
-  it.skipIf(testEngine === 'sqlite')('stays exact with two instances writing and reading at once', async () => {
-    const other = await openDatabase(db.location, { migrate: false, poolSize: 4 });
-    try {
-      const stale: number[] = [];
-      const instance = async (target: Db, contacts: number[]) => {
-        for (const c of contacts) {
-          await target.withTransaction(async () => {
-            await guardProgressSources(target);
-            await target.run("INSERT INTO assignments (experiment_id, contact_id, arm_id, phase_id, method, seed, assigned_at) VALUES (1, ?, 10, 1, 'hash', 's', ?)", [c, day(0)]);
-            await target.run('INSERT INTO outcome_events (contact_id, stage, occurred_at, recorded_at, recorded_by, idempotency_key) VALUES (?, ?, ?, ?, 1, ?)', [c, 'responded', day(1), day(1), `two-${c}`]);
-          });
-          await progressProjectionFor(target).catchUp();
-          const row = await target.get<{ n: number }>('SELECT COUNT(*) AS n FROM assignment_progress WHERE contact_id = ? AND responded_day IS NOT NULL', [c]);
-          if (row?.n !== 1) stale.push(c);
-        }
-      };
-      await Promise.all([instance(db, [1, 3, 5, 7, 9, 11]), instance(other, [2, 4, 6, 8, 10, 12])]);
-      expect(stale).toEqual([]);
-      const incremental = await readModel();
-      await progressProjectionFor(other).rebuild();
-      expect(await readModel()).toEqual(incremental);
-      expect(await people('responded')).toBe(12);
-    } finally {
-      await other.close();
-    }
   });
 
   it('reports a failed scheduled catch-up instead of rejecting', async () => {

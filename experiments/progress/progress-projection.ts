@@ -479,7 +479,8 @@ function createProgressProjection(db: Db) {
     /** Asks for a catch-up shortly, so a burst of writes is taken in together. Never throws. */
     scheduleCatchUp(): void {
       if (scheduled || stopped) return;
-      scheduled = setTimeout(() => {
+      // Writers call this inside their transactions: the timer must not join them.
+      scheduled = db.outsideTransaction(() => setTimeout(() => {
         scheduled = null;
         if (stopped) return;
         const run = (async () => {
@@ -495,7 +496,7 @@ function createProgressProjection(db: Db) {
         void run.then(() => {
           if (scheduledRun === run) scheduledRun = null;
         });
-      }, CATCH_UP_DELAY_MS);
+      }, CATCH_UP_DELAY_MS));
       scheduled.unref();
     },
 

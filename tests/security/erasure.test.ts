@@ -44,7 +44,9 @@ async function wholeDatabase(): Promise<string> {
 }
 
 /** The read model, sorted, with tallies that count nobody left out (a rebuild never writes them). */
+/** The read model as a report reads it: caught up first. */
 async function readModel() {
+  await server.services.progress.catchUp();
   return {
     progress: await server.db.all('SELECT * FROM assignment_progress ORDER BY assignment_id'),
     tallies: await server.db.all(
@@ -84,6 +86,7 @@ describe('erasing a person', () => {
     expect(await server.db.all('SELECT experiment_id, arm_id, phase_id, assigned_at FROM assignments WHERE contact_id = ? ORDER BY id', [id])).toEqual(assignmentsBefore);
     expect(await server.db.all('SELECT hash_value, stratum FROM assignments WHERE contact_id = ?', [id])).toEqual([{ hash_value: null, stratum: null }]);
     expect(await server.db.all('SELECT id, stage, value, occurred_at FROM outcome_events WHERE contact_id = ? ORDER BY id', [id])).toEqual(eventsBefore);
+    await server.services.progress.catchUp();
     expect(await server.db.get('SELECT health_group, age_band, sex, ethnicity_group, caring, time_on_benefits, previous_work FROM assignment_progress WHERE contact_id = ?', [id])).toEqual({
       health_group: null, age_band: null, sex: null, ethnicity_group: null, caring: null, time_on_benefits: null, previous_work: null,
     });
