@@ -10,6 +10,8 @@
  * `EIU_DB` chooses the engine: a `postgres://` or `postgresql://` URL runs on
  * PostgreSQL; a file path (or nothing) on embedded SQLite.
  */
+import { HttpError } from '../errors.ts';
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export type Row = Record<string, unknown>;
@@ -63,6 +65,24 @@ export class DatabaseUnavailableError extends Error {
   constructor(cause: unknown) {
     super('The database is not available at the moment. Try again in a minute.', { cause });
   }
+}
+
+/**
+ * A value no store can hold or look up: text with a NUL character (PostgreSQL
+ * refuses it, so both engines do), or a number outside the column's range.
+ * It comes from the request, so it is the request's error (400), never a 500.
+ */
+export class DatabaseValueError extends HttpError {
+  constructor(cause?: unknown) {
+    super(400, 'The request has a value that cannot be stored or looked up: a NUL character, or a number out of range');
+    if (cause) Object.defineProperty(this, 'cause', { value: cause });
+  }
+}
+
+/** PostgreSQL's data exceptions (class 22): bad input, not a fault of the platform. */
+export function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^22/.test(code);
 }
 
 /** A unique or primary-key constraint refused the write (either engine). */
@@ -134,5 +154,11 @@ export function databaseLocationFromEnv(env: NodeJS.ProcessEnv = process.env): s
 /** Booleans are stored as 0/1 on both engines. */
 export function toParams(params: readonly unknown[] | undefined): unknown[] {
   if (!params) return [];
-  return params.map((value) => (value === true ? 1 : value === false ? 0 : value === undefined ? null : value));
+  return params.map((value) => {
+    if (value === true) return 1;
+    if (value === false) return 0;
+    if (value === undefined) return null;
+    if (typeof value === 'string' && value.includes('\u0000')) throw new DatabaseValueError();
+    return value;
+  });
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { DatabaseUnavailableError, describeLocation, toParams, type Db, type OpenOptions, type Queryable, type RunResult } from './database.ts';
+import { DatabaseUnavailableError, DatabaseValueError, describeLocation, isDataException, toParams, type Db, type OpenOptions, type Queryable, type RunResult } from './database.ts';
 
 const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle/postgres');
 
@@ -99,6 +99,7 @@ export async function openPostgresDatabase(url: string, options: OpenOptions = {
       return await client.query(numberedPlaceholders(sql), toParams(params));
     } catch (error) {
       if (isConnectionFailure(error)) throw new DatabaseUnavailableError(error);
+      if (isDataException(error)) throw new DatabaseValueError(error);
       throw error;
     }
   }
