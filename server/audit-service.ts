@@ -67,6 +67,9 @@ export function createAuditService(db: Db, clock: Clock) {
   // GROUP BY rather than DISTINCT, so PostgreSQL accepts the collated ORDER BY.
   const ACTIONS = `SELECT action FROM audit_log GROUP BY action ORDER BY ${byteOrder(db.dialect)('action')}`;
   return {
+    /** Calls `callback` if the transaction the caller is in rolls back (the row written in it is gone). */
+    onRollback: (callback: () => void) => db.onRollback(callback),
+
     /** Writes one row; inside a `withTransaction` it lands (or not) with the change it records. */
     async record(userId: number | null, action: string, entity: string, entityId?: string | number | null, experimentKey?: string | null): Promise<void> {
       await db.run(INSERT, [userId, action, entity, entityId == null ? null : String(entityId), experimentKey ?? null, clock.now().toISOString()]);

@@ -53,6 +53,12 @@ export interface Db extends Queryable {
    */
   exclusively<T>(name: string, work: () => Promise<T>): Promise<{ ran: true; result: T } | { ran: false }>;
   /**
+   * Calls `callback` if the transaction the caller is in rolls back (on
+   * PostgreSQL also before a retry runs the work again), so state kept outside
+   * the database can be put back. Outside a transaction it does nothing.
+   */
+  onRollback(callback: () => void): void;
+  /**
    * Runs `work` outside any transaction of the calling flow: for timers and
    * callbacks scheduled from inside a transaction, which would otherwise join it.
    */

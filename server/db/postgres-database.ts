@@ -74,6 +74,7 @@ function lockKey(name: string): number {
 interface TransactionScope {
   client: pg.PoolClient;
   open: boolean;
+  rollbacks: (() => void)[];
 }
 
 /**
@@ -125,7 +126,7 @@ export async function openPostgresDatabase(url: string, options: OpenOptions = {
 
   async function attempt<T>(work: () => Promise<T>): Promise<T> {
     const client = await connect();
-    const scope: TransactionScope = { client, open: true };
+    const scope: TransactionScope = { client, open: true, rollbacks: [] };
     let broken = false;
     try {
       await send(client, 'BEGIN');
@@ -135,6 +136,7 @@ export async function openPostgresDatabase(url: string, options: OpenOptions = {
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => (broken = true));
+        for (const callback of scope.rollbacks) callback();
         throw error;
       }
     } catch (error) {
@@ -176,6 +178,11 @@ export async function openPostgresDatabase(url: string, options: OpenOptions = {
     },
 
     outsideTransaction: <T>(work: () => T): T => scopes.exit(work),
+
+    onRollback(callback: () => void) {
+      const scope = scopes.getStore();
+      if (scope?.open) scope.rollbacks.push(callback);
+    },
 
     async exclusively<T>(name: string, work: () => Promise<T>) {
       const client = await connect();

@@ -136,6 +136,33 @@ describe('the SQLite database', () => {
     expect(await leases()).toEqual(['inner', 'outer']);
   });
 
+  it('undoes only a nested transaction that fails, so the outer one can catch the error and go on', async () => {
+    await db.withTransaction(async () => {
+      await addLease('outer');
+      await expect(
+        db.withTransaction(async () => {
+          await addLease('inner');
+          await addLease('outer'); // the same job again: a unique violation
+        }),
+      ).rejects.toSatisfy(isUniqueViolation);
+      await addLease('after');
+    });
+    expect(await leases()).toEqual(['after', 'outer']);
+  });
+
+  it('tells whoever asked when their transaction rolls back, and nobody when it commits', async () => {
+    const heard: string[] = [];
+    await db.withTransaction(async () => db.onRollback(() => heard.push('committed one')));
+    await expect(
+      db.withTransaction(async () => {
+        db.onRollback(() => heard.push('rolled back'));
+        throw new Error('fails');
+      }),
+    ).rejects.toThrow('fails');
+    db.onRollback(() => heard.push('outside any transaction'));
+    expect(heard).toEqual(['rolled back']);
+  });
+
   it('lets only one run of a job at a time, and the next one after it', async () => {
     const hold = gate();
     const first = db.exclusively('freeze', async () => {

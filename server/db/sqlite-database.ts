@@ -11,6 +11,7 @@ const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 
 interface TransactionScope {
   open: boolean;
+  rollbacks: (() => void)[];
 }
 
 /**
@@ -77,7 +78,7 @@ export function openSqliteDatabase(filename: string, options: OpenOptions = {}):
       while (held) await held;
       let release!: () => void;
       held = new Promise<void>((resolve) => (release = resolve));
-      const scope: TransactionScope = { open: true };
+      const scope: TransactionScope = { open: true, rollbacks: [] };
       try {
         sqlite.exec('BEGIN IMMEDIATE');
         try {
@@ -86,6 +87,7 @@ export function openSqliteDatabase(filename: string, options: OpenOptions = {}):
           return result;
         } catch (error) {
           if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+          for (const callback of scope.rollbacks) callback();
           throw error;
         }
       } finally {
@@ -96,6 +98,11 @@ export function openSqliteDatabase(filename: string, options: OpenOptions = {}):
     },
 
     outsideTransaction: <T>(work: () => T): T => scopes.exit(work),
+
+    onRollback(callback: () => void) {
+      const scope = scopes.getStore();
+      if (scope?.open) scope.rollbacks.push(callback);
+    },
 
     async exclusively<T>(name: string, work: () => Promise<T>) {
       if (running.has(name)) return { ran: false as const };

@@ -70,6 +70,8 @@ export async function auditRequest(
   pending.written = true;
   try {
     await audit.record(userId, changes.action ?? pending.action, pending.entity, entityId, changes.experimentKey !== undefined ? changes.experimentKey : pending.experimentKey);
+    // A rolled-back (or retried) transaction takes the row with it: the request may be audited again.
+    audit.onRollback(() => (pending.written = false));
   } catch (error) {
     pending.written = false;
     throw error;
