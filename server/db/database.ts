@@ -79,9 +79,14 @@ export class DatabaseUnavailableError extends Error {
  * It comes from the request, so it is the request's error (400), never a 500.
  */
 export class DatabaseValueError extends HttpError {
+  /** The engine's error code (PostgreSQL's SQLSTATE), when the engine refused the value. */
+  readonly code?: string;
   constructor(cause?: unknown) {
     super(400, 'The request has a value that cannot be stored or looked up: a NUL character, or a number out of range');
-    if (cause) Object.defineProperty(this, 'cause', { value: cause });
+    if (cause) {
+      Object.defineProperty(this, 'cause', { value: cause });
+      this.code = (cause as { code?: string }).code;
+    }
   }
 }
 
