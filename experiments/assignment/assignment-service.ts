@@ -62,16 +62,7 @@ const EXPERIMENTS_OF_CONTACT = `
   SELECT e.key FROM assignments a JOIN experiments e ON e.id = a.experiment_id
   WHERE a.contact_id = ? ORDER BY e.created_at, e.id`;
 
-interface StoredRow {
-  method: string;
-  seed: string;
-  hashValue: number | null;
-  stratum: string | null;
-  blockIndex: number | null;
-  blockPosition: number | null;
-  cluster: string | null;
-  assignedAt: string;
-  phase: number;
+interface StoredRow extends Pick<AssignmentView, 'method' | 'seed' | 'hashValue' | 'stratum' | 'blockIndex' | 'blockPosition' | 'cluster' | 'assignedAt' | 'phase'> {
   armKey: string;
   armName: string;
   isControl: number;
