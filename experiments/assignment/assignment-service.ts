@@ -205,7 +205,6 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
     return { assigned: true, created: true, assignment };
   }
 
-  /** Asks the read model to take new assignments in shortly, from outside any transaction. */
   return {
     /**
      * Assigns a person to an arm, once and for ever: asking again returns the
