@@ -90,8 +90,11 @@ export async function openPostgresDatabase(url: string, options: OpenOptions = {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its connection (a restart) must not crash the process.
+  // A client losing its connection (the server restarting) must not crash the process:
+  // idle clients report it to the pool, clients in use to their own listener, and the
+  // query in flight fails with DatabaseUnavailableError. The pool then connects afresh.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const scopes = new AsyncLocalStorage<TransactionScope>();
   let savepoints = 0;
 
