@@ -98,7 +98,9 @@ function show(figure: BenchFigure): string {
   return `${formatNumber(figure.value, 2)} ${figure.unit}`;
 }
 
-const goalMark = (figure: BenchFigure | undefined) => (figure?.goal ? (figure.goal.met ? '✓' : '✗') : '');
+function goalMark(figure: BenchFigure | undefined) {
+  return figure?.goal ? (figure.goal.met ? '✓' : '✗') : '';
+}
 
 function layOut(header: string[], table: string[][]) {
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));

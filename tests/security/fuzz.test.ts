@@ -296,7 +296,8 @@ describe('fuzzing the API', () => {
         }),
         { numRuns: RUNS_PER_ROUTE, examples: (KNOWN_API_CRASHES[`${method} ${path}`] ?? []).map((b) => [callers[0], concretePath(pattern), '', b] as [Caller, string, string, Body]) },
       );
-    });
+      // Thirty runs; on PostgreSQL each import starts a worker thread of its own.
+    }, 120_000);
   }
 });
 
