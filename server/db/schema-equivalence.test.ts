@@ -61,6 +61,29 @@ const sqliteTypes: Record<string, string> = { integer: 'integer', real: 'real', 
 // What each PostgreSQL type reads back as through node-postgres (int8 is parsed as a number).
 const postgresTypes: Record<string, string> = { integer: 'integer', bigint: 'integer', 'double precision': 'real', text: 'text' };
 
+/** The parts of a table's shape both dialects' configs describe alike: keys, uniques, indexes, foreign keys, checks. */
+type TableConfig = ReturnType<typeof sqliteTableConfig> | ReturnType<typeof pgTableConfig>;
+function constraintShape(config: TableConfig, render: (sql: SQL) => string, indexColumn: (column: never) => string): Omit<TableShape, 'name' | 'columns'> {
+  const { columns, primaryKeys, uniqueConstraints, indexes, foreignKeys, checks } = config as ReturnType<typeof sqliteTableConfig>;
+  return {
+    primaryKey: [...columns.filter((c) => c.primary).map((c) => c.name), ...primaryKeys.flatMap((pk) => pk.columns.map((c) => c.name))],
+    uniques: [
+      ...columns.filter((c) => c.isUnique).map((c) => `${c.uniqueName}(${c.name})`),
+      ...uniqueConstraints.map((u) => `${u.getName()}(${u.columns.map((c) => c.name).join(', ')})`),
+    ].sort(),
+    indexes: indexes
+      .map((i) => `${i.config.name}(${i.config.columns.map((c) => indexColumn(c as never)).join(', ')})${i.config.unique ? ' unique' : ''}${i.config.where ? ` where ${render(i.config.where)}` : ''}`)
+      .sort(),
+    foreignKeys: foreignKeys
+      .map((fk) => {
+        const ref = fk.reference();
+        return `${ref.columns.map((c) => c.name).join(', ')} -> ${getTableName(ref.foreignTable)}(${ref.foreignColumns.map((c) => c.name).join(', ')}) on delete ${fk.onDelete ?? 'no action'} on update ${fk.onUpdate ?? 'no action'}`;
+      })
+      .sort(),
+    checks: checks.map((c) => `${c.name}: ${render(c.value)}`).sort(),
+  };
+}
+
 function sqliteShape(table: SQLiteTable): TableShape {
   const config = sqliteTableConfig(table);
   const render = (sql: SQL) => sqliteDialect.sqlToQuery(sql).sql;
@@ -75,21 +98,7 @@ function sqliteShape(table: SQLiteTable): TableShape {
       default: defaultOf(column.default, render),
       generated: (column as SQLiteColumn & { autoIncrement?: boolean }).autoIncrement === true,
     })),
-    primaryKey: [...columns.filter((c) => c.primary).map((c) => c.name), ...config.primaryKeys.flatMap((pk) => pk.columns.map((c) => c.name))],
-    uniques: [
-      ...columns.filter((c) => c.isUnique).map((c) => `${c.uniqueName}(${c.name})`),
-      ...config.uniqueConstraints.map((u) => `${u.getName()}(${u.columns.map((c) => c.name).join(', ')})`),
-    ].sort(),
-    indexes: config.indexes
-      .map((i) => `${i.config.name}(${i.config.columns.map(indexColumn).join(', ')})${i.config.unique ? ' unique' : ''}${i.config.where ? ` where ${render(i.config.where)}` : ''}`)
-      .sort(),
-    foreignKeys: config.foreignKeys
-      .map((fk) => {
-        const ref = fk.reference();
-        return `${ref.columns.map((c) => c.name).join(', ')} -> ${getTableName(ref.foreignTable)}(${ref.foreignColumns.map((c) => c.name).join(', ')}) on delete ${fk.onDelete ?? 'no action'} on update ${fk.onUpdate ?? 'no action'}`;
-      })
-      .sort(),
-    checks: config.checks.map((c) => `${c.name}: ${render(c.value)}`).sort(),
+    ...constraintShape(config, render, indexColumn),
   };
 }
 
@@ -107,21 +116,7 @@ function postgresShape(table: PgTable): TableShape {
       default: defaultOf(column.default, render),
       generated: (column as PgColumn).generatedIdentity !== undefined,
     })),
-    primaryKey: [...columns.filter((c) => c.primary).map((c) => c.name), ...config.primaryKeys.flatMap((pk) => pk.columns.map((c) => c.name))],
-    uniques: [
-      ...columns.filter((c) => c.isUnique).map((c) => `${c.uniqueName}(${c.name})`),
-      ...config.uniqueConstraints.map((u) => `${u.getName()}(${u.columns.map((c) => c.name).join(', ')})`),
-    ].sort(),
-    indexes: config.indexes
-      .map((i) => `${i.config.name}(${i.config.columns.map(indexColumn).join(', ')})${i.config.unique ? ' unique' : ''}${i.config.where ? ` where ${render(i.config.where)}` : ''}`)
-      .sort(),
-    foreignKeys: config.foreignKeys
-      .map((fk) => {
-        const ref = fk.reference();
-        return `${ref.columns.map((c) => c.name).join(', ')} -> ${getTableName(ref.foreignTable)}(${ref.foreignColumns.map((c) => c.name).join(', ')}) on delete ${fk.onDelete ?? 'no action'} on update ${fk.onUpdate ?? 'no action'}`;
-      })
-      .sort(),
-    checks: config.checks.map((c) => `${c.name}: ${render(c.value)}`).sort(),
+    ...constraintShape(config, render, indexColumn),
   };
 }
 
