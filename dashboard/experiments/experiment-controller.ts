@@ -4,6 +4,7 @@ import { decisionRuleInWords } from './decision-rule-words.ts';
 import { clusterPlan } from './cluster-design-plan.ts';
 import { eligibilityInWords } from './eligibility-words.ts';
 import { instructionParagraphs } from '../contact/arm-instructions.ts';
+import { createExperimentCountsReadModel } from './experiment-counts-read-model.ts';
 
 const UNIT_TEXT = {
   person: 'Each person',
@@ -13,13 +14,11 @@ const UNIT_TEXT = {
 
 const CHANGED = new Set(['launch', 'pause', 'resume', 'conclude', 'allocation', 'instructions']);
 
-const ASSIGNED_BY_ARM = 'SELECT arm_id AS "armId", COUNT(*) AS n FROM assignments WHERE experiment_id = ? GROUP BY arm_id';
-
 /** One experiment's design: editable while a draft, shown locked once launched. */
 export async function get(req: Request, res: Response): Promise<void> {
   const { services } = dashboardContext(res);
   const experiment = await services.experiments.get(String(req.params.key));
-  const counts = new Map((await services.db.all<{ armId: number; n: number }>(ASSIGNED_BY_ARM, [experiment.id])).map((r) => [r.armId, r.n]));
+  const counts = await createExperimentCountsReadModel(services.db).assignedByArm(experiment.id);
   const arms = experiment.arms.map((arm) => ({
     ...arm,
     assigned: counts.get(arm.id) ?? 0,

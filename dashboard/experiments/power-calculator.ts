@@ -4,6 +4,7 @@ import type { DecisionRule, SpendingFunction } from '../../experiments/vocabular
 import type { Db } from '../../server/db/database.ts';
 import type { PageError } from '../page-context.ts';
 import { expectedWeeksToDecision, type ExpectedWeeks } from './design-simulation.ts';
+import { createExperimentCountsReadModel } from './experiment-counts-read-model.ts';
 
 /**
  * The power calculator beside "planned sample size". From the control rate and
@@ -229,8 +230,9 @@ export function calculatePower(input: PowerInput, weightShares: number[]): { res
 /** People added to the cohort per week, averaged over the last four weeks (null when none). */
 export async function currentWeeklyIntake(db: Db, now: Date): Promise<number | null> {
   const since = new Date(now.getTime() - 28 * 86_400_000).toISOString();
-  const row = (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts WHERE created_at >= ?', [since]))!;
-  if (row.n > 0) return Math.round(row.n / 4);
-  const assigned = (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM assignments WHERE assigned_at >= ?', [since]))!;
-  return assigned.n > 0 ? Math.round(assigned.n / 4) : null;
+  const counts = createExperimentCountsReadModel(db);
+  const added = await counts.contactsAddedSince(since);
+  if (added > 0) return Math.round(added / 4);
+  const assigned = await counts.assignedSince(since);
+  return assigned > 0 ? Math.round(assigned / 4) : null;
 }

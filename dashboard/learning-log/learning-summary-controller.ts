@@ -4,6 +4,7 @@ import { dashboardContext, field, fields, render, type PageError } from '../page
 import { formatDate } from '../format.ts';
 import { latestCompletedWeek, weekContaining, weekEndingOn, type ReportWeek } from '../../experiments/calendar/reporting-calendar.ts';
 import { checkDisclosure, type DisclosureWarning } from './disclosure-check.ts';
+import { createDisclosureReadModel } from './disclosure-read-model.ts';
 import { contactReferencesIn, createLearningNoteService } from './learning-note-service.ts';
 import { createLearningSummaryService, draftDigest, MAX_SUMMARY_LENGTH, type LearningSummary } from './learning-summary-service.ts';
 
@@ -31,7 +32,7 @@ function weekFrom(req: Request, res: Response): ReportWeek {
 async function warningsFor(res: Response, text: string): Promise<DisclosureWarning[]> {
   const { db } = services(res);
   if (!text.trim()) return [];
-  const placeNames = (await db.all<{ name: string }>('SELECT name FROM sites ORDER BY id')).map((s) => s.name);
+  const placeNames = await createDisclosureReadModel(db).placeNames();
   return checkDisclosure(text, { placeNames, isContactReference: await contactReferencesIn(db, text) });
 }
 

@@ -6,6 +6,7 @@ import { createAuditService } from '../../server/audit-service.ts';
 import { ForbiddenError, NotFoundError } from '../../server/errors.ts';
 import { weekEndingOn } from '../../experiments/calendar/reporting-calendar.ts';
 import type { PageError } from '../page-context.ts';
+import { createLearningSummaryStore } from './learning-summary-store.ts';
 
 export const MAX_SUMMARY_LENGTH = 5000;
 
@@ -44,28 +45,6 @@ function normalise(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(/[ \t]+$/gm, '').trim();
 }
 
-const LATEST_APPROVAL = `
-  SELECT l.text AS text, l.approved_at AS "approvedAt", l.approved_by AS "approvedBy", u.display_name AS "approvedByName"
-  FROM learning_summary_approvals l JOIN users u ON u.id = l.approved_by
-  WHERE l.summary_id = ? ORDER BY l.id DESC LIMIT 1`;
-const SUMMARY_BY_WEEK = `
-  SELECT s.id AS id, s.week_ending AS "weekEnding", s.text AS text, s.status AS status, s.created_by AS "createdBy",
-    s.updated_by AS "updatedBy", updater.display_name AS "updatedByName", s.created_at AS "createdAt", s.updated_at AS "updatedAt"
-  FROM learning_summaries s JOIN users updater ON updater.id = s.updated_by
-  WHERE s.week_ending = ?`;
-const UPDATE_DRAFT = "UPDATE learning_summaries SET text = ?, status = 'draft', updated_by = ?, updated_at = ? WHERE id = ?";
-const INSERT_DRAFT = `
-  INSERT INTO learning_summaries (week_ending, text, status, created_by, updated_by, created_at, updated_at)
-  VALUES (?, ?, 'draft', ?, ?, ?, ?)`;
-const INSERT_APPROVAL = 'INSERT INTO learning_summary_approvals (summary_id, text, approved_by, approved_at) VALUES (?, ?, ?, ?)';
-const MARK_APPROVED = "UPDATE learning_summaries SET status = 'approved', approved_by = ?, approved_at = ? WHERE id = ?";
-const SUMMARY_ID = 'SELECT id FROM learning_summaries WHERE week_ending = ?';
-const LIST = `
-  SELECT week_ending AS "weekEnding", status, updated_at AS "updatedAt", approved_at AS "approvedAt"
-  FROM learning_summaries ORDER BY week_ending DESC`;
-
-type Approval = ApprovedLearning & { approvedBy: number; approvedByName: string };
-
 /**
  * The analysts' weekly learning summary: the only learning text that reaches
  * ministers. A week has one row, whose text is either a draft or the approved
@@ -75,6 +54,7 @@ type Approval = ApprovedLearning & { approvedBy: number; approvedByName: string 
  * (docs/decisions/0027). Only analysts write or approve, and every write is audited.
  */
 export function createLearningSummaryService(db: Db, clock: Clock) {
+  const store = createLearningSummaryStore(db);
   const audit = createAuditService(db, clock);
 
   function requireAnalyst(user: CurrentUser) {
@@ -85,14 +65,10 @@ export function createLearningSummaryService(db: Db, clock: Clock) {
     if (!weekEndingOn(weekEnding)) throw new NotFoundError('Week');
   }
 
-  async function latestApproval(summaryId: number): Promise<Approval | undefined> {
-    return db.get<Approval>(LATEST_APPROVAL, [summaryId]);
-  }
-
   async function get(weekEnding: string): Promise<LearningSummary | null> {
-    const row = await db.get<Omit<LearningSummary, 'approved'>>(SUMMARY_BY_WEEK, [weekEnding]);
+    const row = await store.byWeek(weekEnding);
     if (!row) return null;
-    return { ...row, status: row.status as LearningSummaryStatus, approved: (await latestApproval(row.id)) ?? null };
+    return { ...row, status: row.status as LearningSummaryStatus, approved: (await store.latestApproval(row.id)) ?? null };
   }
 
   return {
@@ -114,8 +90,8 @@ export function createLearningSummaryService(db: Db, clock: Clock) {
         const existing = await get(weekEnding);
         if (existing && existing.text === text) return { summary: existing, errors: [] };
         const now = clock.now().toISOString();
-        if (existing) await db.run(UPDATE_DRAFT, [text, user.id, now, existing.id]);
-        else await db.run(INSERT_DRAFT, [weekEnding, text, user.id, user.id, now, now]);
+        if (existing) await store.updateDraft(existing.id, text, user.id, now);
+        else await store.insertDraft(weekEnding, text, user.id, now);
         await audit.record(user.id, 'save-draft', 'learning-summary', weekEnding);
         return { summary: (await get(weekEnding))!, errors: [] };
       });
@@ -135,8 +111,8 @@ export function createLearningSummaryService(db: Db, clock: Clock) {
         if (summary.status === 'approved') return { approved: false, reason: 'already-approved' };
         if (draftDigest(summary.text) !== digest) return { approved: false, reason: 'changed' };
         const now = clock.now().toISOString();
-        await db.run(INSERT_APPROVAL, [summary.id, summary.text, user.id, now]);
-        await db.run(MARK_APPROVED, [user.id, now, summary.id]);
+        await store.addApproval(summary.id, summary.text, user.id, now);
+        await store.markApproved(summary.id, user.id, now);
         await audit.record(user.id, 'approve', 'learning-summary', weekEnding);
         return { approved: true, summary: (await get(weekEnding))! };
       });
@@ -144,14 +120,14 @@ export function createLearningSummaryService(db: Db, clock: Clock) {
 
     /** The text ministers see for the week: its latest approval, or null when none was ever approved. */
     async approvedFor(weekEnding: string): Promise<ApprovedLearning | null> {
-      const row = await db.get<{ id: number }>(SUMMARY_ID, [weekEnding]);
-      const approval = row ? await latestApproval(row.id) : undefined;
+      const summaryId = await store.idByWeek(weekEnding);
+      const approval = summaryId !== null ? await store.latestApproval(summaryId) : undefined;
       return approval ? { text: approval.text, approvedAt: approval.approvedAt } : null;
     },
 
     /** Every week that has a summary, newest first, for the analysts' list. */
     async list(): Promise<{ weekEnding: string; status: LearningSummaryStatus; updatedAt: string; approvedAt: string | null }[]> {
-      const rows = await db.all<{ weekEnding: string; status: string; updatedAt: string; approvedAt: string | null }>(LIST);
+      const rows = await store.list();
       return rows.map((row) => ({ ...row, status: row.status as LearningSummaryStatus }));
     },
   };

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { evalCondition } from '@growthbook/growthbook';
 import type { Clock } from '../../server/clock.ts';
 import { isUniqueViolation, type Db } from '../../server/db/database.ts';
-import type { experimentArms, experimentPhases, experiments } from '../../server/db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
 import { ALWAYS_GUARDRAILS, type DecisionRule, type ExperimentStatus, type JourneyPhase, type RandomisationMethod, type RandomisationUnit, type SpendingFunction, type StageKey } from '../vocabulary.ts';
 import { CONTACT_ATTRIBUTE_KEYS } from '../contacts/contact-attributes.ts';
@@ -10,7 +9,7 @@ import { integerRatio } from '../assignment/permuted-blocks.ts';
 import type { AllocationInput, ExperimentInput } from './experiment-schema.ts';
 import { MAX_NESTING_DEPTH, tooDeepField } from '../../server/middleware/body-shape.ts';
 import { createArmInstructionStore, type ArmInstructionVersion } from './arm-instruction-store.ts';
-import { rowLockSql } from './row-lock.ts';
+import { createExperimentStore, type ExperimentRow, type PhaseRow } from './experiment-store.ts';
 
 export interface Factor {
   key: string;
@@ -250,61 +249,10 @@ function clusterDesignErrors(input: ExperimentInput): FieldError[] {
   return errors;
 }
 
-type ExperimentRow = typeof experiments.$inferSelect;
-type ArmRow = Omit<typeof experimentArms.$inferSelect, 'isControl'> & { isControl: number };
-type PhaseRow = typeof experimentPhases.$inferSelect;
-
-const EXPERIMENT_COLUMNS = `id, key, name, hypothesis, journey_phase AS "journeyPhase", status, factors, eligibility,
-  primary_metric AS "primaryMetric", secondary_metrics AS "secondaryMetrics", guardrail_metrics AS "guardrailMetrics",
-  planned_sample_size AS "plannedSampleSize", decision_rule AS "decisionRule", alpha_spending AS "alphaSpending",
-  randomisation, randomisation_unit AS "randomisationUnit", strata, created_by AS "createdBy", created_at AS "createdAt",
-  updated_at AS "updatedAt", launched_at AS "launchedAt", concluded_at AS "concludedAt"`;
-const ARMS_OF = `SELECT id, experiment_id AS "experimentId", key, name, is_control AS "isControl", levels, position
-  FROM experiment_arms WHERE experiment_id = ? ORDER BY position, id`;
-const PHASES_OF = `SELECT id, experiment_id AS "experimentId", number, seed, arm_ids AS "armIds", weights, coverage,
-  started_at AS "startedAt", ended_at AS "endedAt", reason
-  FROM experiment_phases WHERE experiment_id = ? ORDER BY number`;
-const ALL_EXPERIMENTS = `SELECT ${EXPERIMENT_COLUMNS} FROM experiments ORDER BY created_at, id`;
-const KEY_TAKEN = 'SELECT id FROM experiments WHERE key = ?';
-const INSERT_EXPERIMENT = `INSERT INTO experiments (key, name, hypothesis, journey_phase, factors, eligibility, primary_metric,
-    secondary_metrics, guardrail_metrics, planned_sample_size, decision_rule, alpha_spending, randomisation,
-    randomisation_unit, strata, status, created_by, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?) RETURNING ${EXPERIMENT_COLUMNS}`;
-const UPDATE_DESIGN = `UPDATE experiments SET name = ?, hypothesis = ?, journey_phase = ?, factors = ?, eligibility = ?,
-    primary_metric = ?, secondary_metrics = ?, guardrail_metrics = ?, planned_sample_size = ?, decision_rule = ?,
-    alpha_spending = ?, randomisation = ?, randomisation_unit = ?, strata = ?, updated_at = ?
-  WHERE id = ?`;
-const INSERT_ARM = `INSERT INTO experiment_arms (experiment_id, key, name, is_control, levels, position)
-  VALUES (?, ?, ?, ?, ?, ?) RETURNING id`;
-const INSERT_PHASE = `INSERT INTO experiment_phases (experiment_id, number, seed, arm_ids, weights, coverage, started_at, reason)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
-const DELETE_PHASES = 'DELETE FROM experiment_phases WHERE experiment_id = ?';
-const DELETE_ARMS = 'DELETE FROM experiment_arms WHERE experiment_id = ?';
-const SET_STATUS: Record<LifecycleAction, string> = {
-  launch: 'UPDATE experiments SET status = ?, updated_at = ?, launched_at = ? WHERE id = ?',
-  pause: 'UPDATE experiments SET status = ?, updated_at = ? WHERE id = ?',
-  resume: 'UPDATE experiments SET status = ?, updated_at = ? WHERE id = ?',
-  conclude: 'UPDATE experiments SET status = ?, updated_at = ?, concluded_at = ? WHERE id = ?',
-};
-const START_FIRST_PHASE = 'UPDATE experiment_phases SET started_at = ? WHERE experiment_id = ? AND number = 1';
-const END_OPEN_PHASES = 'UPDATE experiment_phases SET ended_at = ? WHERE experiment_id = ? AND ended_at IS NULL';
-const EDIT_PHASE = 'UPDATE experiment_phases SET arm_ids = ?, weights = ?, coverage = ?, reason = ? WHERE id = ?';
-const END_PHASE = 'UPDATE experiment_phases SET ended_at = ? WHERE id = ?';
-const TOUCH = 'UPDATE experiments SET updated_at = ? WHERE id = ?';
-// What an experiment's view depends on once created: its status and updated_at
-// (set by every change) and its newest phase (a new phase on any allocation change).
-// One indexed lookup, so hot paths can reuse a view until this changes, even when
-// another connection or service instance made the change.
-const FINGERPRINT = `SELECT e.id, e.status, e.updated_at AS "updatedAt",
-    (SELECT MAX(p.id) FROM experiment_phases p WHERE p.experiment_id = e.id) AS "phaseId"
-  FROM experiments e WHERE e.key = ?`;
-
 export function createExperimentService(db: Db, clock: Clock) {
   const now = () => clock.now().toISOString();
+  const store = createExperimentStore(db);
   const instructionStore = createArmInstructionStore(db);
-  const byKey = `SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE key = ?`;
-  // Writers lock the experiment's row first, so changes to one experiment take turns on PostgreSQL too.
-  const lockedByKey = `${byKey}${rowLockSql(db.dialect).forUpdate}`;
 
   function toPhaseView(row: PhaseRow, armsById: Map<number, { key: string }>): PhaseView {
     const armIds = parseJson<number[]>(row.armIds);
@@ -322,8 +270,8 @@ export function createExperimentService(db: Db, clock: Clock) {
   }
 
   async function toView(row: ExperimentRow): Promise<ExperimentView> {
-    const armRows = await db.all<ArmRow>(ARMS_OF, [row.id]);
-    const phaseRows = await db.all<PhaseRow>(PHASES_OF, [row.id]);
+    const armRows = await store.armsOf(row.id);
+    const phaseRows = await store.phasesOf(row.id);
     const instructions = await instructionStore.latest(row.id);
     const armsById = new Map(armRows.map((a) => [a.id, a]));
     const phases = phaseRows.map((p) => toPhaseView(p, armsById));
@@ -363,7 +311,7 @@ export function createExperimentService(db: Db, clock: Clock) {
 
   /** The experiment's row; `lock` (inside a transaction) holds it until the transaction ends. */
   async function rowByKey(key: string, lock = false): Promise<ExperimentRow> {
-    const row = await db.get<ExperimentRow>(lock ? lockedByKey : byKey, [key]);
+    const row = await store.byKey(key, lock);
     if (!row) throw new NotFoundError('Experiment');
     return row;
   }
@@ -371,7 +319,7 @@ export function createExperimentService(db: Db, clock: Clock) {
   async function insertArms(experimentId: number, arms: ArmDraft[], firstPosition: number, userId: number | null, at: string): Promise<number[]> {
     const ids: number[] = [];
     for (const [i, arm] of arms.entries()) {
-      const { id } = (await db.get<{ id: number }>(INSERT_ARM, [experimentId, arm.key, arm.name, arm.isControl, JSON.stringify(arm.levels), firstPosition + i]))!;
+      const id = await store.insertArm(experimentId, arm, firstPosition + i);
       if (arm.instructions?.trim()) await instructionStore.add(id, 1, { instructions: arm.instructions.trim(), script: (arm.script ?? '').trim() }, null, userId, at);
       ids.push(id);
     }
@@ -381,36 +329,7 @@ export function createExperimentService(db: Db, clock: Clock) {
   /** A draft's arms and its first phase (with a random seed unless the analyst gave one). */
   async function insertDesign(experimentId: number, input: ExperimentInput, arms: ArmDraft[], at: string, userId: number | null) {
     const armIds = await insertArms(experimentId, arms, 0, userId, at);
-    await db.run(INSERT_PHASE, [
-      experimentId,
-      1,
-      input.seed ?? newAllocationSeed(),
-      JSON.stringify(armIds),
-      JSON.stringify(normalise(arms.map((a) => a.weight))),
-      input.coverage,
-      at,
-      null,
-    ]);
-  }
-
-  /** The design's columns, in the order INSERT_EXPERIMENT and UPDATE_DESIGN list them. */
-  function designColumns(input: ExperimentInput): unknown[] {
-    return [
-      input.name,
-      input.hypothesis,
-      input.journeyPhase,
-      JSON.stringify(input.factors),
-      JSON.stringify(input.eligibility),
-      input.primaryMetric,
-      JSON.stringify(input.secondaryMetrics),
-      JSON.stringify(input.guardrailMetrics.filter((m) => !ALWAYS_GUARDRAILS.includes(m))),
-      input.plannedSampleSize ?? null,
-      input.decisionRule ?? null,
-      input.alphaSpending ?? 'obf',
-      input.randomisation,
-      input.randomisationUnit ?? 'person',
-      JSON.stringify(input.strata),
-    ];
+    await store.insertPhase(experimentId, 1, input.seed ?? newAllocationSeed(), { armIds, weights: normalise(arms.map((a) => a.weight)), coverage: input.coverage, reason: null }, at);
   }
 
   function planOrThrow(input: ExperimentInput): ArmDraft[] {
@@ -421,7 +340,7 @@ export function createExperimentService(db: Db, clock: Clock) {
   }
 
   async function fingerprintOf(key: string): Promise<string> {
-    const row = await db.get<{ id: number; status: string; updatedAt: string; phaseId: number | null }>(FINGERPRINT, [key]);
+    const row = await store.fingerprint(key);
     if (!row) throw new NotFoundError('Experiment');
     return `${row.id}|${row.status}|${row.updatedAt}|${row.phaseId}`;
   }
@@ -469,7 +388,7 @@ export function createExperimentService(db: Db, clock: Clock) {
 
     async list(): Promise<ExperimentView[]> {
       const views: ExperimentView[] = [];
-      for (const row of await db.all<ExperimentRow>(ALL_EXPERIMENTS)) views.push(await toView(row));
+      for (const row of await store.all()) views.push(await toView(row));
       return views;
     },
 
@@ -477,11 +396,11 @@ export function createExperimentService(db: Db, clock: Clock) {
       const arms = planOrThrow(input);
       const taken = () => new ConflictError('An experiment with that key already exists', [{ field: 'key', message: 'Choose a key no other experiment uses' }]);
       return changing(input.key, async () => {
-        if (await db.get(KEY_TAKEN, [input.key])) throw taken();
+        if ((await store.idByKey(input.key)) !== null) throw taken();
         const at = now();
         let row: ExperimentRow;
         try {
-          row = (await db.get<ExperimentRow>(INSERT_EXPERIMENT, [input.key, ...designColumns(input), userId, at, at]))!;
+          row = await store.insert(input, userId, at);
         } catch (error) {
           // Another instance created the same key after the check above.
           if (isUniqueViolation(error)) throw taken();
@@ -500,10 +419,10 @@ export function createExperimentService(db: Db, clock: Clock) {
           throw new ConflictError('The design is locked because the experiment has launched; change the allocation to start a new phase instead');
         if (input.key !== key) throw new ValidationError([{ field: 'key', message: 'The key of an experiment cannot change' }]);
         const arms = planOrThrow(input);
-        await db.run(DELETE_PHASES, [existing.id]);
+        await store.deletePhases(existing.id);
         await instructionStore.deleteForExperiment(existing.id);
-        await db.run(DELETE_ARMS, [existing.id]);
-        await db.run(UPDATE_DESIGN, [...designColumns(input), now(), existing.id]);
+        await store.deleteArms(existing.id);
+        await store.updateDesign(existing.id, input, now());
         await insertDesign(existing.id, input, arms, now(), userId);
         return toView(await rowByKey(key));
       });
@@ -516,10 +435,9 @@ export function createExperimentService(db: Db, clock: Clock) {
         if (!rule.from.includes(row.status as ExperimentStatus))
           throw new ConflictError(`A ${row.status} experiment cannot be ${action === 'conclude' ? 'concluded' : `${action}d`}; it must be ${rule.from.join(' or ')}`);
         const at = now();
-        const stamped = action === 'launch' || action === 'conclude';
-        await db.run(SET_STATUS[action], stamped ? [rule.to, at, at, row.id] : [rule.to, at, row.id]);
-        if (action === 'launch') await db.run(START_FIRST_PHASE, [at, row.id]);
-        if (action === 'conclude') await db.run(END_OPEN_PHASES, [at, row.id]);
+        await store.setStatus(row.id, action, rule.to, at);
+        if (action === 'launch') await store.startFirstPhase(row.id, at);
+        if (action === 'conclude') await store.endOpenPhases(row.id, at);
         return toView(await rowByKey(key));
       });
     },
@@ -567,13 +485,14 @@ export function createExperimentService(db: Db, clock: Clock) {
         const armIds = open.map((a) => idByKey.get(a.k)!);
         const phaseWeights = normalise(open.map((a) => a.w));
         const coverage = input.coverage ?? view.phase.coverage;
+        const allocation = { armIds, weights: phaseWeights, coverage, reason: input.reason };
         if (view.status === 'draft') {
-          await db.run(EDIT_PHASE, [JSON.stringify(armIds), JSON.stringify(phaseWeights), coverage, input.reason, view.phase.id]);
+          await store.editPhase(view.phase.id, allocation);
         } else {
-          await db.run(END_PHASE, [at, view.phase.id]);
-          await db.run(INSERT_PHASE, [view.id, view.phase.number + 1, newAllocationSeed(), JSON.stringify(armIds), JSON.stringify(phaseWeights), coverage, at, input.reason]);
+          await store.endPhase(view.phase.id, at);
+          await store.insertPhase(view.id, view.phase.number + 1, newAllocationSeed(), allocation, at);
         }
-        await db.run(TOUCH, [at, view.id]);
+        await store.touch(view.id, at);
         return toView(await rowByKey(key));
       });
     },
@@ -611,7 +530,7 @@ export function createExperimentService(db: Db, clock: Clock) {
           }
           changed.push(arm.key);
         }
-        if (changed.length) await db.run(TOUCH, [at, view.id]);
+        if (changed.length) await store.touch(view.id, at);
         return { experiment: await toView(await rowByKey(key)), changed };
       });
     },
