@@ -6,6 +6,7 @@ import { containsIdentifier } from '../../dashboard/learning-log/disclosure-chec
 import { contactReferencesIn } from '../../dashboard/learning-log/learning-note-service.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { guardProgressSources } from '../progress/source-guard.ts';
+import { createOutcomeStore } from './outcome-store.ts';
 import { checkOccurredAt, checkStage, type CorrectionView, type OutcomeService, type OutcomeView } from './outcome-service.ts';
 import { COACH_CORRECTION_DAYS, CORRECTION_REASONS, type CorrectionInput } from './correction-schema.ts';
 
@@ -23,15 +24,7 @@ export type CorrectionRight = { allowed: true } | { allowed: false; status: 403 
  * and the reports' read model takes it in (experiments/progress).
  */
 export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeService, progress: ProgressProjection) {
-  const correctionByKey = (key: string) => db.get<{ id: number; eventId: number }>('SELECT id, event_id AS "eventId" FROM outcome_corrections WHERE idempotency_key = ?', [key]);
-  // The key is unique (outcome_corrections_idempotency_key_unique; no key, no conflict): a request that loses
-  // a race for it inserts nothing and answers as a retry does, without aborting its transaction.
-  const INSERT_CORRECTION = `
-    INSERT INTO outcome_corrections (event_id, kind, occurred_at, value, detail, reason, reason_note, corrected_by, corrected_at, idempotency_key)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING id`;
-  const AUDIT = 'INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (?, ?, ?, ?, ?)';
+  const store = createOutcomeStore(db);
 
   function rightFor(user: CurrentUser, event: { view: OutcomeView; recordedBy: number }): CorrectionRight {
     if (event.view.status === 'withdrawn') return { allowed: false, status: 409, message: 'This entry has been withdrawn. If it did happen, record it again.' };
@@ -96,7 +89,7 @@ export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeS
 
   async function correctNow(user: CurrentUser, eventId: number, input: CorrectionInput): Promise<CorrectResult> {
     if (input.idempotencyKey) {
-      const previous = await correctionByKey(input.idempotencyKey);
+      const previous = await store.correctionByKey(input.idempotencyKey);
       if (previous) return repeated(user, eventId, previous);
     }
     const event = await load(user, eventId);
@@ -108,26 +101,24 @@ export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeS
 
     const correctedAt = clock.now().toISOString();
     await guardProgressSources(db);
-    const inserted = await db.get<{ id: number }>(INSERT_CORRECTION, [
+    const inserted = await store.insertCorrection({
       eventId,
-      input.kind,
-      record.occurredAt,
-      record.value,
-      record.detail,
-      input.reason,
-      input.reasonNote || null,
-      user.id,
+      kind: input.kind,
+      ...record,
+      reason: input.reason,
+      reasonNote: input.reasonNote || null,
+      correctedBy: user.id,
       correctedAt,
-      input.idempotencyKey ?? null,
-    ]);
+      idempotencyKey: input.idempotencyKey ?? null,
+    });
     if (!inserted) {
       // Another request used this key since it was looked up: answer as its retry.
-      const stored = input.idempotencyKey ? await correctionByKey(input.idempotencyKey) : undefined;
+      const stored = input.idempotencyKey ? await store.correctionByKey(input.idempotencyKey) : undefined;
       if (!stored) throw new Error('A correction with this idempotency key was neither recorded nor found');
       return repeated(user, eventId, stored);
     }
     const id = Number(inserted.id);
-    await db.run(AUDIT, [user.id, input.kind === 'withdraw' ? 'withdraw-outcome' : 'correct-outcome', 'outcome_event', String(eventId), correctedAt]);
+    await store.auditCorrection(user.id, input.kind === 'withdraw' ? 'withdraw-outcome' : 'correct-outcome', eventId, correctedAt);
     progress.scheduleCatchUp();
     const { view } = await load(user, eventId);
     return { created: true, correction: view.corrections.find((c) => c.id === id)!, event: view };

@@ -1,6 +1,5 @@
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/database.ts';
-import { dialectSql } from '../../server/db/dialect-sql.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../server/errors.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { contactScope, createContactLookup } from '../contacts/contact-service.ts';
@@ -8,7 +7,8 @@ import { stageByKey } from '../vocabulary.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { guardProgressSources } from '../progress/source-guard.ts';
 import { detailSchemas, type OutcomeInput } from './outcome-schema.ts';
-import { effectiveColumn, latestCorrectionJoin } from './effective-outcomes.ts';
+import { createOutcomeStore, type EventRow } from './outcome-store.ts';
+import { createOutcomeHistoryReadModel, type CorrectionRow } from './outcome-history-read-model.ts';
 import { outcomeDifferences, outcomePayloadHash } from './outcome-payload.ts';
 import { CORRECTION_REASONS, type CorrectionKind } from './correction-schema.ts';
 import { skippedStageWarning, type SkippedStageWarning } from './funnel-order.ts';
@@ -47,25 +47,6 @@ export interface OutcomeView {
   status: 'recorded' | 'corrected' | 'withdrawn';
   original: { value: number | null; detail: Record<string, unknown> | null; occurredAt: string } | null;
   corrections: CorrectionView[];
-}
-
-/** An event row with its latest correction's kind and its values as they now count. */
-interface EventRow {
-  id: number;
-  contactId: number;
-  stage: string;
-  value: number | null;
-  detail: string | null;
-  occurredAt: string;
-  recordedAt: string;
-  recordedBy: number;
-  idempotencyKey: string;
-  originalValue: number | null;
-  originalDetail: string | null;
-  originalOccurredAt: string;
-  latestKind: CorrectionKind | null;
-  /** sha256 of the outcome as first sent (outcome-payload.ts); null for events recorded before hashes. */
-  payloadHash: string | null;
 }
 
 const parseDetail = (detail: string | null) => (detail ? (JSON.parse(detail) as Record<string, unknown>) : null);
@@ -124,37 +105,9 @@ export interface RecordResult {
 }
 
 export function createOutcomeService(db: Db, clock: Clock, progress: ProgressProjection) {
-  const d = dialectSql(db.dialect);
-  const eventColumns = `o.id, o.contact_id AS "contactId", o.stage, ${effectiveColumn('value')} AS value, ${effectiveColumn('detail')} AS detail,
-    ${effectiveColumn('occurred_at')} AS "occurredAt", o.recorded_at AS "recordedAt", o.recorded_by AS "recordedBy", o.idempotency_key AS "idempotencyKey",
-    o.value AS "originalValue", o.detail AS "originalDetail", o.occurred_at AS "originalOccurredAt", k.kind AS "latestKind", o.payload_hash AS "payloadHash"`;
-  const EVENT_BY_ID = `SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()} WHERE o.id = ?`;
-  const EVENTS_OF_CONTACT = `SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()} WHERE o.contact_id = ?`;
-  const CORRECTIONS_OF_CONTACT = `
-    SELECT k.id, k.event_id AS "eventId", k.kind, k.reason, k.reason_note AS "reasonNote", k.occurred_at AS "occurredAt", k.value, k.detail,
-           u.display_name AS "correctedBy", k.corrected_at AS "correctedAt"
-    FROM outcome_corrections k JOIN outcome_events o ON o.id = k.event_id JOIN users u ON u.id = k.corrected_by
-    WHERE o.contact_id = ? ORDER BY k.id`;
-  const CURRENT_OPT_OUT = `SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()}
-    WHERE o.contact_id = ? AND o.stage = 'opted_out' ORDER BY o.id DESC LIMIT 1`;
-  const EVENT_BY_KEY = `SELECT ${eventColumns} FROM outcome_events o ${latestCorrectionJoin()} WHERE o.idempotency_key = ?`;
-  // The key is unique (outcome_events_idempotency_key_unique): a request that loses a race for it inserts nothing
-  // and answers as a retry does, without aborting its transaction.
-  const INSERT_EVENT = `
-    INSERT INTO outcome_events (contact_id, stage, value, detail, occurred_at, recorded_at, recorded_by, idempotency_key, payload_hash)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING id`;
-  const MARK_OPTED_OUT = 'UPDATE contacts SET opted_out_at = ?, updated_at = ? WHERE id = ? AND opted_out_at IS NULL';
-  // Withdrawn entries do not count: the funnel and the meeting come from events as they now stand.
-  const STAGES_REACHED = 'SELECT DISTINCT stage FROM effective_outcome_events WHERE contact_id = ?';
-  // The meeting an attendance is about: the latest agreed by the time it happened.
-  const MEETING_BEFORE = `
-    SELECT ${d.jsonText('detail', 'time')} AS time FROM effective_outcome_events
-    WHERE contact_id = ? AND stage = 'meeting_agreed' AND occurred_at <= ?
-    ORDER BY occurred_at DESC, id DESC LIMIT 1`;
+  const store = createOutcomeStore(db);
+  const history = createOutcomeHistoryReadModel(db);
 
-  type CorrectionRow = Omit<CorrectionView, 'detail' | 'reasonLabel'> & { eventId: number; detail: string | null };
   const toCorrectionView = ({ eventId: _eventId, ...row }: CorrectionRow): CorrectionView => ({
     ...row,
     reasonLabel: (CORRECTION_REASONS[row.kind] as Record<string, string>)[row.reason] ?? row.reason,
@@ -174,10 +127,9 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
     corrections,
   });
   const viewOf = async (row: EventRow, reference: string) => {
-    const corrections = (await db.all<CorrectionRow>(CORRECTIONS_OF_CONTACT, [row.contactId])).filter((c) => c.eventId === row.id).map(toCorrectionView);
+    const corrections = (await history.correctionsOfContact(row.contactId)).filter((c) => c.eventId === row.id).map(toCorrectionView);
     return toView(row, reference, corrections);
   };
-  const eventByKey = (key: string) => db.get<EventRow>(EVENT_BY_KEY, [key]);
 
   const contactLookup = createContactLookup(db);
   type Contact = Awaited<ReturnType<typeof contactLookup.byReference>>;
@@ -193,7 +145,7 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
     const { errors: stageErrors, detail } = checkStage(input);
     errors.push(...stageErrors);
     if (stageErrors.length === 0) errors.push(...(await checkTimes(input.stage, detail, occurredAt, now, contact?.id)));
-    const reached = contact ? new Set((await db.all<{ stage: string }>(STAGES_REACHED, [contact.id])).map((r) => r.stage)) : new Set<string>();
+    const reached = contact ? new Set(await store.stagesReached(contact.id)) : new Set<string>();
     const warning = skippedStageWarning(input.stage, reached);
     return { now, occurredAt, detail, errors, warnings: warning ? [warning] : [] };
   }
@@ -218,7 +170,7 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
       else if (meeting.getTime() > now.getTime() + MEETING_HORIZON_DAYS * DAY_MS) errors.push({ field: 'detail.time', message: 'The meeting must be within the next year' });
     }
     if (ATTENDANCE_STAGES.has(stage) && contactId !== undefined) {
-      const time = (await db.get<{ time: string | null }>(MEETING_BEFORE, [contactId, occurredAt.toISOString()]))?.time;
+      const time = await store.meetingTimeBefore(contactId, occurredAt.toISOString());
       if (typeof time === 'string' && new Date(time).getTime() > occurredAt.getTime())
         errors.push({ field: 'occurredAt', message: `You can only record this once the meeting has started (${ukDateTimeWords(new Date(time))})` });
     }
@@ -236,11 +188,11 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
 
   async function record(user: CurrentUser, input: OutcomeInput): Promise<RecordResult> {
     const contact = await contactLookup.byReference(user, input.contact);
-    const previous = await eventByKey(input.idempotencyKey);
+    const previous = await store.eventByKey(input.idempotencyKey);
     if (previous) return repeated(user, previous, contact, input);
     // An opt-out is recorded once per person: repeats, with any key, return the one in force.
     if (contact?.optedOutAt && input.stage === 'opted_out') {
-      const current = await db.get<EventRow>(CURRENT_OPT_OUT, [contact.id]);
+      const current = await store.currentOptOut(contact.id);
       if (current) return { created: false, event: await viewOf(current, contact.reference) };
     }
     const { now, occurredAt, detail, errors, warnings } = await validate(user, input, contact);
@@ -261,26 +213,16 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
     await guardProgressSources(db);
     if (input.stage === 'opted_out') {
       // Marked first: an opt-out sent at the same moment with another key (PostgreSQL) waits here for this one, finds them opted out, and returns it.
-      const { changes } = await db.run(MARK_OPTED_OUT, [row.occurredAt, row.recordedAt, row.contactId]);
+      const changes = await store.markOptedOut(row.contactId, row.occurredAt, row.recordedAt);
       if (changes === 0) {
-        const current = await db.get<EventRow>(CURRENT_OPT_OUT, [row.contactId]);
+        const current = await store.currentOptOut(row.contactId);
         if (current) return { created: false, event: await viewOf(current, contact!.reference) };
       }
     }
-    const inserted = await db.get<{ id: number }>(INSERT_EVENT, [
-      row.contactId,
-      row.stage,
-      row.value,
-      row.detail,
-      row.occurredAt,
-      row.recordedAt,
-      row.recordedBy,
-      row.idempotencyKey,
-      outcomePayloadHash(row.contactId, input),
-    ]);
+    const inserted = await store.insertEvent({ ...row, payloadHash: outcomePayloadHash(row.contactId, input) });
     if (!inserted) {
       // Another request recorded this key since it was looked up: answer as its retry.
-      const stored = await eventByKey(input.idempotencyKey);
+      const stored = await store.eventByKey(input.idempotencyKey);
       if (!stored) throw new Error('An outcome event with this idempotency key was neither recorded nor found');
       return repeated(user, stored, contact, input);
     }
@@ -322,7 +264,7 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
      * nothing to check: recording it again returns the first event (or a 409).
      */
     async check(user: CurrentUser, input: OutcomeInput): Promise<{ errors: FieldError[]; warnings: SkippedStageWarning[] }> {
-      if (await eventByKey(input.idempotencyKey)) return { errors: [], warnings: [] };
+      if (await store.eventByKey(input.idempotencyKey)) return { errors: [], warnings: [] };
       const { errors, warnings } = await validate(user, input, await contactLookup.byReference(user, input.contact));
       return { errors, warnings };
     },
@@ -333,12 +275,12 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
      */
     async forContact(user: CurrentUser, reference: string, options: { includeWithdrawn?: boolean } = {}): Promise<OutcomeView[]> {
       const scope = contactScope(user, 'c');
-      const contact = await db.get<{ id: number }>(`SELECT c.id FROM contacts c WHERE ${scope.sql} AND c.reference = ?`, [...scope.params, reference]);
+      const contact = await history.contactIdInScope(scope, reference);
       if (!contact) throw new NotFoundError('Contact');
       const corrections = new Map<number, CorrectionView[]>();
-      for (const row of await db.all<CorrectionRow>(CORRECTIONS_OF_CONTACT, [contact.id]))
+      for (const row of await history.correctionsOfContact(contact.id))
         corrections.set(row.eventId, [...(corrections.get(row.eventId) ?? []), toCorrectionView(row)]);
-      return (await db.all<EventRow>(EVENTS_OF_CONTACT, [contact.id]))
+      return (await store.eventsOfContact(contact.id))
         .filter((row) => options.includeWithdrawn || row.latestKind !== 'withdraw')
         .sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : a.id - b.id))
         .map((row) => toView(row, reference, corrections.get(row.id) ?? []));
@@ -346,7 +288,7 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
 
     /** One event as it now counts, with the raw facts a correction needs (who recorded it, when); null when the user may not see it. */
     async event(user: CurrentUser, eventId: number): Promise<{ view: OutcomeView; recordedBy: number; contactId: number; contactCreatedAt: string; optedOut: boolean } | null> {
-      const row = await db.get<EventRow>(EVENT_BY_ID, [eventId]);
+      const row = await store.eventById(eventId);
       if (!row) return null;
       const contact = await contactLookup.byId(user, row.contactId);
       if (!contact) return null;

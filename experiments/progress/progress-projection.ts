@@ -1,8 +1,7 @@
-import type { Db, Dialect } from '../../server/db/database.ts';
-import { dialectSql } from '../../server/db/dialect-sql.ts';
+import type { Db } from '../../server/db/database.ts';
 import { STAGES } from '../vocabulary.ts';
 import { ASSIGNED, DIMENSIONS, NOT_RECORDED, OVERALL } from './read-model-names.ts';
-import { effectiveColumn, latestCorrectionJoin, notWithdrawn } from '../outcomes/effective-outcomes.ts';
+import { CHARACTERISTIC_DIMENSIONS, createProgressStore, DAY_OFFSET, VALUED, type Latest, type ProgressRow, type TallyChange, type TallyKey } from './progress-store.ts';
 import { settledSourceIds } from './source-guard.ts';
 
 /**
@@ -34,51 +33,19 @@ import { settledSourceIds } from './source-guard.ts';
  * way, so it recomputes that person's rows from the raw records and moves the
  * tallies by the difference (−old row, +new row).
  */
-const VALUED = new Set<string>(STAGES.filter((s) => 'value' in s).map((s) => s.key));
 
 /** julianday() of a time, as SQLite computes it. */
 export const toJulianDay = (date: Date) => date.getTime() / 86_400_000 + 2_440_587.5;
 
 /**
- * The julian day of an ISO-8601 text expression, as a double on both engines
- * (PostgreSQL's arithmetic on it would otherwise be exact decimal, and the read
- * model's sums must round the same way in SQL as in TypeScript).
+ * The UTC day (days since 1970-01-01) of a julian day, as the store's unixDaySql
+ * computes it in SQL (see DAY_OFFSET), so both agree.
  */
-export const julianDaySql = (dialect: Dialect, expression: string) => `CAST(${dialectSql(dialect).julianDay(expression)} AS DOUBLE PRECISION)`;
-
-/**
- * The UTC day (days since 1970-01-01) of a julian day. Stage days are sums of
- * julian days, which carry floating-point error of about 1e-9 days; the offset
- * of 5e-9 days (0.4 ms) keeps an event at exactly midnight on its own day while
- * an event at 23:59:59.999 still stays on its day (timestamps are whole
- * milliseconds, 1.16e-8 days). The same expression is used in SQL, so both agree.
- */
-const DAY_OFFSET = 5e-9;
 export const unixDay = (julianDay: number) => Math.trunc(julianDay - 2_440_587.5 + DAY_OFFSET);
-/**
- * The same as `unixDay`, in SQL, for a julian-day expression: the same day on
- * both engines (days after 1970 are positive, so truncating is flooring).
- */
-export const unixDaySql = (dialect: Dialect, julian: string) => dialectSql(dialect).floorInteger(`${julian} - 2440587.5 + ${DAY_OFFSET}`);
 
 export { ASSIGNED, DIMENSIONS, NOT_RECORDED, OVERALL };
-const dimensionValueSql = (column: string) =>
-  column === 'caring'
-    ? `CASE caring WHEN 1 THEN 'caring' WHEN 0 THEN 'not caring' ELSE '${NOT_RECORDED}' END`
-    : `COALESCE(CAST(${column} AS TEXT), '${NOT_RECORDED}')`;
 const dimensionValue = (column: string, row: Record<string, unknown>) =>
   row[column] === null || row[column] === undefined ? NOT_RECORDED : column === 'caring' ? (row.caring ? 'caring' : 'not caring') : String(row[column]);
-/** The characteristics kept in the read model, cleared when a person is erased (the coach is kept: it is the unit of clustering). */
-const CHARACTERISTIC_DIMENSIONS = Object.entries(DIMENSIONS).filter(([dimension]) => dimension !== 'coach');
-
-interface ProgressRow {
-  experiment_id: number;
-  assignment_id: number;
-  arm_id: number;
-  assigned_day: number;
-  primary_metric: string;
-  [column: string]: unknown;
-}
 
 /** How long writes may gather before the read model takes them in. */
 const CATCH_UP_DELAY_MS = 25;
@@ -86,19 +53,6 @@ const CATCH_UP_DELAY_MS = 25;
 export const CATCH_UP_JOB = 'progress-catch-up';
 /** How long a reader waits for another instance's catch-up before it gives up with an error. */
 const WAIT_LIMIT_MS = 60_000;
-
-/**
- * The statement each engine needs, first in a transaction that changes the read
- * model, so that such transactions take turns: PostgreSQL, a transaction-level
- * advisory lock (an erasure holds it until it commits, so a catch-up on another
- * instance cannot write back the characteristics it is removing); SQLite runs
- * one transaction at a time already.
- */
-const READ_MODEL_LOCK = 72_150_011;
-const readModelLockSql: Record<Dialect, string | null> = {
-  sqlite: null,
-  postgres: 'SELECT pg_advisory_xact_lock(?) AS "locked"',
-};
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -129,47 +83,8 @@ export async function catchUpProgress(db: Db): Promise<void> {
   await progressProjectionFor(db).catchUp();
 }
 
-interface Latest {
-  assignments: number;
-  events: number;
-  corrections: number;
-}
-
-type TallyKey = { experimentId: number; dimension: string; dimensionValue: string; stage: string; armId: number; day: number };
-type TallyChange = TallyKey & { people: number; valueSum: number; valueSumSquares: number };
-
 function createProgressProjection(db: Db) {
-  const d = dialectSql(db.dialect);
-  const julian = (expression: string) => julianDaySql(db.dialect, expression);
-  const lockSql = readModelLockSql[db.dialect];
-  /** First in every transaction that changes the read model (see readModelLockSql). */
-  const lockReadModel = async () => {
-    if (lockSql) await db.get(lockSql, [READ_MODEL_LOCK]);
-  };
-
-  const checkpointsSql = `SELECT
-      (SELECT last_id FROM projection_checkpoints WHERE source = 'assignments') AS assignments,
-      (SELECT last_id FROM projection_checkpoints WHERE source = 'events') AS events,
-      (SELECT last_id FROM projection_checkpoints WHERE source = 'corrections') AS corrections`;
-  const saveCheckpointSql =
-    'INSERT INTO projection_checkpoints (source, last_id) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET last_id = excluded.last_id';
-  const latestSql = `SELECT (SELECT COALESCE(MAX(id), 0) FROM assignments) AS assignments, (SELECT COALESCE(MAX(id), 0) FROM outcome_events) AS events,
-       (SELECT COALESCE(MAX(id), 0) FROM outcome_corrections) AS corrections`;
-  // One look for a reader: the newest ids beside the checkpoints.
-  const behindSql = `SELECT
-      (SELECT COALESCE(MAX(id), 0) FROM assignments) AS assignments,
-      (SELECT COALESCE(MAX(id), 0) FROM outcome_events) AS events,
-      (SELECT COALESCE(MAX(id), 0) FROM outcome_corrections) AS corrections,
-      (SELECT last_id FROM projection_checkpoints WHERE source = 'assignments') AS "assignmentsAt",
-      (SELECT last_id FROM projection_checkpoints WHERE source = 'events') AS "eventsAt",
-      (SELECT last_id FROM projection_checkpoints WHERE source = 'corrections') AS "correctionsAt"`;
-
-  const readCheckpoints = async (): Promise<Latest> => {
-    const row = await db.get<{ assignments: number | null; events: number | null; corrections: number | null }>(checkpointsSql);
-    return { assignments: row?.assignments ?? 0, events: row?.events ?? 0, corrections: row?.corrections ?? 0 };
-  };
-  const saveCheckpoint = (source: keyof Latest, lastId: number) => db.run(saveCheckpointSql, [source, lastId]);
-  const readLatest = async (): Promise<Latest> => (await db.get<Latest>(latestSql))!;
+  const store = createProgressStore(db);
 
   /**
    * True when the checkpoints are at or past every id visible now. A checkpoint
@@ -177,26 +92,9 @@ function createProgressProjection(db: Db) {
    * in the read model: a record committed before this look is already counted.
    */
   async function upToDate(): Promise<boolean> {
-    const row = (await db.get<Latest & { assignmentsAt: number | null; eventsAt: number | null; correctionsAt: number | null }>(behindSql))!;
+    const row = await store.latestAndCheckpoints();
     return (row.assignmentsAt ?? 0) >= row.assignments && (row.eventsAt ?? 0) >= row.events && (row.correctionsAt ?? 0) >= row.corrections;
   }
-
-  // New events as they now count: one corrected or withdrawn before this catch-up is taken in corrected, or not at all.
-  const occurredAt = effectiveColumn('occurred_at');
-  const newEventsSql = `
-    SELECT o.id AS id, o.contact_id AS "contactId", o.stage AS stage, ${effectiveColumn('value')} AS value, ${julian(occurredAt)} AS "julianDay"
-    FROM outcome_events o ${latestCorrectionJoin()}
-    WHERE o.id > ? AND o.id <= ? AND ${notWithdrawn()} ORDER BY o.id`;
-  const correctedContactsSql =
-    'SELECT DISTINCT o.contact_id AS contact_id FROM outcome_corrections k JOIN outcome_events o ON o.id = k.event_id WHERE k.id > ? AND k.id <= ? ORDER BY o.contact_id';
-
-  const addTallySql = `
-    INSERT INTO progress_tallies (experiment_id, dimension, dimension_value, stage, arm_id, day, people, value_sum, value_sum_squares)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (experiment_id, dimension, dimension_value, stage, arm_id, day) DO UPDATE SET
-      people = progress_tallies.people + excluded.people,
-      value_sum = progress_tallies.value_sum + excluded.value_sum,
-      value_sum_squares = progress_tallies.value_sum_squares + excluded.value_sum_squares`;
 
   /**
    * Changes to tallies over one batch, summed in memory and written once per
@@ -230,90 +128,12 @@ function createProgressProjection(db: Db) {
     }
     async function flush() {
       for (const e of pending.values())
-        if (e.people !== 0 || e.valueSum !== 0 || e.valueSumSquares !== 0)
-          await db.run(addTallySql, [e.experimentId, e.dimension, e.dimensionValue, e.stage, e.armId, e.day, e.people, e.valueSum, e.valueSumSquares]);
+        if (e.people !== 0 || e.valueSum !== 0 || e.valueSumSquares !== 0) await store.addTally(e);
       pending.clear();
     }
     return { change, tally, tallyRow, flush };
   }
   type TallyBatch = ReturnType<typeof tallyBatch>;
-
-  const rowsForContactSql = `
-    SELECT p.*, e.primary_metric AS primary_metric FROM assignment_progress p JOIN experiments e ON e.id = p.experiment_id
-    WHERE p.contact_id = ? AND p.assigned_day <= ? ORDER BY p.assignment_id`;
-  const updateStageSql = new Map<string, string>(
-    STAGES.map((stage) => [
-      stage.key as string,
-      `UPDATE assignment_progress SET ${stage.key}_day = ?${VALUED.has(stage.key) ? `, ${stage.key}_value = ?` : ''}
-         WHERE experiment_id = ? AND assignment_id = ?`,
-    ]),
-  );
-
-  // Recomputes progress rows from the raw records in one grouped join over a person's events.
-  // A scored stage's first value comes from the earliest event: ISO timestamps have a fixed
-  // width (toISOString), so MIN over "timestamp|value" orders by time.
-  const stageAggregates = STAGES.flatMap((stage) => {
-    const after = `o.stage = '${stage.key}' AND ${notWithdrawn()} AND ${julian(occurredAt)} >= ${julian('a.assigned_at')}`;
-    const parts = [`MIN(CASE WHEN ${after} THEN ${julian(occurredAt)} END) - ${julian('a.assigned_at')}`];
-    if (VALUED.has(stage.key))
-      parts.push(`CAST(substr(MIN(CASE WHEN ${after} THEN ${occurredAt} || '|' || ${effectiveColumn('value')} END), 26) AS DOUBLE PRECISION)`);
-    return parts;
-  });
-  // An erased person's row in contacts holds a placeholder, never their characteristics: null here.
-  const characteristicsSql = ['health_group', 'age_band', 'sex', 'ethnicity_group', 'caring', 'time_on_benefits', 'previous_work']
-    .map((column) => `CASE WHEN c.erased_at IS NULL THEN c.${column} END`)
-    .join(', ');
-  const stageColumns = STAGES.flatMap((stage) => (VALUED.has(stage.key) ? [`${stage.key}_day`, `${stage.key}_value`] : [`${stage.key}_day`]));
-  const recomputeProgress = (where: string) => `
-      INSERT INTO assignment_progress (experiment_id, assignment_id, contact_id, arm_id, coach_id, health_group, age_band, sex,
-        ethnicity_group, caring, time_on_benefits, previous_work, assigned_day, ${stageColumns.join(', ')})
-      SELECT a.experiment_id, a.id, a.contact_id, a.arm_id, c.coach_id, ${characteristicsSql}, ${julian('a.assigned_at')}, ${stageAggregates.join(', ')}
-      FROM assignments a
-      JOIN contacts c ON c.id = a.contact_id
-      LEFT JOIN outcome_events o ON o.contact_id = a.contact_id
-      ${latestCorrectionJoin()}
-      WHERE ${where}
-      GROUP BY a.id, c.id`;
-  const recomputeAssignmentsSql = recomputeProgress(`a.id IN ${d.jsonList('integer')}`);
-  const rowsForAssignmentsSql = `
-    SELECT p.*, e.primary_metric AS primary_metric FROM assignment_progress p JOIN experiments e ON e.id = p.experiment_id
-    WHERE p.assignment_id IN ${d.jsonList('integer')} ORDER BY p.assignment_id`;
-  const assignmentsWithoutRowsSql =
-    'SELECT a.id AS id FROM assignments a WHERE a.id > ? AND a.id <= ? AND NOT EXISTS (SELECT 1 FROM assignment_progress p WHERE p.assignment_id = a.id) ORDER BY a.id';
-  const recomputeExperimentSql = recomputeProgress('a.experiment_id = ?');
-  const progressRowsOfContactSql = `
-    SELECT p.*, e.primary_metric AS primary_metric FROM assignment_progress p JOIN experiments e ON e.id = p.experiment_id
-    WHERE p.contact_id = ? ORDER BY p.assignment_id`;
-  const deleteAssignmentRowsSql = `DELETE FROM assignment_progress WHERE assignment_id IN ${d.jsonList('integer')}`;
-
-  // Rebuilds an experiment's tallies from its progress rows with grouped inserts.
-  const tallyInsert = (dimension: string, dimensionColumn: string | null, stage: string) => {
-    const dayExpression = stage === ASSIGNED ? 'assigned_day' : `assigned_day + ${stage}_day`;
-    const value = VALUED.has(stage) ? `${stage}_value` : '0';
-    const dimensionExpression = dimensionColumn ? dimensionValueSql(dimensionColumn) : "''";
-    const dayGroup = unixDaySql(db.dialect, dayExpression);
-    return `
-      INSERT INTO progress_tallies (experiment_id, dimension, dimension_value, stage, arm_id, day, people, value_sum, value_sum_squares)
-      SELECT experiment_id, CAST('${dimension}' AS TEXT), ${dimensionExpression}, CAST('${stage}' AS TEXT), arm_id,
-        ${dayGroup}, COUNT(*), COALESCE(SUM(${value}), 0), COALESCE(SUM(${value} * ${value}), 0)
-      FROM assignment_progress
-      WHERE experiment_id = ? ${stage === ASSIGNED ? '' : `AND ${stage}_day IS NOT NULL`}
-      GROUP BY experiment_id, ${dimensionColumn ? `${dimensionExpression}, ` : ''}arm_id, ${dayGroup}`;
-  };
-  const overallTallies = [ASSIGNED, ...STAGES.map((s) => s.key as string)].map((stage) => tallyInsert(OVERALL, null, stage));
-  const dimensionTallies = new Map<string, string[]>();
-  const dimensionTalliesFor = (stage: string) => {
-    if (!dimensionTallies.has(stage))
-      dimensionTallies.set(stage, Object.entries(DIMENSIONS).map(([dimension, column]) => tallyInsert(dimension, column, stage)));
-    return dimensionTallies.get(stage)!;
-  };
-
-  async function rebuildExperiment(experimentId: number, primaryMetric: string) {
-    await db.run('DELETE FROM assignment_progress WHERE experiment_id = ?', [experimentId]);
-    await db.run('DELETE FROM progress_tallies WHERE experiment_id = ?', [experimentId]);
-    await db.run(recomputeExperimentSql, [experimentId]);
-    for (const statement of [...overallTallies, ...dimensionTalliesFor(ASSIGNED), ...dimensionTalliesFor(primaryMetric)]) await db.run(statement, [experimentId]);
-  }
 
   /**
    * Adds the progress rows and tallies of new assignments up to `upTo` (one
@@ -321,11 +141,10 @@ function createProgressProjection(db: Db) {
    * Rows already there, from a rebuild, are left as they are.
    */
   async function recordAssignments(afterId: number, upTo: number, batch: TallyBatch): Promise<number> {
-    const ids = (await db.all<{ id: number }>(assignmentsWithoutRowsSql, [afterId, upTo])).map((row) => row.id);
+    const ids = await store.assignmentsWithoutRows(afterId, upTo);
     if (ids.length === 0) return 0;
-    const list = JSON.stringify(ids);
-    await db.run(recomputeAssignmentsSql, [list]);
-    for (const row of await db.all<ProgressRow>(rowsForAssignmentsSql, [list])) batch.tallyRow(row, 1);
+    await store.recomputeAssignments(ids);
+    for (const row of await store.rowsForAssignments(ids)) batch.tallyRow(row, 1);
     return ids.length;
   }
 
@@ -336,21 +155,15 @@ function createProgressProjection(db: Db) {
    */
   async function recordEvent(event: { contactId: number; stage: string; julianDay: number; value: number | null }, batch: TallyBatch): Promise<void> {
     const eventDay = event.julianDay;
-    for (const row of await db.all<ProgressRow>(rowsForContactSql, [event.contactId, eventDay])) {
+    for (const row of await store.rowsForContactBefore(event.contactId, eventDay)) {
       const stageDay = eventDay - row.assigned_day;
       const previous = row[`${event.stage}_day`] as number | null;
       if (previous !== null && previous <= stageDay) continue;
       if (previous !== null) batch.tally(row, event.stage, unixDay(row.assigned_day + previous), (row[`${event.stage}_value`] as number | null) ?? null, -1);
-      const params = VALUED.has(event.stage) ? [stageDay, event.value, row.experiment_id, row.assignment_id] : [stageDay, row.experiment_id, row.assignment_id];
-      await db.run(updateStageSql.get(event.stage)!, params);
+      await store.setStage(row, event.stage, stageDay, event.value);
       batch.tally(row, event.stage, unixDay(row.assigned_day + stageDay), VALUED.has(event.stage) ? event.value : null, 1);
     }
   }
-
-  const clearCharacteristicsSql = `
-    UPDATE assignment_progress SET ${CHARACTERISTIC_DIMENSIONS.map(([, column]) => `${column} = NULL`).join(', ')} WHERE contact_id = ?`;
-  const dropEmptyTalliesSql =
-    "DELETE FROM progress_tallies WHERE experiment_id = ? AND dimension <> '' AND people = 0 AND abs(value_sum) < 1e-9 AND abs(value_sum_squares) < 1e-9";
 
   /**
    * Moves a person, in every characteristic breakdown, to "not recorded", and
@@ -358,7 +171,7 @@ function createProgressProjection(db: Db) {
    * the coach breakdown are not touched, so no overall figure changes.
    */
   async function forgetContact(contactId: number, experiments: Set<number>, batch: TallyBatch): Promise<void> {
-    for (const row of await db.all<ProgressRow>(progressRowsOfContactSql, [contactId])) {
+    for (const row of await store.rowsOfContact(contactId)) {
       experiments.add(row.experiment_id);
       const primaryDay = row[`${row.primary_metric}_day`] as number | null;
       const moves: [string, number, number | null][] = [[ASSIGNED, unixDay(row.assigned_day), null]];
@@ -371,7 +184,7 @@ function createProgressProjection(db: Db) {
         }
       }
     }
-    await db.run(clearCharacteristicsSql, [contactId]);
+    await store.clearCharacteristics(contactId);
   }
 
   /**
@@ -379,13 +192,13 @@ function createProgressProjection(db: Db) {
    * and moves the tallies by −old row, +new row. Doing it twice changes nothing.
    */
   async function recomputeContact(contactId: number, batch: TallyBatch): Promise<void> {
-    const before = await db.all<ProgressRow>(progressRowsOfContactSql, [contactId]);
+    const before = await store.rowsOfContact(contactId);
     if (before.length === 0) return;
-    const ids = JSON.stringify(before.map((row) => row.assignment_id));
-    await db.run(deleteAssignmentRowsSql, [ids]);
-    await db.run(recomputeAssignmentsSql, [ids]);
+    const ids = before.map((row) => row.assignment_id);
+    await store.deleteAssignmentRows(ids);
+    await store.recomputeAssignments(ids);
     for (const row of before) batch.tallyRow(row, -1);
-    for (const row of await db.all<ProgressRow>(rowsForAssignmentsSql, [ids])) batch.tallyRow(row, 1);
+    for (const row of await store.rowsForAssignments(ids)) batch.tallyRow(row, 1);
   }
 
   /**
@@ -396,28 +209,28 @@ function createProgressProjection(db: Db) {
    */
   async function takeIn(latest: Latest): Promise<number> {
     return db.withTransaction(async () => {
-      await lockReadModel();
+      await store.lockReadModel();
       const batch = tallyBatch();
-      const at = await readCheckpoints();
+      const at = await store.checkpoints();
       let assigned = 0;
       if (latest.assignments > at.assignments) {
         assigned = await recordAssignments(at.assignments, latest.assignments, batch);
-        await saveCheckpoint('assignments', latest.assignments);
+        await store.saveCheckpoint('assignments', latest.assignments);
       }
       let events = 0;
       if (latest.events > at.events) {
-        const rows = await db.all<{ id: number; contactId: number; stage: string; julianDay: number; value: number | null }>(newEventsSql, [at.events, latest.events]);
+        const rows = await store.newEvents(at.events, latest.events);
         for (const event of rows) await recordEvent(event, batch);
         events = rows.length;
         // Withdrawn events are not in `rows`, so the checkpoint moves to the newest settled event.
-        await saveCheckpoint('events', latest.events);
+        await store.saveCheckpoint('events', latest.events);
       }
       let corrected = 0;
       if (latest.corrections > at.corrections) {
-        const contacts = (await db.all<{ contact_id: number }>(correctedContactsSql, [at.corrections, latest.corrections])).map((row) => row.contact_id);
+        const contacts = await store.correctedContacts(at.corrections, latest.corrections);
         for (const contactId of contacts) await recomputeContact(contactId, batch);
         corrected = contacts.length;
-        await saveCheckpoint('corrections', latest.corrections);
+        await store.saveCheckpoint('corrections', latest.corrections);
       }
       await batch.flush();
       return assigned + events + corrected;
@@ -437,7 +250,7 @@ function createProgressProjection(db: Db) {
   }
 
   /** A catch-up up to the ids settled now, unless another is running (`ran: false` then). */
-  const catchUpOnce = () => db.exclusively(CATCH_UP_JOB, () => holding(async () => takeIn(await settledSourceIds(db, readLatest))));
+  const catchUpOnce = () => db.exclusively(CATCH_UP_JOB, () => holding(async () => takeIn(await settledSourceIds(db, store.latest))));
 
   /**
    * Runs `attempt` (work under CATCH_UP_JOB) until it runs, waiting while
@@ -519,13 +332,13 @@ function createProgressProjection(db: Db) {
      */
     async forgetCharacteristics(contactIds: readonly number[]): Promise<void> {
       await db.withTransaction(async () => {
-        await lockReadModel();
+        await store.lockReadModel();
         const batch = tallyBatch();
         const experiments = new Set<number>();
         for (const contactId of contactIds) await forgetContact(contactId, experiments, batch);
         await batch.flush();
         // A rebuild makes no tally for a subgroup nobody is in: neither does this.
-        for (const experimentId of [...experiments].sort((a, b) => a - b)) await db.run(dropEmptyTalliesSql, [experimentId]);
+        for (const experimentId of [...experiments].sort((a, b) => a - b)) await store.dropEmptyTallies(experimentId);
       });
     },
 
@@ -533,22 +346,18 @@ function createProgressProjection(db: Db) {
     async rebuild(experimentId?: number): Promise<void> {
       await whenFree(() =>
         db.exclusively(CATCH_UP_JOB, () => holding(async () => {
-          const latest = await settledSourceIds(db, readLatest);
+          const latest = await settledSourceIds(db, store.latest);
           await db.withTransaction(async () => {
-            await lockReadModel();
-            const list =
-              experimentId === undefined
-                ? await db.all<{ id: number; primaryMetric: string }>('SELECT id, primary_metric AS "primaryMetric" FROM experiments ORDER BY id')
-                : await db.all<{ id: number; primaryMetric: string }>('SELECT id, primary_metric AS "primaryMetric" FROM experiments WHERE id = ?', [experimentId]);
-            for (const experiment of list) await rebuildExperiment(experiment.id, experiment.primaryMetric);
+            await store.lockReadModel();
+            for (const experiment of await store.experiments(experimentId)) await store.rebuildExperiment(experiment.id, experiment.primaryMetric);
             // A full rebuild has taken in everything up to the settled ids (rows after them that it
             // saw are taken in again by the next catch-up, which changes nothing). After one
             // experiment's, the checkpoints stay where they were: catching up again changes
             // nothing in the rebuilt rows.
             if (experimentId === undefined) {
-              await saveCheckpoint('assignments', latest.assignments);
-              await saveCheckpoint('events', latest.events);
-              await saveCheckpoint('corrections', latest.corrections);
+              await store.saveCheckpoint('assignments', latest.assignments);
+              await store.saveCheckpoint('events', latest.events);
+              await store.saveCheckpoint('corrections', latest.corrections);
             }
           });
         })),

@@ -7,7 +7,8 @@ import { composeExperimentReport, reportMetrics, type ExperimentReportData, type
 import { checkClusterStage, clusterRandomisedCells, type ClusterProgress } from '../../analysis/cluster-randomised-cells.ts';
 import type { ExperimentReport } from '../../analysis/report-types.ts';
 import type { ClusterArmStats } from '../../analysis/types.ts';
-import { ASSIGNED, catchUpProgress, julianDaySql, unixDaySql } from './progress-projection.ts';
+import { ASSIGNED, catchUpProgress } from './progress-projection.ts';
+import { julianDaySql, unixDaySql } from './progress-store.ts';
 
 /**
  * What an experiment's report counts, read from the database: the day tallies

@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../../server/db/database.ts';
+import { sourceLockFor } from './source-lock-store.ts';
 
 /**
  * The read model follows assignments, outcome_events and outcome_corrections by
@@ -10,11 +11,10 @@ import type { Db, Queryable } from '../../server/db/database.ts';
  * that had an id by then has committed or rolled back, so everything up to those
  * ids is final. SQLite has one writer at a time, so ids are already in commit order.
  */
-const SOURCE_LOCK = 72_150_010;
 
 /** Call inside `withTransaction`, before inserting into a table the read model follows. */
 export async function guardProgressSources(db: Queryable): Promise<void> {
-  if (db.dialect === 'postgres') await db.get('SELECT pg_advisory_xact_lock_shared(?) AS "locked"', [SOURCE_LOCK]);
+  await sourceLockFor(db.dialect).holdShared(db);
 }
 
 /**
@@ -23,9 +23,5 @@ export async function guardProgressSources(db: Queryable): Promise<void> {
  * still appear.
  */
 export async function settledSourceIds<T>(db: Db, latest: () => Promise<T>): Promise<T> {
-  if (db.dialect !== 'postgres') return latest();
-  return db.withTransaction(async () => {
-    await db.get('SELECT pg_advisory_xact_lock(?) AS "locked"', [SOURCE_LOCK]);
-    return latest();
-  });
+  return sourceLockFor(db.dialect).settled(db, latest);
 }
