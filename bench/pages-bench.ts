@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../server/app.ts';
 import { seedDemoData } from '../seed/demo.ts';
-import { refreshStatistics } from '../seed/optimize.ts';
+import { createSeedStore } from '../seed/seed-store.ts';
 import { dashboardBenchPages, signInForBench } from '../dashboard/bench-pages.ts';
 import type { BenchFigure, BenchSection } from './core.ts';
 
@@ -26,7 +26,7 @@ export const pagesSection: BenchSection = {
       const seeded = Date.now();
       const { credentials } = await seedDemoData(db, { contacts: people, seed: 3, now: HISTORY_ENDS });
       // As `npm run seed` does: the planner's statistics on the new data.
-      await refreshStatistics(db);
+      await createSeedStore(db).refreshStatistics();
       log(`  seeded in ${((Date.now() - seeded) / 1000).toFixed(0)} s`);
       const app = createApp({ db });
       const server = app.listen(0, '127.0.0.1');

@@ -5,8 +5,8 @@ import { buildExperimentReport } from '../experiments/progress/report-read-model
 import { guardProgressSources } from '../experiments/progress/source-guard.ts';
 import type { BenchSection } from './core.ts';
 import { mulberry32 } from '../seed/mulberry32.ts';
-import { bufferedInsert, multiRowInsert } from '../seed/bulk-insert.ts';
-import { refreshStatistics } from '../seed/optimize.ts';
+import { bufferedInsert, multiRowInsert } from '../seed/bulk-insert-store.ts';
+import { createSeedStore } from '../seed/seed-store.ts';
 
 /**
  * The full experiment report at 1,000,000 people and ~3,000,000 events, timed
@@ -143,7 +143,7 @@ export async function reportBenchmark(options: { db: Db; people?: number; log?: 
   await services.progress.rebuild();
   const rebuildSeconds = (Date.now() - rebuildStarted) / 1000;
   log(`  read model rebuilt from the raw records in ${rebuildSeconds.toFixed(1)} s`);
-  await refreshStatistics(db);
+  await createSeedStore(db).refreshStatistics();
 
   const asOf = new Date(launch.getTime() + 150 * 86_400_000);
   const time = async (work: () => unknown, runs = 3) => {

@@ -1,5 +1,6 @@
 import type { Db } from '../server/db/database.ts';
 import type { Role } from '../experiments/vocabulary.ts';
+import { createBenchPagesReadModel } from './bench-pages-read-model.ts';
 
 /**
  * For bench/: which dashboard pages to time, and how to sign in to them.
@@ -28,25 +29,14 @@ export interface BenchPage {
   path: string;
 }
 
-// The coach with the largest caseload (or the one named), one of their people with the longest history,
-// and the running experiment with the most people; ties go to the lowest id.
-const BUSIEST_COACH = `SELECT u.username, w.id AS "coachId", COUNT(c.id) AS people FROM work_coaches w
-  JOIN users u ON u.id = w.user_id JOIN contacts c ON c.coach_id = w.id
-  WHERE CAST(? AS TEXT) IS NULL OR u.username = ?
-  GROUP BY w.id, u.username ORDER BY people DESC, w.id LIMIT 1`;
-const LONGEST_HISTORY = `SELECT c.reference FROM contacts c JOIN outcome_events o ON o.contact_id = c.id
-  WHERE c.coach_id = ? GROUP BY c.id, c.reference ORDER BY COUNT(o.id) DESC, c.id LIMIT 1`;
-const LARGEST_EXPERIMENT = `SELECT e.key FROM experiments e LEFT JOIN assignments a ON a.experiment_id = e.id
-  WHERE e.status IN ('running', 'paused', 'concluded') GROUP BY e.id, e.key ORDER BY COUNT(a.id) DESC, e.id LIMIT 1`;
-const FIRST_USER_WITH_ROLE = 'SELECT username FROM users WHERE role = ? AND disabled_at IS NULL ORDER BY id LIMIT 1';
-
 /** `options.coach`: the coach username to use (default: the coach with the largest caseload). */
 export async function dashboardBenchPages(db: Db, options: { coach?: string } = {}): Promise<BenchPage[]> {
   const wanted = options.coach ?? null;
-  const coach = await db.get<{ username: string; coachId: number }>(BUSIEST_COACH, [wanted, wanted]);
-  const contact = coach ? (await db.get<{ reference: string }>(LONGEST_HISTORY, [coach.coachId]))?.reference : undefined;
-  const experiment = (await db.get<{ key: string }>(LARGEST_EXPERIMENT))?.key;
-  const userWithRole = async (role: Role) => (await db.get<{ username: string }>(FIRST_USER_WITH_ROLE, [role]))?.username ?? role;
+  const readModel = createBenchPagesReadModel(db);
+  const coach = await readModel.busiestCoach(wanted);
+  const contact = coach ? await readModel.longestHistory(coach.coachId) : undefined;
+  const experiment = await readModel.largestExperiment();
+  const userWithRole = async (role: Role) => (await readModel.firstUserWithRole(role)) ?? role;
   const analyst = await userWithRole('analyst');
   const minister = await userWithRole('minister');
 

@@ -15,6 +15,7 @@ import { openDatabase } from '../server/db/database.ts';
 import { createApp } from '../server/app.ts';
 import { fixedClock } from '../server/clock.ts';
 import { seedDemoData } from '../seed/demo.ts';
+import { createScreenshotsReadModel } from './screenshots-read-model.ts';
 import { launchBrowser, signIn } from '../tests/browser/support/browser.ts';
 
 const NOW = '2026-11-23T09:30:00.000Z';
@@ -32,19 +33,7 @@ const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const password = (username: string) => credentials.find((c) => c.username === username)!.password;
 
 // A person on coach01's caseload well into phase 1 of the channel × tone trial.
-const contact = (
-  await db.get<{ reference: string }>(
-    `SELECT c.reference FROM contacts c
-     JOIN work_coaches w ON w.id = c.coach_id AND w.code = 'WC01'
-     JOIN assignments a ON a.contact_id = c.id
-     JOIN experiments e ON e.id = a.experiment_id AND e.key = 'channel-tone'
-     JOIN experiment_arms r ON r.id = a.arm_id AND r.key = 'text-warm_voluntary'
-     WHERE c.opted_out_at IS NULL
-       AND EXISTS (SELECT 1 FROM outcome_events o WHERE o.contact_id = c.id AND o.stage = 'meeting_agreed')
-       AND NOT EXISTS (SELECT 1 FROM outcome_events o WHERE o.contact_id = c.id AND o.stage IN ('meeting_attended', 'meeting_not_attended'))
-     ORDER BY c.reference LIMIT 1`,
-  )
-)?.reference;
+const contact = await createScreenshotsReadModel(db).contactInPhaseOne();
 
 async function shoot(page: Page, path: string, file: string) {
   await page.goto(`${baseUrl}${path}`);

@@ -2,8 +2,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { databaseLocationFromEnv, describeLocation, isPostgresUrl, openDatabase } from '../server/db/database.ts';
 import { seedDemoData, type SeedProgress } from './demo.ts';
-import { refreshStatistics } from './optimize.ts';
 import { recreatePostgresDatabase } from './postgres-admin.ts';
+import { createSeedStore } from './seed-store.ts';
 
 /**
  * `npm run seed -- --contacts N --seed S [--db FILE|URL] [--reset]`: fills a
@@ -46,8 +46,8 @@ if (options.reset) {
   else for (const suffix of ['', '-wal', '-shm']) if (existsSync(options.db + suffix)) rmSync(options.db + suffix);
 }
 const db = await openDatabase(options.db);
-const existing = await db.get<{ n: number }>('SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM contacts) AS n');
-if (Number(existing?.n ?? 0) > 0) {
+const store = createSeedStore(db);
+if ((await store.usersAndContacts()) > 0) {
   await db.close();
   console.error(`${where} already has data in it. Use --reset to delete it and start again.`);
   process.exit(1);
@@ -72,7 +72,7 @@ console.log(`Seeding ${where} with ${options.contacts.toLocaleString('en-GB')} p
 try {
   const { credentials, summary } = await seedDemoData(db, { contacts: options.contacts, seed: options.seed, now, onProgress });
   const seconds = (Date.now() - started) / 1000;
-  await refreshStatistics(db);
+  await store.refreshStatistics();
   await db.close();
   console.log(`\nDone in ${seconds.toFixed(1)} s. History from ${summary.start.slice(0, 10)} to ${summary.end.slice(0, 10)}:`);
   console.log(`  ${summary.contacts.toLocaleString('en-GB')} people, ${summary.events.toLocaleString('en-GB')} outcome events, ${summary.learningNotes} learning notes`);

@@ -2,13 +2,10 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Db } from '../server/db/database.ts';
+import { createDemoCredentialStore } from './demo-credential-store.ts';
 
 /** The command that prints the demo logins again (package.json "demo-logins"). */
 export const DEMO_LOGINS_COMMAND = 'npm run demo-logins';
-
-// In the order seeding prints them: the analyst, the coaches, the minister, the admin.
-const DEMO_CREDENTIALS = `SELECT username, role, password FROM demo_credentials
-  ORDER BY CASE role WHEN 'analyst' THEN 0 WHEN 'coach' THEN 1 WHEN 'minister' THEN 2 WHEN 'admin' THEN 3 ELSE 4 END, username`;
 
 /**
  * The demo users' sign-ins as lines to print, from `demo_credentials` (which only
@@ -16,7 +13,7 @@ const DEMO_CREDENTIALS = `SELECT username, role, password FROM demo_credentials
  * changes). Empty when there are none.
  */
 export async function demoLoginLines(db: Db): Promise<string[]> {
-  const credentials = await db.all<{ username: string; role: string; password: string }>(DEMO_CREDENTIALS);
+  const credentials = await createDemoCredentialStore(db).all();
   if (credentials.length === 0) return [];
   return [
     'Demo mode: sign in as any of these demo users (demo data only, never real people):',

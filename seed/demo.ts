@@ -10,7 +10,8 @@ import type { Role } from '../experiments/vocabulary.ts';
 import { createRandom } from './random.ts';
 import { generateCohort } from './cohort.ts';
 import { createTimeline, type Timeline } from './timeline.ts';
-import { multiRowInsert } from './bulk-insert.ts';
+import { createDemoCredentialStore } from './demo-credential-store.ts';
+import { createSeedStore } from './seed-store.ts';
 import { createJourneys, EXPERIMENT_KEYS, type Person, type SimulationCounts } from './journeys.ts';
 import { DEMO_EXPERIMENTS } from './demo-experiments.ts';
 import { DEMO_LEARNING_NOTES, type DemoNote } from './learning-notes.ts';
@@ -36,9 +37,6 @@ const NOT_YET_REACHED = 0.08;
 const CHANNEL_TONE_SHARE = 0.85;
 /** Simulation steps per transaction (and per progress report). */
 const BATCH_STEPS = 5000;
-
-const insertDemoCredentials = multiRowInsert('demo_credentials', ['username', 'role', 'password']);
-const INSERT_LEARNING_NOTE = 'INSERT INTO learning_notes (author_id, note, experiment_id, arm_id, created_at) VALUES (?, ?, ?, ?, ?)';
 
 export const DEMO_SITES = [
   { code: 'JC-EIU', name: 'Engagement Innovation Unit, Riverside Jobcentre', kind: 'jobcentre' },
@@ -117,6 +115,7 @@ export async function seedDemoData(
   const services = createServices(db, clock);
   const random = createRandom(`eiu-demo|${options.seed}`);
   const progress = options.onProgress ?? (() => {});
+  const seedStore = createSeedStore(db);
 
   // Places and people who work there.
   progress({ step: 'staff', done: 0, total: 1 });
@@ -137,7 +136,7 @@ export async function seedDemoData(
     credentials.push({ role: 'coach', username: coach.username, password });
   }
   const printed = PRINTED_LOGINS.map((username) => credentials.find((c) => c.username === username)!);
-  await insertDemoCredentials.insert(db, printed.map((c) => [c.username, c.role, c.password]));
+  await createDemoCredentialStore(db).insertMany(printed);
   const analyst = users.get('analyst')!;
 
   // The cohort, imported by the analyst a week before the first experiment.
@@ -187,7 +186,7 @@ export async function seedDemoData(
     timeline.at(Math.min(at, end), async () => {
       const experiment = note.experiment ? await services.experiments.get(note.experiment) : null;
       const arm = experiment?.arms.find((a) => a.key === note.arm) ?? null;
-      await db.run(INSERT_LEARNING_NOTE, [coachUsers[note.coach].id, note.note, experiment?.id ?? null, arm?.id ?? null, clock.now().toISOString()]);
+      await seedStore.addLearningNote(coachUsers[note.coach].id, note.note, experiment?.id ?? null, arm?.id ?? null, clock.now().toISOString());
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Queryable } from './db/database.ts';
+import { ping } from './db/ping.ts';
 import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from './middleware/error-handler.ts';
 
 /**
@@ -11,7 +12,7 @@ import { DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_MESSAGE } from './mi
 export function healthCheck(db: Queryable) {
   return async (_req: Request, res: Response): Promise<void> => {
     try {
-      await db.get('SELECT 1 AS ok');
+      await ping(db);
     } catch {
       res.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
       res.status(503).json({ status: 'unavailable', error: DATABASE_UNAVAILABLE_MESSAGE });

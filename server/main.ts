@@ -2,6 +2,7 @@ import { databaseLocationFromEnv, DatabaseUnavailableError, describeLocation, op
 import { createApp } from './app.ts';
 import { accountSettingsFromEnv } from './auth/account-settings.ts';
 import { startAccountPurgeSchedule } from './auth/account-purge.ts';
+import { createUserStore } from './auth/user-store.ts';
 import { trustProxySetting } from './middleware/security-headers.ts';
 import { seedDemoData } from '../seed/demo.ts';
 import { DEMO_LOGINS_COMMAND, demoLoginLines } from '../seed/demo-logins.ts';
@@ -55,7 +56,8 @@ try {
 const app = createApp({ db, services: { accounts }, trustProxy: trustProxySetting(process.env.EIU_TRUST_PROXY) });
 if (!process.env.EIU_SECRET) console.log('EIU_SECRET is not set: sign-in forms only work on this instance (set it when running more than one).');
 
-const noUsers = async () => (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM users'))!.n === 0;
+const users = createUserStore(db);
+const noUsers = async () => (await users.count()) === 0;
 
 // Demo passwords are printed once, when they are made; afterwards one line says how to see them (decision 0005).
 // One instance seeds: others starting at the same time skip it.

@@ -1,11 +1,12 @@
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
-import { byteOrder } from '../text-order.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Role } from '../../experiments/vocabulary.ts';
+import { createDemoCredentialStore } from '../../seed/demo-credential-store.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { oneTimePassword } from './one-time-password.ts';
 import type { AuthService } from './auth-service.ts';
+import { createUserStore, type AccountRow } from './user-store.ts';
 
 /** A user as the admin pages show them. */
 export interface AccountView {
@@ -31,19 +32,12 @@ export const LAST_ADMIN_MESSAGE = 'There must always be at least one active admi
  * active admin can never be disabled or demoted (there is no way to delete a user).
  */
 export function createAccountService(db: Db, clock: Clock, auth: AuthService) {
-  const order = byteOrder(db.dialect);
-  const COLUMNS = `id, username, display_name AS "displayName", role, disabled_at AS "disabledAt", created_at AS "createdAt",
-    must_change_password AS "mustChangePassword", password_changed_at AS "passwordChangedAt"`;
-  const LIST = `SELECT ${COLUMNS} FROM users ORDER BY ${order('username')}`;
-  const BY_ID = `SELECT ${COLUMNS} FROM users WHERE id = ?`;
-  const BY_USERNAME = `SELECT ${COLUMNS} FROM users WHERE username = ?`;
-  const OTHER_ACTIVE_ADMINS = "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?";
-
-  type AccountRow = Omit<AccountView, 'mustChangePassword'> & { mustChangePassword: number | boolean };
+  const users = createUserStore(db);
+  const demoCredentials = createDemoCredentialStore(db);
   const asView = (row: AccountRow): AccountView => ({ ...row, role: row.role as Role, mustChangePassword: Boolean(row.mustChangePassword) });
 
   async function byId(userId: number): Promise<AccountView> {
-    const row = await db.get<AccountRow>(BY_ID, [userId]);
+    const row = await users.account(userId);
     if (!row) throw new NotFoundError('User');
     return asView(row);
   }
@@ -51,7 +45,7 @@ export function createAccountService(db: Db, clock: Clock, auth: AuthService) {
   /** Throws unless another active admin would remain without this one. */
   async function keepAnAdmin(user: AccountView, field: string): Promise<void> {
     if (user.role !== 'admin' || user.disabledAt) return;
-    const others = (await db.get<{ n: number }>(OTHER_ACTIVE_ADMINS, [user.id]))!.n;
+    const others = await users.otherActiveAdmins(user.id);
     if (others === 0) throw new ConflictError(LAST_ADMIN_MESSAGE, [{ field, message: LAST_ADMIN_MESSAGE }]);
   }
 
@@ -66,24 +60,19 @@ export function createAccountService(db: Db, clock: Clock, auth: AuthService) {
     const passwordHash = await hashPassword(password);
     await db.withTransaction(async () => {
       const user = await byId(userId);
-      await db.run('UPDATE users SET password_hash = ?, must_change_password = ?, password_changed_at = ? WHERE id = ?', [
-        passwordHash,
-        mustChange,
-        clock.now().toISOString(),
-        userId,
-      ]);
+      await users.setPassword(userId, passwordHash, mustChange, clock.now().toISOString());
       // A demo login whose password has changed is no longer one to print.
-      await db.run('DELETE FROM demo_credentials WHERE username = ?', [user.username]);
+      await demoCredentials.forget(user.username);
     });
   }
 
   return {
     async list(): Promise<AccountView[]> {
-      return (await db.all<AccountRow>(LIST)).map(asView);
+      return (await users.list()).map(asView);
     },
 
     async byUsername(username: string): Promise<AccountView> {
-      const row = await db.get<AccountRow>(BY_USERNAME, [username]);
+      const row = await users.accountByUsername(username);
       if (!row) throw new NotFoundError('User');
       return asView(row);
     },
@@ -92,8 +81,8 @@ export function createAccountService(db: Db, clock: Clock, auth: AuthService) {
 
     /** True when this is the user's password. */
     async passwordIsRight(userId: number, password: string): Promise<boolean> {
-      const row = await db.get<{ passwordHash: string }>('SELECT password_hash AS "passwordHash" FROM users WHERE id = ?', [userId]);
-      return row ? verifyPassword(password, row.passwordHash) : false;
+      const passwordHash = await users.passwordHash(userId);
+      return passwordHash === null ? false : verifyPassword(password, passwordHash);
     },
 
     /** The user's own change: their other sessions end; this one and their tokens stay. */
@@ -106,14 +95,14 @@ export function createAccountService(db: Db, clock: Clock, auth: AuthService) {
       return db.withTransaction(async () => {
         const user = await byId(userId);
         await keepAnAdmin(user, 'confirm');
-        if (!user.disabledAt) await db.run('UPDATE users SET disabled_at = ? WHERE id = ?', [clock.now().toISOString(), userId]);
+        if (!user.disabledAt) await users.markDisabled(userId, clock.now().toISOString());
         return endAccess(userId);
       });
     },
 
     async enable(userId: number): Promise<void> {
       await byId(userId);
-      await db.run('UPDATE users SET disabled_at = NULL WHERE id = ?', [userId]);
+      await users.markEnabled(userId);
     },
 
     /** Sets a one-time password (returned once, never stored) and ends every session and token the user has. */
@@ -133,7 +122,7 @@ export function createAccountService(db: Db, clock: Clock, auth: AuthService) {
             { field: 'role', message: 'A work coach’s account is tied to their caseload: add a new user for the new role instead' },
           ]);
         await keepAnAdmin(user, 'role');
-        await db.run('UPDATE users SET role = ? WHERE id = ?', [role, userId]);
+        await users.setRole(userId, role);
         return true;
       });
     },

@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
-
-const TAKE_LEASE = `INSERT INTO job_leases (job, holder, expires_at) VALUES (?, ?, ?)
-  ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-  WHERE job_leases.expires_at <= ? OR job_leases.holder = excluded.holder`;
-const RELEASE_LEASE = 'DELETE FROM job_leases WHERE job = ? AND holder = ?';
+import { createJobLeaseStore } from './job-lease-store.ts';
 
 /**
  * Runs `work` only if this holder can take the job's lease in the database,
@@ -29,11 +25,11 @@ export async function withJobLease(
   options: { holder?: string; ttlMs?: number } = {},
 ): Promise<boolean> {
   const holder = options.holder ?? defaultHolder;
+  const leases = createJobLeaseStore(db);
   const outcome = await db.exclusively(job, async () => {
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + (options.ttlMs ?? 10 * 60_000)).toISOString();
-    const { changes } = await db.run(TAKE_LEASE, [job, holder, expiresAt, now.toISOString()]);
-    if (changes === 0) return false;
+    if (!(await leases.take(job, holder, expiresAt, now.toISOString()))) return false;
     let failed = false;
     try {
       await work();
@@ -43,7 +39,7 @@ export async function withJobLease(
     } finally {
       // When the work itself failed (the database gone, say), its error is the one to report;
       // an unreleased lease runs out after ttlMs.
-      await db.run(RELEASE_LEASE, [job, holder]).catch((releaseError: unknown) => {
+      await leases.release(job, holder).catch((releaseError: unknown) => {
         if (!failed) throw releaseError;
       });
     }

@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../db/database.ts';
+import { createAuditStore } from '../audit-store.ts';
 
 /**
  * The only two ways anything but an INSERT touches `audit_log`
@@ -21,12 +22,13 @@ export const AUDIT_PURGE_ENTITY = 'audit-log';
  */
 export async function purgeAuditLogBefore(db: Db, cutoff: Date, now: Date = new Date()): Promise<number> {
   const cutoffIso = cutoff.toISOString();
+  const store = createAuditStore(db);
   return db.withTransaction(async () => {
-    const due = (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM audit_log WHERE at < ?', [cutoffIso]))!.n;
+    const due = await store.countBefore(cutoffIso);
     if (due === 0) return 0;
-    await db.run('INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (NULL, ?, ?, ?, ?)', [AUDIT_PURGE_ACTION, AUDIT_PURGE_ENTITY, cutoffIso, now.toISOString()]);
-    await db.run('UPDATE audit_retention SET delete_before = ? WHERE id = 1 AND (delete_before IS NULL OR delete_before < ?)', [cutoffIso, cutoffIso]);
-    return (await db.run('DELETE FROM audit_log WHERE at < ?', [cutoffIso])).changes;
+    await store.insertPurge(AUDIT_PURGE_ACTION, AUDIT_PURGE_ENTITY, cutoffIso, now.toISOString());
+    await store.moveCutoff(cutoffIso);
+    return store.deleteBefore(cutoffIso);
   });
 }
 
@@ -39,5 +41,5 @@ export async function purgeAuditLogBefore(db: Db, cutoff: Date, now: Date = new 
  */
 export async function replaceAuditEntityId(db: Queryable, entity: string, from: string, tombstone: string): Promise<number> {
   if (!tombstone.startsWith('ERASED-')) throw new RangeError('Audit rows may only be rewritten to name a tombstone');
-  return (await db.run('UPDATE audit_log SET entity_id = ? WHERE entity = ? AND entity_id = ?', [tombstone, entity, from])).changes;
+  return createAuditStore(db).replaceEntityId(entity, from, tombstone);
 }

@@ -1,9 +1,12 @@
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
+import { createApiTokenStore } from '../auth/api-token-store.ts';
+import { createSessionStore } from '../auth/session-store.ts';
 import { withJobLease } from '../jobs/job-lease.ts';
 import { startSchedule } from '../jobs/schedule.ts';
 import type { ErasureService } from '../../experiments/contacts/contact-erasure-service.ts';
 import { purgeAuditLogBefore } from './audit-retention.ts';
+import { createRetentionReadModel } from './retention-read-model.ts';
 import type { RetentionPolicy } from './retention-policy.ts';
 
 export const RETENTION_JOB = 'retention';
@@ -30,30 +33,19 @@ const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * 
  */
 export function createRetentionService(options: { db: Db; clock: Clock; policy: RetentionPolicy; erasure: ErasureService; instance?: string }) {
   const { db, clock, policy, erasure } = options;
-  const DELETE_SESSIONS = 'DELETE FROM sessions WHERE expires_at < ?';
-  const DELETE_TOKENS = 'DELETE FROM api_tokens WHERE revoked_at IS NOT NULL AND revoked_at < ?';
-  // Due: every experiment they were assigned to concluded before the cut-off, no outcome
-  // recorded since, and their record unchanged since (people never assigned: just the last).
-  const DUE_PEOPLE = `
-    SELECT c.id FROM contacts c
-    WHERE c.erased_at IS NULL AND c.updated_at < ?
-      AND NOT EXISTS (
-        SELECT 1 FROM assignments a JOIN experiments e ON e.id = a.experiment_id
-        WHERE a.contact_id = c.id AND (e.concluded_at IS NULL OR e.concluded_at >= ?))
-      AND NOT EXISTS (SELECT 1 FROM outcome_events o WHERE o.contact_id = c.id AND o.recorded_at >= ?)
-    ORDER BY c.id LIMIT ?`;
+  const sessionStore = createSessionStore(db);
+  const tokenStore = createApiTokenStore(db);
+  const readModel = createRetentionReadModel(db);
 
   /** The people due for erasure at `now`, oldest record first (at most `limit`). */
   async function due(now: Date, limit: number): Promise<number[]> {
-    const cutoff = daysBefore(now, policy.peopleDays).toISOString();
-    const rows = await db.all<{ id: number }>(DUE_PEOPLE, [cutoff, cutoff, cutoff, limit]);
-    return rows.map((row) => row.id);
+    return readModel.duePeople(daysBefore(now, policy.peopleDays).toISOString(), limit);
   }
 
   async function runOnce(): Promise<RetentionResult> {
     const now = clock.now();
-    const sessions = (await db.run(DELETE_SESSIONS, [daysBefore(now, policy.sessionsDays).toISOString()])).changes;
-    const apiTokens = (await db.run(DELETE_TOKENS, [daysBefore(now, policy.apiTokensDays).toISOString()])).changes;
+    const sessions = await sessionStore.deleteExpiredBefore(daysBefore(now, policy.sessionsDays).toISOString());
+    const apiTokens = await tokenStore.deleteRevokedBefore(daysBefore(now, policy.apiTokensDays).toISOString());
     let people = 0;
     for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
       const ids = await due(now, policy.batchSize);
