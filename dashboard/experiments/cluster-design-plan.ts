@@ -1,5 +1,6 @@
 import type { Db } from '../../server/db/database.ts';
 import type { RandomisationUnit } from '../../experiments/vocabulary.ts';
+import { createContactStore } from '../../experiments/contacts/contact-store.ts';
 import type { PageError } from '../page-context.ts';
 import type { PowerResult } from './power-calculator.ts';
 
@@ -29,14 +30,11 @@ export interface ClusterPlan {
   warning: string | null;
 }
 
-const clusterCounts = (column: string) => `SELECT COUNT(DISTINCT ${column}) AS clusters, COUNT(*) AS people FROM contacts WHERE opted_out_at IS NULL`;
-const CLUSTER_COUNTS = { coach: clusterCounts('coach_id'), site: clusterCounts('site_id') } as const;
-
 /** The clusters there are to randomise, and a warning when an arm would get too few. */
 export async function clusterPlan(db: Db, unit: RandomisationUnit, weightShares: number[]): Promise<ClusterPlan | null> {
   // Anything else typed into the form is reported by the form's own check.
   if (unit !== 'coach' && unit !== 'site') return null;
-  const row = (await db.get<{ clusters: number; people: number }>(CLUSTER_COUNTS[unit]))!;
+  const row = await createContactStore(db).clusterCounts(unit);
   const shares = weightShares.length >= 2 ? weightShares : [0.5, 0.5];
   const smallestArmClusters = Math.floor(row.clusters * Math.min(...shares) + 1e-9);
   const words = clusterWords(unit);

@@ -3,6 +3,7 @@ import { auditRequest } from '../../server/middleware/request-audit.ts';
 import { parse } from 'csv-parse/sync';
 import { ForbiddenError, NotFoundError } from '../../server/errors.ts';
 import { safeEqual } from '../page-guards.ts';
+import { createContactStore } from '../../experiments/contacts/contact-store.ts';
 import { CHUNK_SIZE, EXCLUSION_REASONS, type EnrolmentSelection, type ExclusionReason } from '../../experiments/enrolment/enrolment-service.ts';
 import { dashboardContext, fields, render, type PageError } from '../page-context.ts';
 import { parseMultipartForm } from '../data/multipart-form.ts';
@@ -31,9 +32,6 @@ const MAX_REFERENCES = 100_000;
 type SiteRow = { id: number; name: string };
 type CoachRow = { id: number; name: string; code: string };
 
-const PEOPLE_BY_SITE = 'SELECT site_id AS id, COUNT(*) AS n FROM contacts GROUP BY site_id';
-const PEOPLE_BY_COACH = 'SELECT coach_id AS id, COUNT(*) AS n FROM contacts GROUP BY coach_id';
-
 async function runningExperiment(req: Request, res: Response) {
   const { services } = dashboardContext(res);
   const experiment = await services.experiments.get(String(req.params.key));
@@ -44,9 +42,9 @@ async function renderChoose(req: Request, res: Response, options: { errors?: Pag
   const { services } = dashboardContext(res);
   const experiment = await runningExperiment(req, res);
   if (experiment.status !== 'running') return res.redirect(303, `/experiments/${experiment.key}`);
-  const sizes = async (sql: string) => new Map((await services.db.all<{ id: number; n: number }>(sql)).map((r) => [r.id, r.n]));
-  const bySite = await sizes(PEOPLE_BY_SITE);
-  const byCoach = await sizes(PEOPLE_BY_COACH);
+  const contacts = createContactStore(services.db);
+  const bySite = await contacts.peopleBySite();
+  const byCoach = await contacts.peopleByCoach();
   const sites: SiteRow[] = await services.staff.sites();
   const coaches: CoachRow[] = await services.staff.coaches();
   render(

@@ -7,6 +7,8 @@ import { replaceAuditEntityId } from '../../server/retention/audit-retention.ts'
 import { compactIdentifier, referenceCandidates } from '../../dashboard/learning-log/disclosure-check.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { NOT_RECORDED } from '../progress/progress-projection.ts';
+import { createContactErasureStore } from './contact-erasure-store.ts';
+import { createContactStore } from './contact-store.ts';
 
 /**
  * Erasure of one person, or a batch of people, on request or when their
@@ -75,53 +77,14 @@ export function redactReferences(text: string, compactReferences: ReadonlySet<st
   return result;
 }
 
-// Through contacts_reference_compact_idx, then exactly (ignoring case): references are unique ignoring case.
-const BY_REFERENCE = `
-  SELECT id, reference, erased_at AS "erasedAt" FROM contacts
-  WHERE replace(upper(reference), '-', '') = replace(upper(CAST(? AS TEXT)), '-', '') AND upper(reference) = upper(CAST(? AS TEXT))`;
-const REFERENCE_TAKEN = 'SELECT 1 AS taken FROM contacts WHERE reference = ?';
-const BY_ID = 'SELECT id, reference, erased_at AS "erasedAt" FROM contacts WHERE id = ?';
-const COUNTS = `
-  SELECT (SELECT COUNT(*) FROM assignments WHERE contact_id = ?) AS assignments,
-         (SELECT COUNT(*) FROM outcome_events WHERE contact_id = ?) AS "outcomeEvents",
-         (SELECT COUNT(*) FROM contact_changes WHERE contact_id = ?) AS changes`;
-// Parameters: tombstone, then the placeholder seven times, then at three times, then id.
-const ERASE_CONTACT = `
-  UPDATE contacts SET reference = ?, health_group = ?, age_band = ?, sex = ?,
-    ethnicity_group = ?, caring = 0, time_on_benefits = ?, previous_work = ?,
-    benefit_type = ?, preferred_channel = NULL, adjustments = '[]',
-    opted_out_at = COALESCE(opted_out_at, ?), erased_at = ?, updated_at = ?
-  WHERE id = ? AND erased_at IS NULL`;
-const DELETE_CHANGES = 'DELETE FROM contact_changes WHERE contact_id = ?';
-const CLEAR_ASSIGNMENT_DETAIL = 'UPDATE assignments SET hash_value = NULL, stratum = NULL WHERE contact_id = ?';
-// Keys are chosen by callers and may contain the reference; they stay unique with the event id.
-const REKEY_EVENTS = "UPDATE outcome_events SET idempotency_key = CAST(? AS TEXT) || '-' || id WHERE contact_id = ?";
-const MARK_ERASURE = `INSERT INTO job_leases (job, holder, expires_at) VALUES (?, 'erasure', ?)
-  ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`;
-const UNMARK_ERASURE = 'DELETE FROM job_leases WHERE job = ?';
-const RECORD_AUDIT = 'INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (?, ?, ?, ?, ?)';
-const FREE_TEXTS = [
-  { select: 'SELECT id, note AS text FROM learning_notes', update: 'UPDATE learning_notes SET note = ? WHERE id = ?' },
-  { select: 'SELECT id, text FROM learning_summaries', update: 'UPDATE learning_summaries SET text = ? WHERE id = ?' },
-  { select: 'SELECT id, text FROM learning_summary_approvals', update: 'UPDATE learning_summary_approvals SET text = ? WHERE id = ?' },
-  // An admin's reason for moving someone between caseloads may name them.
-  { select: 'SELECT id, reason AS text FROM caseload_moves', update: 'UPDATE caseload_moves SET reason = ? WHERE id = ?' },
-];
-
-type ContactRecord = { id: number; reference: string; erasedAt: string | null };
-
 export function createErasureService(db: Db, clock: Clock, progress: ProgressProjection) {
+  const store = createContactErasureStore(db);
+  const contacts = createContactStore(db);
+
   async function redactFreeText(references: string[]): Promise<void> {
     const compact = new Set(references.map(compactIdentifier));
-    for (const { select, update } of FREE_TEXTS) {
-      for (const row of await db.all<{ id: number; text: string }>(select)) {
-        const redacted = redactReferences(row.text, compact);
-        if (redacted !== row.text) await db.run(update, [redacted, row.id]);
-      }
-    }
+    await store.redactFreeText((text) => redactReferences(text, compact));
   }
-
-  const byReference = (reference: string) => db.get<ContactRecord>(BY_REFERENCE, [reference, reference]);
 
   /**
    * Erases the given people (those not yet erased) in one transaction; returns
@@ -132,12 +95,12 @@ export function createErasureService(db: Db, clock: Clock, progress: ProgressPro
     db.withTransaction(async () => {
       const people: { id: number; reference: string; erasedAt: null }[] = [];
       for (const id of contactIds) {
-        const row = await db.get<ContactRecord>(BY_ID, [id]);
+        const row = await store.byId(id);
         if (row !== undefined && row.erasedAt === null) people.push({ ...row, erasedAt: null });
       }
       if (people.length === 0) return [];
       const at = clock.now().toISOString();
-      await db.run(MARK_ERASURE, [ERASURE_MARKER, at]);
+      await store.mark(ERASURE_MARKER, at);
       // Subgroup tallies move while the read model still holds their characteristics.
       await progress.forgetCharacteristics(people.map((p) => p.id));
       // Assignments and outcome events are changed below (decision 0038: guard after the read model's catch-up above).
@@ -145,26 +108,26 @@ export function createErasureService(db: Db, clock: Clock, progress: ProgressPro
       const tombstones: string[] = [];
       for (const person of people) {
         let tombstone = newTombstone();
-        while (await db.get(REFERENCE_TAKEN, [tombstone])) tombstone = newTombstone();
-        await db.run(ERASE_CONTACT, [tombstone, ...Array<string>(7).fill(PLACEHOLDER), at, at, at, person.id]);
-        await db.run(DELETE_CHANGES, [person.id]);
-        await db.run(CLEAR_ASSIGNMENT_DETAIL, [person.id]);
-        await db.run(REKEY_EVENTS, [tombstone, person.id]);
+        while (await store.referenceTaken(tombstone)) tombstone = newTombstone();
+        await store.eraseContact(person.id, tombstone, PLACEHOLDER, at);
+        await store.deleteChanges(person.id);
+        await store.clearAssignmentDetail(person.id);
+        await store.rekeyEvents(person.id, tombstone);
         await replaceAuditEntityId(db, 'contact', person.reference, tombstone);
-        await db.run(RECORD_AUDIT, [by.userId, by.action, 'contact', tombstone, at]);
+        await contacts.audit(by.userId, by.action, tombstone, at);
         tombstones.push(tombstone);
       }
       await redactFreeText(people.map((p) => p.reference));
-      await db.run(UNMARK_ERASURE, [ERASURE_MARKER]);
+      await store.unmark(ERASURE_MARKER);
       return tombstones;
     });
 
   return {
     /** The person with this reference (any case), for the confirmation page; null when nobody has it. */
     async preview(reference: string): Promise<ErasurePreview | null> {
-      const row = await byReference(reference.trim());
+      const row = await store.byReference(reference.trim());
       if (!row) return null;
-      const counts = (await db.get<Omit<ErasurePreview, 'reference' | 'erased'>>(COUNTS, [row.id, row.id, row.id]))!;
+      const counts = await store.counts(row.id);
       return { reference: row.reference, erased: row.erasedAt !== null, ...counts };
     },
 
@@ -174,7 +137,7 @@ export function createErasureService(db: Db, clock: Clock, progress: ProgressPro
      */
     erase(reference: string, by: { userId: number }): Promise<ErasureResult> {
       return db.withTransaction(async (): Promise<ErasureResult> => {
-        const row = await byReference(reference.trim());
+        const row = await store.byReference(reference.trim());
         if (!row) return { status: 'not-found' };
         if (row.erasedAt !== null) return { status: 'already-erased', tombstone: row.reference };
         const [tombstone] = await eraseIds([row.id], { userId: by.userId, action: 'erase' });

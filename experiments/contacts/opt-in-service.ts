@@ -6,6 +6,9 @@ import { containsIdentifier } from '../../dashboard/learning-log/disclosure-chec
 import { contactReferencesIn } from '../../dashboard/learning-log/learning-note-service.ts';
 import type { OptInInput } from '../outcomes/correction-schema.ts';
 import { createContactLookup } from './contact-service.ts';
+import { createContactStore } from './contact-store.ts';
+import { createOptInStore } from './opt-in-store.ts';
+import { createOptInReadModel } from './opt-in-read-model.ts';
 
 export interface OptInView {
   id: number;
@@ -24,22 +27,14 @@ export interface OptInView {
  * assigned arm. Afterwards the person can be contacted and assigned to new
  * experiments again, and a new opt-out can be recorded.
  */
-const LATEST_OPT_OUT = `SELECT id, occurred_at AS "occurredAt" FROM outcome_events WHERE contact_id = ? AND stage = 'opted_out' ORDER BY id DESC LIMIT 1`;
-const OPT_INS_OF = `
-  SELECT i.id, o.occurred_at AS "optedOutAt", i.reason, u.display_name AS "recordedBy", i.recorded_at AS "recordedAt"
-  FROM opt_ins i JOIN outcome_events o ON o.id = i.opt_out_event_id JOIN users u ON u.id = i.recorded_by
-  WHERE i.contact_id = ? ORDER BY i.id`;
-// One opt-in per opt-out (opt_ins_opt_out_event_id_unique): a request that loses a race to another inserts nothing.
-const INSERT_OPT_IN = `INSERT INTO opt_ins (contact_id, opt_out_event_id, reason, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT (opt_out_event_id) DO NOTHING`;
-const CLEAR_OPT_OUT = 'UPDATE contacts SET opted_out_at = NULL, updated_at = ? WHERE id = ?';
-const AUDIT = 'INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (?, ?, ?, ?, ?)';
-
 export function createOptInService(db: Db, clock: Clock) {
   const contactLookup = createContactLookup(db);
+  const contacts = createContactStore(db);
+  const store = createOptInStore(db);
+  const optIns = createOptInReadModel(db);
 
   const list = async (contactId: number, reference: string): Promise<OptInView[]> =>
-    (await db.all<Omit<OptInView, 'contact'>>(OPT_INS_OF, [contactId])).map((row) => ({ ...row, contact: reference }));
+    (await optIns.ofContact(contactId)).map((row) => ({ ...row, contact: reference }));
 
   const optInNow = async (user: CurrentUser, reference: string, input: OptInInput): Promise<{ created: boolean; optIn: OptInView }> => {
     const contact = await contactLookup.byReference(user, reference);
@@ -52,14 +47,14 @@ export function createOptInService(db: Db, clock: Clock) {
     }
     if (await containsIdentifier(input.reason, await contactReferencesIn(db, input.reason)))
       throw new ValidationError([{ field: 'reason', message: 'Remove the person’s reference or National Insurance number from the reason' }]);
-    const optOut = await db.get<{ id: number; occurredAt: string }>(LATEST_OPT_OUT, [contact.id]);
+    const optOut = await store.latestOptOut(contact.id);
     if (!optOut) throw new ConflictError('No opt-out is recorded for this person');
     const at = clock.now().toISOString();
-    const { changes } = await db.run(INSERT_OPT_IN, [contact.id, optOut.id, input.reason, user.id, at]);
+    const inserted = await store.insert({ contactId: contact.id, optOutEventId: optOut.id, reason: input.reason, recordedBy: user.id }, at);
     // Another request opted them back in at the same moment: return that opt-in, as a retry would.
-    if (changes === 0) return { created: false, optIn: (await list(contact.id, contact.reference)).at(-1)! };
-    await db.run(CLEAR_OPT_OUT, [at, contact.id]);
-    await db.run(AUDIT, [user.id, 'opt-in', 'contact', contact.reference, at]);
+    if (!inserted) return { created: false, optIn: (await list(contact.id, contact.reference)).at(-1)! };
+    await contacts.clearOptOut(contact.id, at);
+    await contacts.audit(user.id, 'opt-in', contact.reference, at);
     return { created: true, optIn: (await list(contact.id, contact.reference)).at(-1)! };
   };
 

@@ -1,16 +1,17 @@
 import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/database.ts';
-import { dialectSql } from '../../server/db/dialect-sql.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
 import { ConflictError, HttpError, NotFoundError } from '../../server/errors.ts';
-import type { Role } from '../vocabulary.ts';
 import type { ContactRow } from '../contacts/contact-service.ts';
+import { createContactStore } from '../contacts/contact-store.ts';
 import { contactAttributes } from '../contacts/contact-attributes.ts';
 import type { ExperimentService, ExperimentView } from '../experiment/experiment-service.ts';
 import type { AssignmentService } from '../assignment/assignment-service.ts';
 import { screenForExperiment } from '../assignment/eligibility.ts';
 import { createClusterCodes } from '../assignment/cluster-code.ts';
 import { JOURNEY_POINT_STAGES, readyForJourneyPhase } from '../assignment/journey-point.ts';
+import { createEnrolmentStore } from './enrolment-store.ts';
+import { createEnrolmentReadModel } from './enrolment-read-model.ts';
 
 /**
  * Enrolling many people into a running experiment at once: everyone at some
@@ -68,26 +69,6 @@ const normalised = (reference: string) => reference.trim().toUpperCase().replace
 
 const emptyExclusions = (): Record<ExclusionReason, number> => Object.fromEntries(EXCLUSION_REASONS.map((r) => [r, 0])) as Record<ExclusionReason, number>;
 
-const CONTACT_COLUMNS = `id, reference, coach_id AS "coachId", site_id AS "siteId", health_group AS "healthGroup", age_band AS "ageBand", sex,
-  ethnicity_group AS "ethnicityGroup", caring, time_on_benefits AS "timeOnBenefits", previous_work AS "previousWork",
-  benefit_type AS "benefitType", preferred_channel AS "preferredChannel", adjustments, opted_out_at AS "optedOutAt",
-  created_at AS "createdAt", updated_at AS "updatedAt"`;
-const ASSIGNED_HERE = 'SELECT contact_id AS id FROM assignments WHERE experiment_id = ?';
-// Someone in another experiment of the same journey phase that has not concluded gets no second arm (as for coaches).
-const IN_OTHER_OF_PHASE = `SELECT DISTINCT a.contact_id AS id FROM assignments a JOIN experiments e ON e.id = a.experiment_id
-  WHERE e.journey_phase = ? AND e.status != 'concluded' AND e.id != ?`;
-const INSERT_BATCH = `INSERT INTO enrolment_batches (experiment_id, selection, description, status, total, created_by, created_at)
-  VALUES (?, ?, ?, 'previewed', ?, ?, ?) RETURNING id`;
-const BATCH_ROW = `SELECT b.id, e.key AS "experimentKey", b.selection, b.description, b.status, b.total, b.done, b.assigned, b.not_assigned AS "notAssigned",
-    b.message, b.created_by AS "createdBy", b.created_at AS "createdAt", b.started_at AS "startedAt", b.heartbeat_at AS "heartbeatAt", b.finished_at AS "finishedAt"
-  FROM enrolment_batches b JOIN experiments e ON e.id = b.experiment_id WHERE b.id = ?`;
-// Claims the batch: it lands only if the batch is still as its starter saw it, so of two instances starting or resuming it, one runs it.
-const MARK_STARTED = `UPDATE enrolment_batches SET status = 'running', total = ?, not_assigned = ?, started_at = COALESCE(started_at, CAST(? AS TEXT)), heartbeat_at = ?
-  WHERE id = ? AND status = ? AND heartbeat_at IS NOT DISTINCT FROM ?`;
-const SAVE_PROGRESS = 'UPDATE enrolment_batches SET done = ?, assigned = ?, not_assigned = ?, heartbeat_at = ? WHERE id = ?';
-const FINISH = 'UPDATE enrolment_batches SET status = ?, message = ?, finished_at = ?, heartbeat_at = ? WHERE id = ?';
-const USER_ROW = 'SELECT id, username, display_name AS "displayName", role FROM users WHERE id = ?';
-
 /** The state a starter saw the batch in, which it must still be in for the start to land. */
 interface Claim {
   status: 'previewed' | 'running';
@@ -97,14 +78,10 @@ interface Claim {
 type StoredBatch = EnrolmentBatch & { selection: EnrolmentSelection; heartbeatAt: string | null };
 
 export function createEnrolmentService(db: Db, clock: Clock, experiments: ExperimentService, assignments: AssignmentService) {
-  const d = dialectSql(db.dialect);
   const clusterCode = createClusterCodes(db);
-  const selectContacts = `SELECT ${CONTACT_COLUMNS} FROM contacts
-    WHERE site_id IN ${d.jsonList('integer')}
-       OR coach_id IN ${d.jsonList('integer')}
-       OR replace(upper(reference), '-', '') IN ${d.jsonList('text')}
-    ORDER BY id`;
-  const reachedStages = `SELECT DISTINCT contact_id AS "contactId", stage FROM outcome_events WHERE stage IN ${d.jsonList('text')}`;
+  const contacts = createContactStore(db);
+  const store = createEnrolmentStore(db);
+  const people = createEnrolmentReadModel(db);
   const running = new Map<number, Promise<EnrolmentBatch>>();
 
   /** Sorts the people a selection names into those to put forward and the reasons the others are left out. */
@@ -112,18 +89,14 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
     const typed = new Map<string, string>();
     for (const reference of selection.references) if (normalised(reference) && !typed.has(normalised(reference))) typed.set(normalised(reference), reference.trim());
     const wanted = [...typed.keys()];
-    const rows = (
-      await db.all<Omit<ContactRow, 'caring'> & { caring: number }>(selectContacts, [JSON.stringify(selection.siteIds), JSON.stringify(selection.coachIds), JSON.stringify(wanted)])
-    ).map((row) => ({ ...row, caring: row.caring === 1 }) as ContactRow);
+    const rows = (await contacts.selected({ siteIds: selection.siteIds, coachIds: selection.coachIds, compactReferences: wanted })).map(
+      (row) => ({ ...row, caring: row.caring === 1 }) as ContactRow,
+    );
     const found = new Set(rows.map((r) => normalised(r.reference)));
     const notFound = wanted.filter((r) => !found.has(r)).map((r) => typed.get(r)!);
-    const already = new Set((await db.all<{ id: number }>(ASSIGNED_HERE, [experiment.id])).map((r) => r.id));
-    const otherOfPhase = new Set((await db.all<{ id: number }>(IN_OTHER_OF_PHASE, [experiment.journeyPhase, experiment.id])).map((r) => r.id));
-    const reached = new Map<number, Set<string>>();
-    for (const { contactId, stage } of await db.all<{ contactId: number; stage: string }>(reachedStages, [JSON.stringify(JOURNEY_POINT_STAGES)])) {
-      if (!reached.has(contactId)) reached.set(contactId, new Set());
-      reached.get(contactId)!.add(stage);
-    }
+    const already = await people.assignedTo(experiment.id);
+    const otherOfPhase = await people.inOtherOfPhase(experiment.journeyPhase, experiment.id);
+    const reached = await people.reachedStages(JOURNEY_POINT_STAGES);
     const excluded = emptyExclusions();
     excluded.not_found = notFound.length;
     const toEnrol: { row: ContactRow; armIndex: number }[] = [];
@@ -155,7 +128,7 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
   }
 
   async function storedBatch(batchId: number): Promise<StoredBatch> {
-    const row = await db.get<Record<string, unknown>>(BATCH_ROW, [batchId]);
+    const row = await store.byId(batchId);
     if (!row) throw new NotFoundError('Enrolment');
     return { ...(row as unknown as EnrolmentBatch & { heartbeatAt: string | null }), selection: JSON.parse(row.selection as string), notAssigned: JSON.parse(row.notAssigned as string) };
   }
@@ -170,9 +143,9 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
     let done = resumed ? batch.done : 0;
     let assigned = resumed ? batch.assigned : 0;
     const at = () => clock.now().toISOString();
-    const { changes } = await db.run(MARK_STARTED, [done + toEnrol.length, JSON.stringify(counts), at(), at(), batchId, claim.status, claim.heartbeatAt]);
+    const started = await store.markStarted(batchId, { total: done + toEnrol.length, notAssigned: JSON.stringify(counts), at: at(), heartbeatAt: at() }, claim);
     // Another instance started or resumed it first: that one runs it.
-    if (changes === 0) return storedBatch(batchId);
+    if (!started) return storedBatch(batchId);
     try {
       for (let start = 0; start < toEnrol.length; start += chunkSize) {
         const chunk = toEnrol.slice(start, start + chunkSize);
@@ -184,17 +157,17 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
             if (result.assigned) next.assigned += result.created ? 1 : 0;
             else next.counts[result.reason] = (next.counts[result.reason] ?? 0) + 1;
           }
-          await db.run(SAVE_PROGRESS, [next.done, next.assigned, JSON.stringify(next.counts), at(), batchId]);
+          await store.saveProgress(batchId, { done: next.done, assigned: next.assigned, notAssigned: JSON.stringify(next.counts) }, at());
           return next;
         });
         ({ done, assigned, counts } = tally);
         // Let other requests in between chunks.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      await db.run(FINISH, ['finished', null, at(), at(), batchId]);
+      await store.finish(batchId, 'finished', null, at(), at());
     } catch (error) {
       const message = error instanceof HttpError && error.status < 500 ? error.message : 'The enrolment stopped because of an unexpected error';
-      await db.run(FINISH, ['stopped', message, at(), at(), batchId]);
+      await store.finish(batchId, 'stopped', message, at(), at());
       if (!(error instanceof HttpError && error.status < 500)) throw error;
     }
     return storedBatch(batchId);
@@ -241,7 +214,7 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
     async prepare(experimentKey: string, selection: EnrolmentSelection, description: string, userId: number, expected: number): Promise<number> {
       const experiment = await experiments.get(experimentKey);
       if (experiment.status !== 'running') throw new ConflictError(`The experiment is ${experiment.status}, so nobody new can be enrolled`);
-      return (await db.get<{ id: number }>(INSERT_BATCH, [experiment.id, JSON.stringify(selection), description, expected, userId, clock.now().toISOString()]))!.id;
+      return store.insert({ experimentId: experiment.id, selection: JSON.stringify(selection), description, total: expected, createdBy: userId }, clock.now().toISOString());
     },
 
     begin,
@@ -268,7 +241,7 @@ export function createEnrolmentService(db: Db, clock: Clock, experiments: Experi
       const batch = await storedBatch(batchId);
       if (batch.status !== 'running' || running.has(batchId)) return false;
       if (batch.heartbeatAt && clock.now().getTime() - new Date(batch.heartbeatAt).getTime() < STALLED_MS) return false;
-      const row = (await db.get<{ id: number; username: string; displayName: string; role: Role }>(USER_ROW, [batch.createdBy]))!;
+      const row = (await store.user(batch.createdBy))!;
       launch(batchId, { ...row, coachId: null }, CHUNK_SIZE, { status: 'running', heartbeatAt: batch.heartbeatAt }).catch((error) =>
         console.error(`Enrolment ${batchId} failed: ${(error as Error).message}`),
       );
