@@ -2,15 +2,15 @@ import type { Clock } from '../../server/clock.ts';
 import type { Db } from '../../server/db/database.ts';
 import { ConflictError, NotFoundError } from '../../server/errors.ts';
 import type { CurrentUser } from '../../server/auth/auth-service.ts';
-import { createContactLookup } from '../contacts/contact-service.ts';
+import { createContactLookup, visibleContact } from '../contacts/contact-service.ts';
 import { contactAttributes } from '../contacts/contact-attributes.ts';
 import type { ExperimentService, ExperimentView } from '../experiment/experiment-service.ts';
 import type { ProgressProjection } from '../progress/progress-projection.ts';
-import { guardProgressSources } from '../progress/source-guard.ts';
-import { rowLockSql } from '../experiment/row-lock.ts';
 import { screenForExperiment, type NotAssignedReason } from './eligibility.ts';
 import { createClusterCodes } from './cluster-code.ts';
 import { integerRatio, permutedBlock, stratumOf } from './permuted-blocks.ts';
+import { createAssignmentStore, type BlockCounter } from './assignment-store.ts';
+import { createAssignmentReadModel } from './assignment-read-model.ts';
 
 export interface AssignmentView {
   experiment: string;
@@ -40,45 +40,14 @@ const REASONS: Record<NotAssignedReason, string> = {
   outside_coverage: "This person falls outside the experiment's coverage, so they are not in the experiment",
 };
 
-const EXISTING = `
-  SELECT a.method, a.seed, a.hash_value AS "hashValue", a.stratum, a.block_index AS "blockIndex",
-         a.block_position AS "blockPosition", a.cluster, a.assigned_at AS "assignedAt", p.number AS phase,
-         r.key AS "armKey", r.name AS "armName", r.is_control AS "isControl", r.levels
-  FROM assignments a
-  JOIN experiment_arms r ON r.id = a.arm_id
-  JOIN experiment_phases p ON p.id = a.phase_id
-  WHERE a.experiment_id = ? AND a.contact_id = ?`;
-const RECORD_SCREENING = 'INSERT INTO screenings (experiment_id, contact_id, reason, screened_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING';
-const START_BLOCK_COUNTER = `
-  INSERT INTO block_counters (phase_id, stratum, block_index, block_position) VALUES (?, ?, 0, 0)
-  ON CONFLICT (phase_id, stratum) DO NOTHING`;
-const MOVE_BLOCK_COUNTER = 'UPDATE block_counters SET block_index = ?, block_position = ? WHERE phase_id = ? AND stratum = ?';
-// One assignment per person and experiment, by the unique index: the loser of a race inserts nothing.
-const INSERT_ASSIGNMENT = `
-  INSERT INTO assignments (experiment_id, contact_id, arm_id, phase_id, method, seed, hash_value, stratum, block_index, block_position, cluster, assigned_at, assigned_by)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (experiment_id, contact_id) DO NOTHING RETURNING id`;
-const EXPERIMENTS_OF_CONTACT = `
-  SELECT e.key FROM assignments a JOIN experiments e ON e.id = a.experiment_id
-  WHERE a.contact_id = ? ORDER BY e.created_at, e.id`;
-
-interface StoredRow extends Pick<AssignmentView, 'method' | 'seed' | 'hashValue' | 'stratum' | 'blockIndex' | 'blockPosition' | 'cluster' | 'assignedAt' | 'phase'> {
-  armKey: string;
-  armName: string;
-  isControl: number;
-  levels: string;
-}
-
 export function createAssignmentService(db: Db, clock: Clock, experimentService: ExperimentService, progress: ProgressProjection) {
-  // The block counter, locked for the rest of the transaction (FOR UPDATE on PostgreSQL;
-  // SQLite's IMMEDIATE transaction already has the database to itself).
-  const lockBlockCounter = `SELECT block_index AS "blockIndex", block_position AS "blockPosition" FROM block_counters
-    WHERE phase_id = ? AND stratum = ?${rowLockSql(db.dialect).forUpdate}`;
+  const store = createAssignmentStore(db);
+  const readModel = createAssignmentReadModel(db);
   const contactLookup = createContactLookup(db);
   const clusterCode = createClusterCodes(db);
 
   async function existing(experiment: ExperimentView, contactId: number, reference: string): Promise<AssignmentView | null> {
-    const row = await db.get<StoredRow>(EXISTING, [experiment.id, contactId]);
+    const row = await readModel.stored(experiment.id, contactId);
     if (!row) return null;
     return {
       experiment: experiment.key,
@@ -101,15 +70,15 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
    * person creates it at slot 0 (or finds that another instance just did) and
    * then locks it, so two instances never both start the first block.
    */
-  async function lockedCounter(phaseId: number, stratum: string): Promise<{ blockIndex: number; blockPosition: number }> {
-    const counter = await db.get<{ blockIndex: number; blockPosition: number }>(lockBlockCounter, [phaseId, stratum]);
+  async function lockedCounter(phaseId: number, stratum: string): Promise<BlockCounter> {
+    const counter = await store.lockedCounter(phaseId, stratum);
     if (counter) return counter;
-    await db.run(START_BLOCK_COUNTER, [phaseId, stratum]);
-    return (await db.get<{ blockIndex: number; blockPosition: number }>(lockBlockCounter, [phaseId, stratum]))!;
+    await store.startCounter(phaseId, stratum);
+    return (await store.lockedCounter(phaseId, stratum))!;
   }
 
   /** The next place in the stratum's block sequence, and the counter's value once it is taken. */
-  function nextInBlock(seed: string, stratum: string, weights: number[], counter: { blockIndex: number; blockPosition: number }) {
+  function nextInBlock(seed: string, stratum: string, weights: number[], counter: BlockCounter) {
     const ratio = integerRatio(weights);
     if (!ratio) throw new ConflictError('The weights of this phase cannot be used for permuted blocks');
     const block = permutedBlock(seed, stratum, counter.blockIndex, ratio);
@@ -127,8 +96,11 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
   const storedResult = (assignment: AssignmentView): AssignmentResult => ({ assigned: true, created: false, assignment });
 
   async function assignNow(user: CurrentUser, experimentKey: string, reference: string): Promise<AssignmentResult> {
-    const experiment = await experimentService.getCurrent(experimentKey);
-    const contact = await contactLookup.byReference(user, reference);
+    // The experiment's fingerprint and the person in one read; the experiment's definition comes from cache while unchanged.
+    const context = await readModel.context(experimentKey, reference);
+    if (!context) throw new NotFoundError('Experiment');
+    const experiment = await experimentService.getCurrent(experimentKey, context.fingerprint);
+    const contact = visibleContact(user, context.contact);
     if (!contact) throw new NotFoundError('Contact');
     const running = experiment.status === 'running';
     const attributes = contactAttributes(contact);
@@ -146,7 +118,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
     }
     if (!screening) throw new ConflictError(`The experiment is ${experiment.status}, so nobody new can be assigned`);
     if (!screening.eligible) {
-      await db.run(RECORD_SCREENING, [experiment.id, contact.id, screening.reason, clock.now().toISOString()]);
+      await store.recordScreening(experiment.id, contact.id, screening.reason, clock.now().toISOString());
       return { assigned: false, reason: screening.reason, message: REASONS[screening.reason] };
     }
     const { hashed } = screening;
@@ -162,23 +134,23 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
     const armKey = phase.armKeys[armIndex];
     const arm = experiment.arms.find((a) => a.key === armKey)!;
     const assignedAt = clock.now().toISOString();
-    await guardProgressSources(db);
-    const inserted = await db.get<{ id: number }>(INSERT_ASSIGNMENT, [
-      experiment.id,
-      contact.id,
-      arm.id,
-      phase.id,
-      experiment.randomisation,
-      phase.seed,
-      hashed.bucket,
-      block?.stratum ?? null,
-      block?.blockIndex ?? null,
-      block?.blockPosition ?? null,
+    // The insert takes the progress source lock itself (assignment-store.ts).
+    const inserted = await store.insert({
+      experimentId: experiment.id,
+      contactId: contact.id,
+      armId: arm.id,
+      phaseId: phase.id,
+      method: experiment.randomisation,
+      seed: phase.seed,
+      hashValue: hashed.bucket,
+      stratum: block?.stratum ?? null,
+      blockIndex: block?.blockIndex ?? null,
+      blockPosition: block?.blockPosition ?? null,
       cluster,
       assignedAt,
-      user.id,
-    ]);
-    if (!inserted) {
+      assignedBy: user.id,
+    });
+    if (inserted === null) {
       // Another request (here or on another instance) assigned this person first:
       // theirs is the arm. The block counter has not moved, so no place in a block is used up.
       const stored = await existing(experiment, contact.id, contact.reference);
@@ -186,7 +158,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
       return storedResult(stored);
     }
     // The counter moves only with the assignment that takes its place (the row is still locked).
-    if (block) await db.run(MOVE_BLOCK_COUNTER, [block.moved.blockIndex, block.moved.blockPosition, phase.id, block.stratum]);
+    if (block) await store.moveCounter(phase.id, block.stratum, block.moved);
     // Exactly what `existing` would read back, without reading it back.
     const assignment: AssignmentView = {
       experiment: experiment.key,
@@ -226,7 +198,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
       const contact = await contactLookup.byReference(user, reference);
       if (!contact) throw new NotFoundError('Contact');
       const views: AssignmentView[] = [];
-      for (const { key } of await db.all<{ key: string }>(EXPERIMENTS_OF_CONTACT, [contact.id])) {
+      for (const key of await readModel.experimentsOf(contact.id)) {
         const stored = await existing(await experimentService.getCurrent(key), contact.id, contact.reference);
         if (stored) views.push(stored);
       }

@@ -1,9 +1,7 @@
 import type { Db } from '../../server/db/database.ts';
+import { createStaffStore } from '../staff/staff-store.ts';
 
 export type RandomisationUnit = 'person' | 'coach' | 'site';
-
-const COACH_CODE = 'SELECT code FROM work_coaches WHERE id = ?';
-const SITE_CODE = 'SELECT code FROM sites WHERE id = ?';
 
 /**
  * What a cluster-randomised experiment hashes for a person (decision 0037):
@@ -12,7 +10,7 @@ const SITE_CODE = 'SELECT code FROM sites WHERE id = ?';
  * without reading anything).
  */
 export function createClusterCodes(db: Db) {
-  const code = async (sql: string, id: number) => (await db.get<{ code: string }>(sql, [id]))?.code as string;
+  const staff = createStaffStore(db);
   return async (unit: RandomisationUnit, person: { coachId: number; siteId: number }): Promise<string | null> =>
-    unit === 'coach' ? code(COACH_CODE, person.coachId) : unit === 'site' ? code(SITE_CODE, person.siteId) : null;
+    unit === 'coach' ? staff.coachCode(person.coachId) : unit === 'site' ? staff.siteCode(person.siteId) : null;
 }

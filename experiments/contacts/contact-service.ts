@@ -47,21 +47,27 @@ export type ContactRow = typeof contacts.$inferSelect;
  */
 export function createContactLookup(db: Db) {
   const store = createContactStore(db);
-  const visible = (user: CurrentUser, row: StoredContact | undefined): ContactRow | null => {
-    contactScope(user); // throws the 403 for roles that see nobody
-    if (!row || (user.role === 'coach' && row.coachId !== user.coachId)) return null;
-    return { ...row, caring: row.caring === 1 };
-  };
   return {
     byReference: async (user: CurrentUser, reference: string): Promise<ContactRow | null> => {
       contactScope(user);
-      return visible(user, await store.byReference(reference));
+      return visibleContact(user, await store.byReference(reference));
     },
     byId: async (user: CurrentUser, id: number): Promise<ContactRow | null> => {
       contactScope(user);
-      return visible(user, await store.byId(id));
+      return visibleContact(user, await store.byId(id));
     },
   };
+}
+
+/**
+ * A contacts row (as CONTACT_BY_REFERENCE reads it, erased people already left
+ * out) if this user may see it, by the rule of contactScope: analysts anyone,
+ * coaches their own caseload, other roles nobody (403).
+ */
+export function visibleContact(user: CurrentUser, row: StoredContact | undefined | null): ContactRow | null {
+  contactScope(user); // throws the 403 for roles that see nobody
+  if (!row || (user.role === 'coach' && row.coachId !== user.coachId)) return null;
+  return { ...row, caring: row.caring === 1 };
 }
 
 /** Lookups from the codes used in files and forms to ids. */

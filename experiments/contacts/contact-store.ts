@@ -36,7 +36,7 @@ const COLUMNS = `id, reference, coach_id AS "coachId", site_id AS "siteId", heal
     sex, ethnicity_group AS "ethnicityGroup", caring, time_on_benefits AS "timeOnBenefits", previous_work AS "previousWork",
     benefit_type AS "benefitType", preferred_channel AS "preferredChannel", adjustments, opted_out_at AS "optedOutAt",
     created_at AS "createdAt", updated_at AS "updatedAt"`;
-const BY_REFERENCE = `SELECT ${COLUMNS} FROM contacts WHERE reference = ? AND erased_at IS NULL`;
+export const CONTACT_BY_REFERENCE = `SELECT ${COLUMNS} FROM contacts WHERE reference = ? AND erased_at IS NULL`;
 const BY_ID = `SELECT ${COLUMNS} FROM contacts WHERE id = ? AND erased_at IS NULL`;
 // However the reference is spaced with hyphens or cased (contacts_reference_compact_idx).
 const BY_COMPACT_REFERENCE = `SELECT id, reference, coach_id AS "coachId" FROM contacts WHERE replace(upper(reference), '-', '') = replace(upper(CAST(? AS TEXT)), '-', '')`;
@@ -80,7 +80,7 @@ export function createContactStore(db: Db) {
 
   return {
     /** Not erased; whether the user may see them is the caller's rule. */
-    byReference: (reference: string) => db.get<StoredContact>(BY_REFERENCE, [reference]),
+    byReference: (reference: string) => db.get<StoredContact>(CONTACT_BY_REFERENCE, [reference]),
     byId: (id: number) => db.get<StoredContact>(BY_ID, [id]),
     byCompactReference: (reference: string) => db.get<{ id: number; reference: string; coachId: number }>(BY_COMPACT_REFERENCE, [reference]),
     /** Everyone at any of the sites, on any of the caseloads, or with any of the references (upper case, without hyphens), by id. */

@@ -9,7 +9,7 @@ import { integerRatio } from '../assignment/permuted-blocks.ts';
 import type { AllocationInput, ExperimentInput } from './experiment-schema.ts';
 import { MAX_NESTING_DEPTH, tooDeepField } from '../../server/middleware/body-shape.ts';
 import { createArmInstructionStore, type ArmInstructionVersion } from './arm-instruction-store.ts';
-import { createExperimentStore, type ExperimentRow, type PhaseRow } from './experiment-store.ts';
+import { createExperimentStore, type ExperimentRow, type FingerprintRow, type PhaseRow } from './experiment-store.ts';
 
 export interface Factor {
   key: string;
@@ -339,10 +339,11 @@ export function createExperimentService(db: Db, clock: Clock) {
     return arms;
   }
 
+  const fingerprintText = (row: FingerprintRow) => `${row.id}|${row.status}|${row.updatedAt}|${row.phaseId}`;
   async function fingerprintOf(key: string): Promise<string> {
     const row = await store.fingerprint(key);
     if (!row) throw new NotFoundError('Experiment');
-    return `${row.id}|${row.status}|${row.updatedAt}|${row.phaseId}`;
+    return fingerprintText(row);
   }
 
   const viewCache = new Map<string, { fingerprint: string; view: ExperimentView }>();
@@ -368,10 +369,11 @@ export function createExperimentService(db: Db, clock: Clock) {
      * once); the definition is read again only when the fingerprint has moved,
      * and kept only if it did not move while it was read. Changes made through
      * this service drop the cached view at once. The view is frozen; treat it
-     * as read-only.
+     * as read-only. A caller that has just read the fingerprint (store's
+     * FINGERPRINT, as part of a query of its own) passes it in, saving the lookup.
      */
-    async getCurrent(key: string): Promise<ExperimentView> {
-      let fingerprint = await fingerprintOf(key);
+    async getCurrent(key: string, known?: FingerprintRow): Promise<ExperimentView> {
+      let fingerprint = known ? fingerprintText(known) : await fingerprintOf(key);
       const cached = viewCache.get(key);
       if (cached?.fingerprint === fingerprint) return cached.view;
       for (;;) {

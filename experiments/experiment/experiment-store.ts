@@ -60,7 +60,7 @@ const TOUCH = 'UPDATE experiments SET updated_at = ? WHERE id = ?';
 // (set by every change) and its newest phase (a new phase on any allocation change).
 // One indexed lookup, so hot paths can reuse a view until this changes, even when
 // another connection or service instance made the change.
-const FINGERPRINT = `SELECT e.id, e.status, e.updated_at AS "updatedAt",
+export const FINGERPRINT = `SELECT e.id, e.status, e.updated_at AS "updatedAt",
     (SELECT MAX(p.id) FROM experiment_phases p WHERE p.experiment_id = e.id) AS "phaseId"
   FROM experiments e WHERE e.key = ?`;
 

@@ -19,6 +19,8 @@ const SITE_CODES = 'SELECT id, code FROM sites';
 // Codes as typed into a form: any case.
 const COACH_BY_CODE = 'SELECT id, code, name FROM work_coaches WHERE upper(code) = upper(CAST(? AS TEXT))';
 const COACH_BY_ID = 'SELECT id, code, name FROM work_coaches WHERE id = ?';
+const COACH_CODE = 'SELECT code FROM work_coaches WHERE id = ?';
+const SITE_CODE = 'SELECT code FROM sites WHERE id = ?';
 
 /** Plain reads and writes on sites and work_coaches. */
 export function createStaffStore(db: Db) {
@@ -40,6 +42,12 @@ export function createStaffStore(db: Db) {
     siteCodes: () => db.all<{ id: number; code: string }>(SITE_CODES),
     coachByCode: (code: string) => db.get<CoachName>(COACH_BY_CODE, [code]),
     coachById: (id: number) => db.get<CoachName>(COACH_BY_ID, [id]),
+    async coachCode(id: number): Promise<string | null> {
+      return (await db.get<{ code: string }>(COACH_CODE, [id]))?.code ?? null;
+    },
+    async siteCode(id: number): Promise<string | null> {
+      return (await db.get<{ code: string }>(SITE_CODE, [id]))?.code ?? null;
+    },
   };
 }
 

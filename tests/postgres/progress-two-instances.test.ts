@@ -4,6 +4,7 @@ import { openTestDatabase } from '../support/test-database.ts';
 import { guardProgressSources } from '../../experiments/progress/source-guard.ts';
 import { progressProjectionFor } from '../../experiments/progress/progress-projection.ts';
 import { addProgressWorld, day, people, readModel } from '../support/progress-world.ts';
+import { createAssignmentStore, type NewAssignment } from '../../experiments/assignment/assignment-store.ts';
 
 let db: Db;
 beforeEach(async () => {
@@ -47,4 +48,44 @@ describe('the progress read model on two instances', () => {
     }
   });
 
+  it("takes the source lock in an assignment's own insert, before the row's id is drawn", async () => {
+    const row = (contactId: number): NewAssignment => ({
+      experimentId: 1, contactId, armId: 10, phaseId: 1, method: 'hash', seed: 's', hashValue: 0.5,
+      stratum: null, blockIndex: null, blockPosition: null, cluster: null, assignedAt: day(0), assignedBy: 1,
+    });
+    const lastId = async () => (await db.get<{ n: number | null }>("SELECT last_value AS n FROM pg_sequences WHERE sequencename = 'assignments_id_seq'"))!.n;
+    const catchUp = await openDatabase(reopenLocation(db), { migrate: false, poolSize: 2 });
+    try {
+      // A catch-up reading the newest ids holds the lock exclusively: the insert must wait without drawing an id.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const isLocked = new Promise<void>((resolve) => (locked = resolve));
+      const reader = catchUp.withTransaction(async () => {
+        await catchUp.get('SELECT pg_advisory_xact_lock(72150010) AS "locked"');
+        locked();
+        await held;
+      });
+      await isLocked;
+      const before = await lastId();
+      const writer = db.withTransaction(async () => {
+        const id = await createAssignmentStore(db).insert(row(1));
+        const shared = await db.get<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND objid = 72150010 AND mode = 'ShareLock'",
+        );
+        return { id, shared: shared!.n };
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await lastId()).toBe(before);
+      release();
+      await reader;
+      const { id, shared } = await writer;
+      expect(id).not.toBeNull();
+      expect(shared).toBe(1);
+      // A second insert for the same person and experiment inserts nothing: the stored arm stands.
+      expect(await db.withTransaction(() => createAssignmentStore(db).insert(row(1)))).toBeNull();
+    } finally {
+      await catchUp.close();
+    }
+  });
 });
