@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Db } from '../server/db/database.ts';
-import { createDemoCredentialStore } from './demo-credential-store.ts';
+import { createDemoCredentialStore } from '../server/auth/demo-credential-store.ts';
 
 /** The command that prints the demo logins again (package.json "demo-logins"). */
 export const DEMO_LOGINS_COMMAND = 'npm run demo-logins';

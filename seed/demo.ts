@@ -10,7 +10,7 @@ import type { Role } from '../experiments/vocabulary.ts';
 import { createRandom } from './random.ts';
 import { generateCohort } from './cohort.ts';
 import { createTimeline, type Timeline } from './timeline.ts';
-import { createDemoCredentialStore } from './demo-credential-store.ts';
+import { createDemoCredentialStore } from '../server/auth/demo-credential-store.ts';
 import { createSeedStore } from './seed-store.ts';
 import { createJourneys, EXPERIMENT_KEYS, type Person, type SimulationCounts } from './journeys.ts';
 import { DEMO_EXPERIMENTS } from './demo-experiments.ts';

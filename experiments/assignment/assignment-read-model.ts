@@ -1,17 +1,10 @@
 import type { Db } from '../../server/db/database.ts';
 import { CONTACT_BY_REFERENCE, type StoredContact } from '../contacts/contact-store.ts';
 import { FINGERPRINT, type FingerprintRow } from '../experiment/experiment-store.ts';
+import type { AssignmentRecord } from './assignment-store.ts';
 
 /** A stored assignment with its arm and phase, as the assignment view needs them. */
-export interface StoredAssignment {
-  method: string;
-  seed: string;
-  hashValue: number | null;
-  stratum: string | null;
-  blockIndex: number | null;
-  blockPosition: number | null;
-  cluster: string | null;
-  assignedAt: string;
+export interface StoredAssignment extends AssignmentRecord {
   phase: number;
   armKey: string;
   armName: string;

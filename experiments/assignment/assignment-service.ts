@@ -9,23 +9,14 @@ import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { screenForExperiment, type NotAssignedReason } from './eligibility.ts';
 import { createClusterCodes } from './cluster-code.ts';
 import { integerRatio, permutedBlock, stratumOf } from './permuted-blocks.ts';
-import { createAssignmentStore, type BlockCounter } from './assignment-store.ts';
+import { createAssignmentStore, type AssignmentRecord, type BlockCounter } from './assignment-store.ts';
 import { createAssignmentReadModel } from './assignment-read-model.ts';
 
-export interface AssignmentView {
+export interface AssignmentView extends AssignmentRecord {
   experiment: string;
   contact: string;
   arm: { key: string; name: string; isControl: boolean; levels: Record<string, string> };
   phase: number;
-  method: string;
-  seed: string;
-  hashValue: number | null;
-  stratum: string | null;
-  blockIndex: number | null;
-  blockPosition: number | null;
-  /** Cluster-randomised designs: the coach or site code that was hashed (its arm is every member's arm). */
-  cluster: string | null;
-  assignedAt: string;
 }
 
 export type { NotAssignedReason };
@@ -49,20 +40,8 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
   async function existing(experiment: ExperimentView, contactId: number, reference: string): Promise<AssignmentView | null> {
     const row = await readModel.stored(experiment.id, contactId);
     if (!row) return null;
-    return {
-      experiment: experiment.key,
-      contact: reference,
-      arm: { key: row.armKey, name: row.armName, isControl: row.isControl === 1, levels: JSON.parse(row.levels) },
-      phase: row.phase,
-      method: row.method,
-      seed: row.seed,
-      hashValue: row.hashValue,
-      stratum: row.stratum,
-      blockIndex: row.blockIndex,
-      blockPosition: row.blockPosition,
-      cluster: row.cluster,
-      assignedAt: row.assignedAt,
-    };
+    const { armKey, armName, isControl, levels, phase, ...record } = row;
+    return { experiment: experiment.key, contact: reference, arm: { key: armKey, name: armName, isControl: isControl === 1, levels: JSON.parse(levels) }, phase, ...record };
   }
 
   /**
@@ -133,13 +112,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
     }
     const armKey = phase.armKeys[armIndex];
     const arm = experiment.arms.find((a) => a.key === armKey)!;
-    const assignedAt = clock.now().toISOString();
-    // The insert takes the progress source lock itself (assignment-store.ts).
-    const inserted = await store.insert({
-      experimentId: experiment.id,
-      contactId: contact.id,
-      armId: arm.id,
-      phaseId: phase.id,
+    const record: AssignmentRecord = {
       method: experiment.randomisation,
       seed: phase.seed,
       hashValue: hashed.bucket,
@@ -147,9 +120,10 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
       blockIndex: block?.blockIndex ?? null,
       blockPosition: block?.blockPosition ?? null,
       cluster,
-      assignedAt,
-      assignedBy: user.id,
-    });
+      assignedAt: clock.now().toISOString(),
+    };
+    // The insert takes the progress source lock itself (assignment-store.ts).
+    const inserted = await store.insert({ ...record, experimentId: experiment.id, contactId: contact.id, armId: arm.id, phaseId: phase.id, assignedBy: user.id });
     if (inserted === null) {
       // Another request (here or on another instance) assigned this person first:
       // theirs is the arm. The block counter has not moved, so no place in a block is used up.
@@ -165,14 +139,7 @@ export function createAssignmentService(db: Db, clock: Clock, experimentService:
       contact: contact.reference,
       arm: { key: arm.key, name: arm.name, isControl: arm.isControl, levels: { ...arm.levels } },
       phase: phase.number,
-      method: experiment.randomisation,
-      seed: phase.seed,
-      hashValue: hashed.bucket,
-      stratum: block?.stratum ?? null,
-      blockIndex: block?.blockIndex ?? null,
-      blockPosition: block?.blockPosition ?? null,
-      cluster,
-      assignedAt,
+      ...record,
     };
     return { assigned: true, created: true, assignment };
   }

@@ -2,20 +2,26 @@ import type { Db, Dialect } from '../../server/db/database.ts';
 import { rowLockSql } from '../experiment/row-lock.ts';
 import { sourceLockFor } from '../progress/source-lock-store.ts';
 
-/** One new assignment row, as INSERT_COLUMNS lists it. */
-export interface NewAssignment {
-  experimentId: number;
-  contactId: number;
-  armId: number;
-  phaseId: number;
+/** How a person's arm was drawn, as stored with their assignment (its audit detail). */
+export interface AssignmentRecord {
   method: string;
   seed: string;
+  /** The hash bucket (hash), or the stratum and place in its block sequence (blocks). */
   hashValue: number | null;
   stratum: string | null;
   blockIndex: number | null;
   blockPosition: number | null;
+  /** Cluster-randomised designs: the coach or site code that was hashed (its arm is every member's arm). */
   cluster: string | null;
   assignedAt: string;
+}
+
+/** One new assignment row, as INSERT_COLUMNS lists it. */
+export interface NewAssignment extends AssignmentRecord {
+  experimentId: number;
+  contactId: number;
+  armId: number;
+  phaseId: number;
   assignedBy: number;
 }
 

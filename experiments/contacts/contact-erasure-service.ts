@@ -9,6 +9,7 @@ import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { NOT_RECORDED } from '../progress/progress-projection.ts';
 import { createContactErasureStore } from './contact-erasure-store.ts';
 import { createContactStore } from './contact-store.ts';
+import { createAuditStore } from '../../server/audit-store.ts';
 
 /**
  * Erasure of one person, or a batch of people, on request or when their
@@ -80,6 +81,7 @@ export function redactReferences(text: string, compactReferences: ReadonlySet<st
 export function createErasureService(db: Db, clock: Clock, progress: ProgressProjection) {
   const store = createContactErasureStore(db);
   const contacts = createContactStore(db);
+  const auditLog = createAuditStore(db);
 
   async function redactFreeText(references: string[]): Promise<void> {
     const compact = new Set(references.map(compactIdentifier));
@@ -114,7 +116,7 @@ export function createErasureService(db: Db, clock: Clock, progress: ProgressPro
         await store.clearAssignmentDetail(person.id);
         await store.rekeyEvents(person.id, tombstone);
         await replaceAuditEntityId(db, 'contact', person.reference, tombstone);
-        await contacts.audit(by.userId, by.action, tombstone, at);
+        await auditLog.insert(by.userId, by.action, 'contact', tombstone, null, at);
         tombstones.push(tombstone);
       }
       await redactFreeText(people.map((p) => p.reference));

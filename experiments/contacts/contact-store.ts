@@ -62,11 +62,11 @@ export type PreferenceField = keyof typeof PREFERENCE_COLUMNS;
 const CLEAR_OPT_OUT = 'UPDATE contacts SET opted_out_at = NULL, updated_at = ? WHERE id = ?';
 const CHANGES_OF = 'SELECT field, old_value AS "oldValue", new_value AS "newValue", changed_at AS "changedAt" FROM contact_changes WHERE contact_id = ? ORDER BY id';
 const INSERT_CHANGE = 'INSERT INTO contact_changes (contact_id, field, old_value, new_value, changed_by, changed_at) VALUES (?, ?, ?, ?, ?, ?)';
-const AUDIT = 'INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (?, ?, ?, ?, ?)';
+const MARK_OPTED_OUT = 'UPDATE contacts SET opted_out_at = ?, updated_at = ? WHERE id = ? AND opted_out_at IS NULL';
 
 /**
  * Plain reads and writes on contacts and the history of changes to them
- * (contact_changes), and the audit row of an action on one person. Erasure's
+ * (contact_changes). Erasure's
  * own statements are in contact-erasure-store.ts.
  */
 export function createContactStore(db: Db) {
@@ -119,10 +119,9 @@ export function createContactStore(db: Db) {
     async addChange(contactId: number, change: ContactChange, userId: number, at: string): Promise<void> {
       await db.run(INSERT_CHANGE, [contactId, change.field, change.oldValue, change.newValue, userId, at]);
     },
-
-    /** An audit row about one person, under their reference (or tombstone). */
-    async audit(userId: number | null, action: string, reference: string, at: string): Promise<void> {
-      await db.run(AUDIT, [userId, action, 'contact', reference, at]);
+    /** Marks the person opted out unless they already are; returns how many rows changed (0 or 1). */
+    async markOptedOut(contactId: number, occurredAt: string, updatedAt: string): Promise<number> {
+      return (await db.run(MARK_OPTED_OUT, [occurredAt, updatedAt, contactId])).changes;
     },
   };
 }

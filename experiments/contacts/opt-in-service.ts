@@ -7,6 +7,7 @@ import { contactReferencesIn } from '../../dashboard/learning-log/learning-note-
 import type { OptInInput } from '../outcomes/correction-schema.ts';
 import { createContactLookup } from './contact-service.ts';
 import { createContactStore } from './contact-store.ts';
+import { createAuditStore } from '../../server/audit-store.ts';
 import { createOptInStore } from './opt-in-store.ts';
 import { createOptInReadModel } from './opt-in-read-model.ts';
 
@@ -30,6 +31,7 @@ export interface OptInView {
 export function createOptInService(db: Db, clock: Clock) {
   const contactLookup = createContactLookup(db);
   const contacts = createContactStore(db);
+  const auditLog = createAuditStore(db);
   const store = createOptInStore(db);
   const optIns = createOptInReadModel(db);
 
@@ -54,7 +56,7 @@ export function createOptInService(db: Db, clock: Clock) {
     // Another request opted them back in at the same moment: return that opt-in, as a retry would.
     if (!inserted) return { created: false, optIn: (await list(contact.id, contact.reference)).at(-1)! };
     await contacts.clearOptOut(contact.id, at);
-    await contacts.audit(user.id, 'opt-in', contact.reference, at);
+    await auditLog.insert(user.id, 'opt-in', 'contact', contact.reference, null, at);
     return { created: true, optIn: (await list(contact.id, contact.reference)).at(-1)! };
   };
 

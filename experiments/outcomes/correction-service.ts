@@ -7,6 +7,7 @@ import { contactReferencesIn } from '../../dashboard/learning-log/learning-note-
 import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { guardProgressSources } from '../progress/source-guard.ts';
 import { createOutcomeStore } from './outcome-store.ts';
+import { createAuditStore } from '../../server/audit-store.ts';
 import { checkOccurredAt, checkStage, type CorrectionView, type OutcomeService, type OutcomeView } from './outcome-service.ts';
 import { COACH_CORRECTION_DAYS, CORRECTION_REASONS, type CorrectionInput } from './correction-schema.ts';
 
@@ -25,6 +26,7 @@ export type CorrectionRight = { allowed: true } | { allowed: false; status: 403 
  */
 export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeService, progress: ProgressProjection) {
   const store = createOutcomeStore(db);
+  const auditLog = createAuditStore(db);
 
   function rightFor(user: CurrentUser, event: { view: OutcomeView; recordedBy: number }): CorrectionRight {
     if (event.view.status === 'withdrawn') return { allowed: false, status: 409, message: 'This entry has been withdrawn. If it did happen, record it again.' };
@@ -118,7 +120,7 @@ export function createCorrectionService(db: Db, clock: Clock, outcomes: OutcomeS
       return repeated(user, eventId, stored);
     }
     const id = Number(inserted.id);
-    await store.auditCorrection(user.id, input.kind === 'withdraw' ? 'withdraw-outcome' : 'correct-outcome', eventId, correctedAt);
+    await auditLog.insert(user.id, input.kind === 'withdraw' ? 'withdraw-outcome' : 'correct-outcome', 'outcome_event', String(eventId), null, correctedAt);
     progress.scheduleCatchUp();
     const { view } = await load(user, eventId);
     return { created: true, correction: view.corrections.find((c) => c.id === id)!, event: view };

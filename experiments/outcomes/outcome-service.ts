@@ -8,6 +8,7 @@ import type { ProgressProjection } from '../progress/progress-projection.ts';
 import { guardProgressSources } from '../progress/source-guard.ts';
 import { detailSchemas, type OutcomeInput } from './outcome-schema.ts';
 import { createOutcomeStore, type EventRow } from './outcome-store.ts';
+import { createContactStore } from '../contacts/contact-store.ts';
 import { createOutcomeHistoryReadModel, type CorrectionRow } from './outcome-history-read-model.ts';
 import { outcomeDifferences, outcomePayloadHash } from './outcome-payload.ts';
 import { CORRECTION_REASONS, type CorrectionKind } from './correction-schema.ts';
@@ -106,6 +107,7 @@ export interface RecordResult {
 
 export function createOutcomeService(db: Db, clock: Clock, progress: ProgressProjection) {
   const store = createOutcomeStore(db);
+  const contacts = createContactStore(db);
   const history = createOutcomeHistoryReadModel(db);
 
   const toCorrectionView = ({ eventId: _eventId, ...row }: CorrectionRow): CorrectionView => ({
@@ -213,7 +215,7 @@ export function createOutcomeService(db: Db, clock: Clock, progress: ProgressPro
     await guardProgressSources(db);
     if (input.stage === 'opted_out') {
       // Marked first: an opt-out sent at the same moment with another key (PostgreSQL) waits here for this one, finds them opted out, and returns it.
-      const changes = await store.markOptedOut(row.contactId, row.occurredAt, row.recordedAt);
+      const changes = await contacts.markOptedOut(row.contactId, row.occurredAt, row.recordedAt);
       if (changes === 0) {
         const current = await store.currentOptOut(row.contactId);
         if (current) return { created: false, event: await viewOf(current, contact!.reference) };

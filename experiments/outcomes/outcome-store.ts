@@ -22,16 +22,8 @@ export const effectiveColumn = (column: 'occurred_at' | 'value' | 'detail', even
 export const notWithdrawn = (correction = 'k') => `(${correction}.kind IS NULL OR ${correction}.kind <> 'withdraw')`;
 
 /** An event row with its latest correction's kind and its values as they now count. */
-export interface EventRow {
+export interface EventRow extends Omit<NewOutcomeEvent, 'payloadHash'> {
   id: number;
-  contactId: number;
-  stage: string;
-  value: number | null;
-  detail: string | null;
-  occurredAt: string;
-  recordedAt: string;
-  recordedBy: number;
-  idempotencyKey: string;
   originalValue: number | null;
   originalDetail: string | null;
   originalOccurredAt: string;
@@ -82,7 +74,6 @@ const INSERT_EVENT = `
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id`;
-const MARK_OPTED_OUT = 'UPDATE contacts SET opted_out_at = ?, updated_at = ? WHERE id = ? AND opted_out_at IS NULL';
 // Withdrawn entries do not count: the funnel and the meeting come from events as they now stand.
 const STAGES_REACHED = 'SELECT DISTINCT stage FROM effective_outcome_events WHERE contact_id = ?';
 
@@ -94,13 +85,10 @@ const INSERT_CORRECTION = `
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id`;
-const AUDIT = 'INSERT INTO audit_log (user_id, action, entity, entity_id, at) VALUES (?, ?, ?, ?, ?)';
 
 /**
  * Plain reads and writes on outcome_events and outcome_corrections, both
- * append-only. Recording an opt-out also sets contacts.opted_out_at, and a
- * correction writes its audit row, in the same transaction as the event or
- * correction: those two writes are made here so that they stay beside it.
+ * append-only.
  */
 export function createOutcomeStore(db: Db) {
   const d = dialectSql(db.dialect);
@@ -129,10 +117,6 @@ export function createOutcomeStore(db: Db) {
     insertEvent(e: NewOutcomeEvent): Promise<{ id: number } | undefined> {
       return db.get<{ id: number }>(INSERT_EVENT, [e.contactId, e.stage, e.value, e.detail, e.occurredAt, e.recordedAt, e.recordedBy, e.idempotencyKey, e.payloadHash]);
     },
-    /** Marks the person opted out unless they already are; returns how many rows changed (0 or 1). */
-    async markOptedOut(contactId: number, occurredAt: string, updatedAt: string): Promise<number> {
-      return (await db.run(MARK_OPTED_OUT, [occurredAt, updatedAt, contactId])).changes;
-    },
     /** The stages the person has reached, counting events as they now stand. */
     async stagesReached(contactId: number): Promise<string[]> {
       return (await db.all<{ stage: string }>(STAGES_REACHED, [contactId])).map((r) => r.stage);
@@ -159,10 +143,6 @@ export function createOutcomeStore(db: Db) {
         c.correctedAt,
         c.idempotencyKey,
       ]);
-    },
-    /** The audit row of a correction or withdrawal of an event. */
-    async auditCorrection(userId: number, action: 'correct-outcome' | 'withdraw-outcome', eventId: number, at: string): Promise<void> {
-      await db.run(AUDIT, [userId, action, 'outcome_event', String(eventId), at]);
     },
   };
 }

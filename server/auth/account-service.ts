@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import type { Role } from '../../experiments/vocabulary.ts';
-import { createDemoCredentialStore } from '../../seed/demo-credential-store.ts';
+import { createDemoCredentialStore } from './demo-credential-store.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { oneTimePassword } from './one-time-password.ts';
 import type { AuthService } from './auth-service.ts';

@@ -21,13 +21,7 @@ export interface CurrentUser {
 }
 
 /** An API token as its owner and admins see it: never the token itself. */
-export interface TokenView {
-  id: number;
-  label: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
+export interface TokenView extends ApiTokenRow {
   status: 'active' | 'expired' | 'revoked';
 }
 

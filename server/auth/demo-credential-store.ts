@@ -1,7 +1,6 @@
-import type { Db } from '../server/db/database.ts';
-import { multiRowInsert } from './bulk-insert-store.ts';
+import type { Db } from '../db/database.ts';
 
-const INSERT = multiRowInsert('demo_credentials', ['username', 'role', 'password']);
+const INSERT = 'INSERT INTO demo_credentials (username, role, password) VALUES (?, ?, ?)';
 // In the order seeding prints them: the analyst, the coaches, the minister, the admin.
 const ALL = `SELECT username, role, password FROM demo_credentials
   ORDER BY CASE role WHEN 'analyst' THEN 0 WHEN 'coach' THEN 1 WHEN 'minister' THEN 2 WHEN 'admin' THEN 3 ELSE 4 END, username`;
@@ -20,8 +19,9 @@ export interface DemoCredentialRow {
  */
 export function createDemoCredentialStore(db: Db) {
   return {
+    /** A dozen or so logins, once per demo database. */
     async insertMany(credentials: readonly DemoCredentialRow[]): Promise<void> {
-      await INSERT.insert(db, credentials.map((c) => [c.username, c.role, c.password]));
+      for (const c of credentials) await db.run(INSERT, [c.username, c.role, c.password]);
     },
     all(): Promise<DemoCredentialRow[]> {
       return db.all<DemoCredentialRow>(ALL);
