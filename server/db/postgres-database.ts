@@ -55,6 +55,23 @@ export function numberedPlaceholders(sql: string): string {
   return out;
 }
 
+/**
+ * A name for each statement text, so each connection parses and plans it once
+ * and then only binds and executes it: most of a short query's time on the
+ * server is parsing and planning. Texts beyond the first PREPARED_LIMIT (SQL
+ * built with a varying shape) run unnamed, so no connection keeps unboundedly many.
+ */
+const PREPARED_LIMIT = 2_000;
+const statementNames = new Map<string, string>();
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < PREPARED_LIMIT) {
+    name = `eiu_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 /** Errors that mean the server is down, restarting or unreachable, not that the query is wrong. */
 export function isConnectionFailure(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
@@ -104,7 +121,8 @@ export async function openPostgresDatabase(url: string, options: OpenOptions = {
 
   async function send(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) {
     try {
-      return await client.query(numberedPlaceholders(sql), toParams(params));
+      const text = numberedPlaceholders(sql);
+      return await client.query({ name: statementName(text), text, values: toParams(params) });
     } catch (error) {
       if (isConnectionFailure(error)) throw new DatabaseUnavailableError(error);
       if (isDataException(error)) throw new DatabaseValueError(error);
