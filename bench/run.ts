@@ -135,7 +135,8 @@ function printSideBySide(rows: Row[], engines: BenchEngine[]) {
     const cell = (row: Row | undefined) => (row ? `${show(row)}${row.goal ? ` ${goalMark(row)}` : ''}` : '—');
     // A section without the database ran once: its figure stands in the first column.
     const values = shared ? engines.map((_, i) => (i === 0 ? cell(shared) : 'no database')) : engines.map((e) => cell(f.byEngine.get(e)));
-    const goal = [...f.byEngine.values()].find((r) => r.goal)?.goal?.text ?? '';
+    // One goal, or each engine's in turn where they differ (e.g. "≥ 0.7 / ≥ 0.5").
+    const goal = [...new Set([...f.byEngine.values()].flatMap((r) => (r.goal ? [r.goal.text] : [])))].join(' / ');
     return [f.name, ...values, goal];
   });
   const { line, rule } = layOut(header, table);
