@@ -347,7 +347,7 @@ async function writeCohortCsv(file: string, count: number) {
 /** Seconds to import 100,000 contacts from CSV, all-or-nothing, into a fresh database. */
 export const csvImport: BenchSection = {
   key: 'csv-import',
-  title: 'Importing contacts from CSV (importContactsCsv; SQLite: file database)',
+  title: 'Importing contacts from CSV (importContactsCsv, all or nothing; SQLite as a file database)',
   async run(context) {
     const { log, quick } = context;
     const count = quick ? 20_000 : 100_000;
