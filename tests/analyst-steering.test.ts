@@ -387,6 +387,23 @@ describe('an admin moves people between caseloads', () => {
     expect(pageText((await client.get('/admin/moves')).html)).toContain('A-040 Coach One Coach Two Closer to home');
   });
 
+  it('asks for the exact reference when two people\'s differ only by hyphens or capitals', async () => {
+    const { services } = server;
+    await services.contacts.createMany(['NEAR-12', 'NEAR12', 'FAR-7'].map((reference) => ({ preferredChannel: null, adjustments: [], ...contactFixture(reference) }) as ContactInput));
+    const planFor = (reference: string) => services.caseloadMoves.plan({ reference, fromCoach: null, toCoach: 'WC02', reason: 'Closer to home' });
+    expect((await planFor('NEAR12')).reference).toBe('NEAR12');
+    expect((await planFor('NEAR-12')).reference).toBe('NEAR-12');
+    let problem: unknown;
+    try {
+      await planFor('near-12');
+    } catch (error) {
+      problem = error;
+    }
+    expect((problem as { errors: { message: string }[] }).errors[0].message).toContain('More than one person has a reference like that');
+    // Only one near match: the typed reference finds them however it is written.
+    expect((await planFor('far7')).reference).toBe('FAR-7');
+  });
+
   it('moves a whole caseload in one go, with one history row for each person', async () => {
     const { services } = server;
     const size = await scalar<number>(server.db, "SELECT count(*) AS n FROM contacts WHERE coach_id = (SELECT id FROM work_coaches WHERE code = 'WC02')");

@@ -38,8 +38,10 @@ const COLUMNS = `id, reference, coach_id AS "coachId", site_id AS "siteId", heal
     created_at AS "createdAt", updated_at AS "updatedAt"`;
 export const CONTACT_BY_REFERENCE = `SELECT ${COLUMNS} FROM contacts WHERE reference = ? AND erased_at IS NULL`;
 const BY_ID = `SELECT ${COLUMNS} FROM contacts WHERE id = ? AND erased_at IS NULL`;
-// However the reference is spaced with hyphens or cased (contacts_reference_compact_idx).
-const BY_COMPACT_REFERENCE = `SELECT id, reference, coach_id AS "coachId" FROM contacts WHERE replace(upper(reference), '-', '') = replace(upper(CAST(? AS TEXT)), '-', '')`;
+// However the reference is spaced with hyphens or cased (contacts_reference_compact_idx); an exact match first.
+const BY_COMPACT_REFERENCE = `SELECT id, reference, coach_id AS "coachId" FROM contacts
+  WHERE replace(upper(reference), '-', '') = replace(upper(CAST(? AS TEXT)), '-', '')
+  ORDER BY CASE WHEN reference = ? THEN 0 ELSE 1 END, id LIMIT 2`;
 const ALL_REFERENCES = 'SELECT reference FROM contacts';
 const CASELOAD_SIZE = 'SELECT COUNT(*) AS n FROM contacts WHERE coach_id = ?';
 const PEOPLE_BY_SITE = 'SELECT site_id AS id, COUNT(*) AS n FROM contacts GROUP BY site_id';
@@ -82,7 +84,16 @@ export function createContactStore(db: Db) {
     /** Not erased; whether the user may see them is the caller's rule. */
     byReference: (reference: string) => db.get<StoredContact>(CONTACT_BY_REFERENCE, [reference]),
     byId: (id: number) => db.get<StoredContact>(BY_ID, [id]),
-    byCompactReference: (reference: string) => db.get<{ id: number; reference: string; coachId: number }>(BY_COMPACT_REFERENCE, [reference]),
+    /**
+     * The person a typed reference means, however it is hyphenated or cased: the
+     * exact match if there is one, else the only near match; undefined when
+     * there is none, 'ambiguous' when two people's references differ only so.
+     */
+    async byTypedReference(reference: string): Promise<{ id: number; reference: string; coachId: number } | 'ambiguous' | undefined> {
+      const [first, second] = await db.all<{ id: number; reference: string; coachId: number }>(BY_COMPACT_REFERENCE, [reference, reference]);
+      if (!first || first.reference === reference || !second) return first;
+      return 'ambiguous';
+    },
     /** Everyone at any of the sites, on any of the caseloads, or with any of the references (upper case, without hyphens), by id. */
     selected: (selection: { siteIds: number[]; coachIds: number[]; compactReferences: string[] }) =>
       db.all<StoredContact>(SELECTED, [JSON.stringify(selection.siteIds), JSON.stringify(selection.coachIds), JSON.stringify(selection.compactReferences)]),

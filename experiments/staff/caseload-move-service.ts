@@ -58,9 +58,10 @@ export function createCaseloadMoveService(db: Db, clock: Clock) {
     let people = 0;
     let reference: string | null = null;
     if (request.reference !== null) {
-      const contact = await contacts.byCompactReference(request.reference);
+      const contact = await contacts.byTypedReference(request.reference);
       if (!request.reference.trim()) errors.push({ field: 'reference', message: 'Enter the reference of the person to move' });
       else if (!contact) errors.push({ field: 'reference', message: 'No one has that reference: check it and try again' });
+      else if (contact === 'ambiguous') errors.push({ field: 'reference', message: 'More than one person has a reference like that: enter it exactly as it is written, with its capitals and hyphens' });
       else {
         from = (await staff.coachById(contact.coachId))!;
         reference = contact.reference;
@@ -86,7 +87,8 @@ export function createCaseloadMoveService(db: Db, clock: Clock) {
     move(request: MoveRequest, userId: number | null): Promise<MovePlan & { moveGroup: string }> {
       return db.withTransaction(async () => {
         const checked = await plan(request);
-        const contact = checked.reference === null ? null : (await contacts.byCompactReference(checked.reference))!.id;
+        // The plan's reference is the person's own, exactly as stored: an exact match.
+        const contact = checked.reference === null ? null : ((await contacts.byTypedReference(checked.reference)) as { id: number }).id;
         const group = randomUUID();
         const at = clock.now().toISOString();
         const who = { contactId: contact, fromCoachId: checked.from.id };

@@ -72,7 +72,10 @@ export function createAuthService(db: Db, clock: Clock, settings: AccountSetting
       const passwordHash = await hashPassword(input.password);
       let id: number;
       try {
-        id = await users.insert({ username: input.username, displayName: input.displayName, role: input.role, passwordHash, createdAt: clock.now().toISOString() });
+        // Its own (nested) transaction: on PostgreSQL a refused insert would otherwise abort a caller's transaction.
+        id = await db.withTransaction(() =>
+          users.insert({ username: input.username, displayName: input.displayName, role: input.role, passwordHash, createdAt: clock.now().toISOString() }),
+        );
       } catch (error) {
         // Someone else took the name while the password was being hashed.
         if (isUniqueViolation(error)) throw taken();
