@@ -49,7 +49,7 @@ export function createContactLookup(db: Db) {
   const store = createContactStore(db);
   return {
     byReference: async (user: CurrentUser, reference: string): Promise<ContactRow | null> => {
-      contactScope(user);
+      contactScope(user); // the 403 before any read
       return visibleContact(user, await store.byReference(reference));
     },
     byId: async (user: CurrentUser, id: number): Promise<ContactRow | null> => {

@@ -15,7 +15,7 @@ interface SourceLock {
    */
   sharedLockSelect: string | null;
 }
-const SHARED = 'SELECT pg_advisory_xact_lock_shared(?) AS "locked"';
+const SHARED = `SELECT pg_advisory_xact_lock_shared(${SOURCE_LOCK}) AS "locked"`;
 
 /** SQLite has one writer at a time, so ids are already in commit order: nothing to lock. */
 const sqlite: SourceLock = {
@@ -27,9 +27,9 @@ const sqlite: SourceLock = {
 /** PostgreSQL: writers hold the lock shared; a catch-up takes it exclusively for the instant it reads the newest ids. */
 const postgres: SourceLock = {
   async holdShared(db) {
-    await db.get(SHARED, [SOURCE_LOCK]);
+    await db.get(SHARED);
   },
-  sharedLockSelect: `SELECT pg_advisory_xact_lock_shared(${SOURCE_LOCK}) AS "locked"`,
+  sharedLockSelect: SHARED,
   settled: (db, latest) =>
     db.withTransaction(async () => {
       await db.get('SELECT pg_advisory_xact_lock(?) AS "locked"', [SOURCE_LOCK]);
